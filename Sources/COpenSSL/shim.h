@@ -1,0 +1,18 @@
+#ifndef COPENSSL_SHIM_H
+#define COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+
+/* EVP_CIPHER_CTX_ctrl takes a void*; wrapping the GCM controls keeps the macros out of Swift. */
+static inline int copenssl_gcm_set_ivlen(EVP_CIPHER_CTX *ctx, int len) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, len, NULL);
+}
+static inline int copenssl_gcm_get_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int len) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, len, tag);
+}
+static inline int copenssl_gcm_set_tag(EVP_CIPHER_CTX *ctx, unsigned char *tag, int len) {
+    return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, len, tag);
+}
+#endif

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import Secrets
+import Store
+import Web
+
+struct TenantCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage workspaces (tenants).",
+                                                    subcommands: [Create.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create a workspace.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "Short name used in addresses: lower-case letters, digits and dashes, up to 40.") var slug: String
+        @Option(help: "The name people see.") var name: String
+
+        func validate() throws {
+            guard slug.range(of: "^[a-z0-9][a-z0-9-]{0,39}$", options: .regularExpression) != nil else {
+                throw ValidationError("--slug must be 1 to 40 lower-case letters, digits or dashes, starting with a letter or digit.")
+            }
+            let trimmed = name.trimmingCharacters(in: .whitespaces)
+            guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains("\0") else {
+                throw ValidationError("--name must be 1 to 100 characters.")
+            }
+        }
+
+        func run() async throws {
+            try data.prepareDataDirectory()
+            let database = try AppDatabase.open(path: data.databasePath)
+            do {
+                let tenant = try await database.createTenant(slug: slug, name: name.trimmingCharacters(in: .whitespaces))
+                print("Created workspace \(tenant.name) at /t/\(tenant.slug).")
+            } catch StoreError.slugTaken {
+                throw CLIError("A workspace with the slug \(slug) already exists.")
+            }
+        }
+    }
+}
+
+struct UserCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage accounts.",
+                                                    subcommands: [Create.self, ResetPassword.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Add a person to a workspace with a role.",
+            discussion: """
+                A new account's password is read from standard input when it is not a terminal \
+                (echo "$PASSWORD" | outbound user create …); otherwise a one-time password is generated and printed once. \
+                For an existing account, only the membership is added.
+                """)
+        @OptionGroup var data: DataOptions
+        @Option(help: "The person's email address.") var email: String
+        @Option(help: "The workspace slug.") var tenant: String
+        @Option(help: "admin, contributor or viewer.") var role: String
+
+        func validate() throws {
+            guard Role(rawValue: role) != nil else { throw ValidationError("--role must be admin, contributor or viewer.") }
+            guard email.contains("@"), email.count <= 254, !email.contains(" ") else {
+                throw ValidationError("--email must be an email address like name@example.com.")
+            }
+        }
+
+        func run() async throws {
+            try data.prepareDataDirectory()
+            let database = try AppDatabase.open(path: data.databasePath)
+            guard let workspace = try await database.tenant(slug: tenant) else {
+                throw CLIError("No workspace has the slug \(tenant). Create it with `outbound tenant create`.")
+            }
+            let passwords = PasswordService(parameters: .interactive, threads: 1, queueLimit: 1)
+            let existing = try await database.user(email: email)
+            var ownPassword: String?
+            if existing == nil, isatty(0) == 0 {
+                let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+                let password = input.hasSuffix("\n") ? String(input.dropLast()) : input
+                guard password.count >= 12 else { throw CLIError("The password read from standard input must have at least 12 characters.") }
+                ownPassword = password
+            }
+            let oneTime = FirstStart.makeOneTimePassword()
+            let hash = existing == nil ? try await passwords.hash(ownPassword ?? oneTime) : "unused"
+            do {
+                switch try await database.addMember(tenantId: workspace.id!, email: email, role: Role(rawValue: role)!,
+                                                    newPasswordHash: hash, mustChangePassword: ownPassword == nil,
+                                                    actor: .commandLine) {
+                case .newAccount(let user):
+                    if ownPassword != nil {
+                        print("Created \(user.email) as \(role) of \(workspace.slug) with the password from standard input.")
+                    } else {
+                        print("Created \(user.email) as \(role) of \(workspace.slug).\nOne-time password (shown once): \(oneTime)")
+                    }
+                case .existingAccount(let user):
+                    print("Added the existing account \(user.email) as \(role) of \(workspace.slug); their password is unchanged.")
+                }
+            } catch StoreError.alreadyMember {
+                throw CLIError("\(email) is already a member of \(tenant).")
+            }
+        }
+    }
+
+    struct ResetPassword: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Give an account a new one-time password and end all its sessions.")
+        @OptionGroup var data: DataOptions
+        @Option(help: "The account's email address.") var email: String
+
+        func run() async throws {
+            try data.prepareDataDirectory()
+            let database = try AppDatabase.open(path: data.databasePath)
+            guard let user = try await database.user(email: email) else { throw CLIError("No account has the email \(email).") }
+            let password = FirstStart.makeOneTimePassword()
+            let passwords = PasswordService(parameters: .interactive, threads: 1, queueLimit: 1)
+            try await database.setPassword(userId: user.id!, hash: try await passwords.hash(password), mustChange: true)
+            let ended = try await database.deleteSessions(ofUser: user.id!)
+            print("New one-time password for \(user.email) (shown once): \(password)\nEnded \(ended) session(s).")
+        }
+    }
+}

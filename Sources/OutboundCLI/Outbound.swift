@@ -1,0 +1,54 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Outbound: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbound",
+        abstract: "Outbound exports segments of customer profiles to ActiveCampaign lists.",
+        discussion: """
+            Every option can also be set with an OUTBOUND_* environment variable, named after the option
+            (for example --data-dir is OUTBOUND_DATA_DIR); a flag on the command line wins.
+            """,
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self],
+        defaultSubcommand: nil)
+}
+
+/// Options every command shares.
+struct DataOptions: ParsableArguments {
+    @Option(help: "Folder holding outbound.sqlite and the key ring (env OUTBOUND_DATA_DIR).")
+    var dataDir: String = Environment.value("OUTBOUND_DATA_DIR") ?? "./outbound-data"
+
+    var databasePath: String { (dataDir as NSString).appendingPathComponent("outbound.sqlite") }
+
+    /// Creates the data folder, readable by its owner only, when it is missing.
+    func prepareDataDirectory() throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: dataDir, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else { throw CLIError("--data-dir \(dataDir) exists but is not a folder.") }
+            return
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw CLIError("Cannot create the data folder \(dataDir): \(error.localizedDescription)")
+        }
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+enum Environment {
+    static func value(_ name: String) -> String? {
+        guard let value = ProcessInfo.processInfo.environment[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    static func list(_ name: String) -> [String] {
+        value(name)?.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    }
+}

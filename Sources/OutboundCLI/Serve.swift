@@ -1,0 +1,103 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import Secrets
+import Store
+import Web
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the web app.",
+        discussion: "On the very first start it creates a workspace and its administrator, and prints their one-time password once.")
+
+    @OptionGroup var data: DataOptions
+
+    @Option(help: "Address to listen on (env OUTBOUND_HOST).")
+    var host: String = Environment.value("OUTBOUND_HOST") ?? "127.0.0.1"
+
+    @Option(help: "Port to listen on (env OUTBOUND_PORT).")
+    var port: Int = Environment.value("OUTBOUND_PORT").flatMap(Int.init) ?? 8080
+
+    @Option(name: .customLong("public-url"), help: "The URL people use, e.g. https://outbound.example.com; https makes cookies Secure (env OUTBOUND_PUBLIC_URL).")
+    var publicUrlOption: String?
+
+    @Option(help: "A proxy address whose X-Forwarded-For is believed; repeatable (env OUTBOUND_TRUSTED_PROXY, comma-separated).")
+    var trustedProxy: [String] = Environment.list("OUTBOUND_TRUSTED_PROXY")
+
+    @Option(help: "The Templates folder (env OUTBOUND_TEMPLATES_DIR); found automatically when omitted.")
+    var templatesDir: String?
+
+    @Option(help: "The Public folder of static files (env OUTBOUND_PUBLIC_DIR); found automatically when omitted.")
+    var publicDir: String?
+
+    @Option(help: "Minutes without a request after which a session ends (env OUTBOUND_SESSION_IDLE_MINUTES).")
+    var sessionIdleMinutes: Int = Environment.value("OUTBOUND_SESSION_IDLE_MINUTES").flatMap(Int.init) ?? 30
+
+    @Option(help: "Hours after sign-in after which a session ends (env OUTBOUND_SESSION_MAX_HOURS).")
+    var sessionMaxHours: Int = Environment.value("OUTBOUND_SESSION_MAX_HOURS").flatMap(Int.init) ?? 12
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env OUTBOUND_LOG_LEVEL).")
+    var logLevel: String = Environment.value("OUTBOUND_LOG_LEVEL") ?? "info"
+
+    // Optional options cannot carry a default, so their environment variables are read here.
+    var publicUrl: String? { publicUrlOption ?? Environment.value("OUTBOUND_PUBLIC_URL") }
+
+    func validate() throws {
+        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535.") }
+        guard sessionIdleMinutes >= 1, sessionMaxHours >= 1 else {
+            throw ValidationError("--session-idle-minutes and --session-max-hours must be at least 1.")
+        }
+        if let publicUrl {
+            guard let url = URL(string: publicUrl), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                  url.host != nil else {
+                throw ValidationError("--public-url must be an http or https URL, like https://outbound.example.com.")
+            }
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level \(logLevel) is not a log level.") }
+    }
+
+    func run() async throws {
+        var logger = Logger(label: "outbound")
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        try data.prepareDataDirectory()
+        let database = try AppDatabase.open(path: data.databasePath)
+        let configuration = AppConfiguration(
+            host: host, port: port, publicURL: publicUrl.flatMap(URL.init(string:)), trustedProxies: Set(trustedProxy),
+            templatesDirectory: try ResourceLocator.locate("Templates", explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")),
+            publicDirectory: try ResourceLocator.locate("Public", explicit: publicDir ?? Environment.value("OUTBOUND_PUBLIC_DIR")),
+            sessionIdleTimeout: TimeInterval(sessionIdleMinutes * 60),
+            sessionAbsoluteTimeout: TimeInterval(sessionMaxHours * 3600))
+        let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
+        if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
+            print("""
+                First start: created the workspace "\(first.tenantSlug)" and its administrator.
+                  Sign in at http://\(host):\(port)/login
+                  Email:              \(first.email)
+                  One-time password:  \(first.oneTimePassword)
+                This password is shown only now; you choose your own at first sign-in.
+                """)
+            fflush(stdout)
+        }
+        let app: any ApplicationProtocol
+        do {
+            app = try await buildApplication(configuration: configuration, database: database, logger: logger)
+        } catch let error as Views.LoadError {
+            throw CLIError(error.description)
+        } catch let error as StartupError {
+            throw CLIError(error.description)
+        }
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database, then exit.")
+    @OptionGroup var data: DataOptions
+
+    func run() async throws {
+        try data.prepareDataDirectory()
+        let database = try AppDatabase.open(path: data.databasePath)
+        print("Database \(data.databasePath) is up to date: \(try database.appliedMigrations().count) migrations applied.")
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import GRDB
+
+public struct Member: Sendable, Equatable {
+    public var userId: Int64
+    public var email: String
+    public var role: Role
+    public var since: Date
+}
+
+/// What adding a member did: a new account (with its one-time password hash already stored) or an existing one.
+public enum AddedMember: Sendable, Equatable {
+    case newAccount(User)
+    case existingAccount(User)
+}
+
+extension AppDatabase {
+    public func members(tenantId: Int64) async throws -> [Member] {
+        try await reader.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT user.id, user.email, membership.role, membership.createdAt FROM membership
+                JOIN user ON user.id = membership.userId
+                WHERE membership.tenantId = ? ORDER BY user.email COLLATE NOCASE
+                """, arguments: [tenantId]).map {
+                Member(userId: $0[0], email: $0[1], role: $0[2], since: $0[3])
+            }
+        }
+    }
+
+    /// Adds `email` to the tenant with `role`. A new account gets `newPasswordHash` as a one-time password; an
+    /// existing account keeps its password and is only given the membership.
+    public func addMember(tenantId: Int64, email: String, role: Role, newPasswordHash hash: String,
+                          mustChangePassword: Bool = true, actor: Actor) async throws -> AddedMember {
+        try await writer.write { db in
+            let added: AddedMember
+            if let existing = try User.fetchOne(db, sql: "SELECT * FROM user WHERE email = ? COLLATE NOCASE", arguments: [email]) {
+                if try Membership.fetchOne(db, key: ["tenantId": tenantId, "userId": existing.id!]) != nil {
+                    throw StoreError.alreadyMember
+                }
+                added = .existingAccount(existing)
+            } else {
+                var user = User(email: email, passwordHash: hash, mustChangePassword: mustChangePassword)
+                try user.insert(db)
+                added = .newAccount(user)
+            }
+            let user = switch added { case .newAccount(let u), .existingAccount(let u): u }
+            try Membership(tenantId: tenantId, userId: user.id!, role: role, createdAt: .now).insert(db)
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.added",
+                                     detail: "Added \(user.email) as \(role.label)")
+            return added
+        }
+    }
+
+    public func changeRole(tenantId: Int64, userId: Int64, to role: Role, actor: Actor) async throws {
+        try await writer.write { db in
+            guard var membership = try Membership.fetchOne(db, key: ["tenantId": tenantId, "userId": userId]) else {
+                throw StoreError.notFound
+            }
+            guard membership.role != role else { return }
+            if membership.role == .admin, try Self.adminCount(db, tenantId: tenantId) <= 1 { throw StoreError.lastAdmin }
+            let previous = membership.role
+            membership.role = role
+            try membership.update(db)
+            let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId]) ?? "?"
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.role_changed",
+                                     detail: "Changed \(email) from \(previous.label) to \(role.label)")
+        }
+    }
+
+    /// Ends the user's access to this tenant only; their account and other memberships stay.
+    public func removeMember(tenantId: Int64, userId: Int64, actor: Actor) async throws {
+        try await writer.write { db in
+            guard let membership = try Membership.fetchOne(db, key: ["tenantId": tenantId, "userId": userId]) else {
+                throw StoreError.notFound
+            }
+            if membership.role == .admin, try Self.adminCount(db, tenantId: tenantId) <= 1 { throw StoreError.lastAdmin }
+            try membership.delete(db)
+            let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId]) ?? "?"
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.removed",
+                                     detail: "Removed \(email)")
+        }
+    }
+
+    static func adminCount(_ db: Database, tenantId: Int64) throws -> Int {
+        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND role = 'admin'",
+                         arguments: [tenantId]) ?? 0
+    }
+
+    // MARK: Activity
+
+    public func recordActivity(tenantId: Int64, actor: Actor, action: String, detail: String) async throws {
+        try await writer.write { db in
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: action, detail: detail)
+        }
+    }
+
+    /// One page of the tenant's events, newest first, and whether an older page exists.
+    public func activity(tenantId: Int64, page: Int, pageSize: Int = 50) async throws -> (events: [ActivityEvent], hasMore: Bool) {
+        try await reader.read { db in
+            let rows = try ActivityEvent.fetchAll(db, sql: """
+                SELECT * FROM activity WHERE tenantId = ? ORDER BY id DESC LIMIT ? OFFSET ?
+                """, arguments: [tenantId, pageSize + 1, max(0, page - 1) * pageSize])
+            return (Array(rows.prefix(pageSize)), rows.count > pageSize)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+import GRDB
+
+/// Owns the SQLite database: its configuration, its migrations, and every read and write of Outbound's data.
+/// Production uses a WAL `DatabasePool`; tests use an in-memory `DatabaseQueue`.
+public struct AppDatabase: Sendable {
+    let writer: any DatabaseWriter
+
+    public init(_ writer: any DatabaseWriter) throws {
+        self.writer = writer
+        try Self.migrator.migrate(writer)
+    }
+
+    public var reader: any DatabaseReader { writer }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.foreignKeysEnabled = true
+        // The web app, the engine and CLI commands share one file: wait for the writer rather than fail.
+        config.busyMode = .timeout(5)
+        return config
+    }
+
+    /// Opens (creating when needed) the database at `path` in WAL mode and runs pending migrations.
+    public static func open(path: String) throws -> AppDatabase {
+        try AppDatabase(DatabasePool(path: path, configuration: configuration()))
+    }
+
+    /// A fresh in-memory database, for tests only.
+    public static func inMemory() throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: configuration()))
+    }
+
+    public func journalMode() throws -> String {
+        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    }
+
+    public func appliedMigrations() throws -> [String] {
+        try writer.read { db in try Self.migrator.appliedMigrations(db) }
+    }
+
+    public func isReachable() async -> Bool {
+        (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}

@@ -1,0 +1,65 @@
+import GRDB
+
+extension AppDatabase {
+    /// Migrations are SQL only, never edited once shipped, and never erase data (no `eraseDatabaseOnSchemaChange`:
+    /// `swift run` is a debug build and would wipe a real data directory).
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1 tenants, users, memberships, sessions, activity") { db in
+            try db.execute(sql: """
+                CREATE TABLE tenant (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    slug TEXT NOT NULL UNIQUE CHECK (slug GLOB '[a-z0-9]*' AND length(slug) BETWEEN 1 AND 40),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+                    timeZone TEXT NOT NULL DEFAULT 'UTC',
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE user (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+                    passwordHash TEXT NOT NULL,
+                    mustChangePassword BOOLEAN NOT NULL DEFAULT 0,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE TABLE membership (
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    role TEXT NOT NULL CHECK (role IN ('admin', 'contributor', 'viewer')),
+                    createdAt DATETIME NOT NULL,
+                    PRIMARY KEY (tenantId, userId)
+                );
+                CREATE INDEX membership_user ON membership(userId);
+                -- Only a SHA-256 of the cookie token is kept: a copied database cannot sign anyone in.
+                CREATE TABLE session (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tokenHash TEXT NOT NULL UNIQUE,
+                    userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                    csrfToken TEXT NOT NULL,
+                    clientAddress TEXT NOT NULL,
+                    userAgent TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL,
+                    lastSeenAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                );
+                CREATE INDEX session_user ON session(userId);
+                -- Append-only: the triggers below refuse edits and deletions of past events.
+                CREATE TABLE activity (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id),
+                    actorUserId INTEGER,
+                    actorEmail TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    detail TEXT NOT NULL,
+                    clientAddress TEXT NOT NULL,
+                    createdAt DATETIME NOT NULL
+                );
+                CREATE INDEX activity_tenant ON activity(tenantId, id);
+                CREATE TRIGGER activity_no_update BEFORE UPDATE ON activity
+                BEGIN SELECT RAISE(ABORT, 'activity is append-only'); END;
+                CREATE TRIGGER activity_no_delete BEFORE DELETE ON activity
+                BEGIN SELECT RAISE(ABORT, 'activity is append-only'); END;
+                """)
+        }
+        return migrator
+    }
+}

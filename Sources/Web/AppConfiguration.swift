@@ -1,0 +1,58 @@
+import Foundation
+import Secrets
+
+/// Everything `buildApplication` needs to know, gathered by the CLI from flags and `OUTBOUND_*` variables.
+public struct AppConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The address people use; an https URL makes session cookies `Secure`.
+    public var publicURL: URL?
+    /// Peers whose `X-Forwarded-For` is believed; everyone else's address is the socket's.
+    public var trustedProxies: Set<String>
+    public var templatesDirectory: String
+    public var publicDirectory: String
+    public var sessionIdleTimeout: TimeInterval
+    public var sessionAbsoluteTimeout: TimeInterval
+    public var passwordParameters: ScryptParameters
+    /// Threads of the dedicated password-hashing pool, and how many hashes may wait for one.
+    public var hashingThreads: Int
+    public var hashingQueueLimit: Int
+    public var loginMaxFailures: Int
+    public var loginLockout: TimeInterval
+    /// Form bodies larger than this answer 413.
+    public var maxFormBytes: Int
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 8080,
+        publicURL: URL? = nil,
+        trustedProxies: Set<String> = [],
+        templatesDirectory: String,
+        publicDirectory: String,
+        sessionIdleTimeout: TimeInterval = 30 * 60,
+        sessionAbsoluteTimeout: TimeInterval = 12 * 60 * 60,
+        passwordParameters: ScryptParameters = .interactive,
+        hashingThreads: Int = 2,
+        hashingQueueLimit: Int = 8,
+        loginMaxFailures: Int = 10,
+        loginLockout: TimeInterval = 15 * 60,
+        maxFormBytes: Int = 64 * 1024
+    ) {
+        self.host = host
+        self.port = port
+        self.publicURL = publicURL
+        self.trustedProxies = trustedProxies
+        self.templatesDirectory = templatesDirectory
+        self.publicDirectory = publicDirectory
+        self.sessionIdleTimeout = sessionIdleTimeout
+        self.sessionAbsoluteTimeout = sessionAbsoluteTimeout
+        self.passwordParameters = passwordParameters
+        self.hashingThreads = hashingThreads
+        self.hashingQueueLimit = hashingQueueLimit
+        self.loginMaxFailures = loginMaxFailures
+        self.loginLockout = loginLockout
+        self.maxFormBytes = maxFormBytes
+    }
+
+    var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }
+}

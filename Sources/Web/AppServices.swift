@@ -1,0 +1,15 @@
+import Store
+
+/// The dependencies every controller draws from, passed explicitly (no globals).
+struct AppServices: Sendable {
+    let configuration: AppConfiguration
+    let database: AppDatabase
+    let views: Views
+    let clock: AppClock
+    let passwords: PasswordService
+    let throttle: LoginThrottle
+
+    func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
+        try await database.tenants(ofUser: signedIn.userId)
+    }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import Hummingbird
+import Logging
+import Store
+
+/// Builds the whole web application. Shared by `outbound serve` and the tests, so that both run the same thing.
+public func buildApplication(
+    configuration: AppConfiguration,
+    database: AppDatabase,
+    clock: AppClock = AppClock(),
+    logger: Logger = Logger(label: "outbound")
+) async throws -> some ApplicationProtocol {
+    let router = try await buildRouter(configuration: configuration, database: database, clock: clock)
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
+        logger: logger)
+}
+
+func buildRouter(configuration: AppConfiguration, database: AppDatabase, clock: AppClock) async throws -> Router<AppRequestContext> {
+    let services = AppServices(
+        configuration: configuration,
+        database: database,
+        views: try await Views.load(directory: configuration.templatesDirectory),
+        clock: clock,
+        passwords: PasswordService(parameters: configuration.passwordParameters, threads: configuration.hashingThreads,
+                                   queueLimit: configuration.hashingQueueLimit),
+        throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout, clock: clock))
+    guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
+        throw StartupError.missingPublicDirectory(configuration.publicDirectory)
+    }
+
+    let router = Router(context: AppRequestContext.self)
+    // Order is the security policy: headers wrap everything (errors and static files included), then the client
+    // address, static files, the session, and the CSRF check before any handler runs.
+    router.addMiddleware {
+        SecurityHeadersMiddleware(views: services.views)
+        ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
+        FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false)
+        SessionMiddleware(database: database, clock: clock, idle: configuration.sessionIdleTimeout)
+        CSRFMiddleware(maxFormBytes: configuration.maxFormBytes)
+    }
+
+    router.get("healthz") { _, _ -> Response in
+        let healthy = await database.isReachable()
+        return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+                        body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" : "database unreachable\n")))
+    }
+
+    let auth = AuthController(services: services)
+    auth.addRoutes(to: router)
+
+    let signedIn = router.group()
+        .add(middleware: SignInRequiredMiddleware())
+        .group(context: SignedInContext.self)
+    auth.addSignedInRoutes(to: signedIn)
+    HomeController(services: services).addRoutes(to: signedIn)
+    AccountController(services: services).addRoutes(to: signedIn)
+
+    let tenant = router.group("t/:tenant")
+        .add(middleware: SignInRequiredMiddleware())
+        .add(middleware: TenantMiddleware(database: database))
+        .group(context: TenantContext.self)
+    tenant.get(use: HomeController.tenantRoot)
+
+    let empty = EmptyAreaController(services: services)
+    let admin = tenant.group("admin").add(middleware: AdminOnlyMiddleware())
+    MembersController(services: services).addRoutes(to: admin)
+    ActivityController(services: services).addRoutes(to: admin)
+    empty.addAdminRoutes(to: admin)
+
+    let data = tenant.group("data")
+    empty.addDataRoutes(to: data)
+    return router
+}
+
+public enum StartupError: Error, CustomStringConvertible {
+    case missingPublicDirectory(String)
+
+    public var description: String {
+        switch self {
+        case .missingPublicDirectory(let path):
+            "Public directory not found at \(path). Run from the repository, or pass --public-dir."
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import Hummingbird
+import Store
+
+/// Pages whose features arrive in later issues. Each says plainly what it will hold and that it is not built yet,
+/// rather than pretending with a half-working form.
+struct EmptyAreaController {
+    let services: AppServices
+
+    struct Area: Sendable {
+        var path: String
+        var navLabel: String
+        var title: String
+        var purpose: String
+    }
+
+    static let adminAreas = [
+        Area(path: "connections", navLabel: "Connections", title: "Connections",
+             purpose: "Connections link this workspace to ActiveCampaign accounts with an API key, so that exports can send contacts to their lists."),
+        Area(path: "system", navLabel: "System", title: "System",
+             purpose: "The system refresh schedule: when segments refresh and scheduled exports run."),
+    ]
+    static let dataAreas = [
+        Area(path: "profiles", navLabel: "Profiles", title: "Profiles",
+             purpose: "Unified customer profiles, imported from CSV files; segments are built from them."),
+        Area(path: "segments", navLabel: "Segments", title: "Segments",
+             purpose: "Segments select profiles by their attributes; exports send a segment's members to a list."),
+        Area(path: "exports", navLabel: "Exports", title: "Exports",
+             purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."),
+    ]
+
+    struct EmptyAreaPage { var chrome: Chrome; var title: String; var purpose: String }
+
+    func addAdminRoutes(to group: RouterGroup<TenantContext>) {
+        for area in Self.adminAreas { group.get(RouterPath(area.path), use: handler(area)) }
+    }
+
+    func addDataRoutes(to group: RouterGroup<TenantContext>) {
+        for area in Self.dataAreas { group.get(RouterPath(area.path), use: handler(area)) }
+    }
+
+    private func handler(_ area: Area) -> @Sendable (Request, TenantContext) async throws -> Response {
+        { [services] _, context in
+            let tenants = try await services.tenantsOf(context.signedIn)
+            return try services.views.page("empty-area", EmptyAreaPage(
+                chrome: .tenant(title: area.title, current: area.navLabel, context: context, tenants: tenants),
+                title: area.title, purpose: area.purpose))
+        }
+    }
+}

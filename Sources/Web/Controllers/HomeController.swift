@@ -1,0 +1,31 @@
+import Hummingbird
+import Store
+
+/// The signed-in start page: the person's workspaces (tenants), and the tenant root that leads into one.
+struct HomeController {
+    let services: AppServices
+
+    func addRoutes(to group: RouterGroup<SignedInContext>) {
+        group.get("/", use: home)
+    }
+
+    struct HomePage {
+        struct Entry { var name: String; var href: String; var role: String }
+        var chrome: Chrome
+        var tenants: [Entry]
+        var hasTenants: Bool
+    }
+
+    @Sendable func home(request: Request, context: SignedInContext) async throws -> Response {
+        let tenants = try await services.tenantsOf(context.signedIn)
+        if tenants.count == 1 { return .seeOther(SitePath.tenant(tenants[0].tenant.slug)) }
+        return try services.views.page("home", HomePage(
+            chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants),
+            tenants: tenants.map { .init(name: $0.tenant.name, href: SitePath.tenant($0.tenant.slug), role: $0.role.label) },
+            hasTenants: !tenants.isEmpty))
+    }
+
+    @Sendable static func tenantRoot(request: Request, context: TenantContext) async throws -> Response {
+        .seeOther(SitePath.exports(context.access.tenant.slug))
+    }
+}

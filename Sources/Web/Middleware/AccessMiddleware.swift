@@ -1,0 +1,50 @@
+import Hummingbird
+import Store
+
+/// Sends signed-out people to the sign-in page (GET) or refuses (other methods), and keeps a person whose
+/// one-time password is still unchanged on the account page until they change it.
+struct SignInRequiredMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let allowedWithOneTimePassword: Set<String> = [SitePath.account, SitePath.accountPassword, SitePath.logout]
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let signedIn = context.signedIn else {
+            if request.method == .get || request.method == .head { return .seeOther(SitePath.login) }
+            throw HTTPError(.forbidden, message: "Your session has ended. Sign in again.")
+        }
+        if signedIn.user.mustChangePassword, !Self.allowedWithOneTimePassword.contains(request.uri.path) {
+            return .seeOther(SitePath.account)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Resolves `/t/{tenant}` to the tenant and the person's role. A tenant they are not a member of answers 404
+/// exactly like one that does not exist.
+struct TenantMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let database: AppDatabase
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let signedIn = context.signedIn,
+              let slug = context.parameters.get("tenant"),
+              let access = try await database.access(userId: signedIn.userId, tenantSlug: slug) else {
+            throw HTTPError(.notFound)
+        }
+        var context = context
+        context.access = TenantAccess(tenant: access.tenant, role: access.role)
+        return try await next(request, context)
+    }
+}
+
+/// Admin pages: contributors and viewers get 403, checked on the server for every method.
+struct AdminOnlyMiddleware: RouterMiddleware {
+    typealias Context = TenantContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard context.access.role == .admin else {
+            throw HTTPError(.forbidden, message: "Only administrators of this workspace can use the Admin pages.")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,42 @@
+import Foundation
+import Hummingbird
+import Secrets
+import Store
+
+/// Server-side sessions. The cookie holds a 256-bit random token; the database holds only its SHA-256, so a
+/// copied database signs no one in. A session ends after `idle` without a request or `absolute` after sign-in,
+/// whichever comes first, checked here on every request. Last-seen is written at most once a minute, so a plain
+/// GET almost never writes.
+struct SessionMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    static let cookieName = "outbound_session"
+    static let touchInterval: TimeInterval = 60
+
+    let database: AppDatabase
+    let clock: AppClock
+    let idle: TimeInterval
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        if let token = request.cookies[Self.cookieName]?.value, !token.isEmpty, token.count <= 128 {
+            context.signedIn = try await resolve(token: token)
+        }
+        return try await next(request, context)
+    }
+
+    private func resolve(token: String) async throws -> SignedIn? {
+        guard let session = try await database.session(tokenHash: Self.hash(token)) else { return nil }
+        let now = clock.now
+        guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < idle,
+              let user = try await database.user(id: session.userId) else {
+            try await database.deleteSession(id: session.id!)
+            return nil
+        }
+        if now.timeIntervalSince(session.lastSeenAt) >= Self.touchInterval {
+            try await database.touchSession(id: session.id!, at: now)
+        }
+        return SignedIn(user: user, session: session)
+    }
+
+    static func hash(_ token: String) -> String { Digest.sha256Hex(token) }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Hummingbird
+import Mustache
+
+/// The Mustache templates, all loaded and parsed at start-up: a missing or broken template stops the server with
+/// its name and line, never a 500 on first use. Mustache escapes `{{value}}` as HTML; no template uses `{{{…}}}`.
+public struct Views: Sendable {
+    let library: MustacheLibrary
+
+    static let requiredTemplates = [
+        "layout", "error", "login", "home", "account", "members", "activity", "empty-area",
+    ]
+
+    public enum LoadError: Error, CustomStringConvertible {
+        case missingDirectory(String)
+        case broken(file: String, line: Int, column: Int, reason: String)
+        case missingTemplate(String, directory: String)
+
+        public var description: String {
+            switch self {
+            case .missingDirectory(let path):
+                "Templates directory not found at \(path). Run from the repository, or pass --templates-dir."
+            case .broken(let file, let line, let column, let reason):
+                "Template \(file) is broken at line \(line), column \(column): \(reason)"
+            case .missingTemplate(let name, let directory):
+                "Template \(name).mustache is missing from \(directory)."
+            }
+        }
+    }
+
+    public static func load(directory: String) async throws -> Views {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw LoadError.missingDirectory(directory)
+        }
+        let library: MustacheLibrary
+        do {
+            library = try await MustacheLibrary(directory: directory, withExtension: "mustache")
+        } catch let error as MustacheLibrary.ParserError {
+            throw LoadError.broken(file: error.filename, line: error.context.lineNumber,
+                                   column: error.context.columnNumber, reason: "\(error.error)")
+        }
+        for name in requiredTemplates where library.getTemplate(named: name) == nil {
+            throw LoadError.missingTemplate(name, directory: directory)
+        }
+        return Views(library: library)
+    }
+
+    func render(_ name: String, _ model: Any) throws -> String {
+        guard let html = library.render(model, withTemplate: name) else {
+            throw HTTPError(.internalServerError, message: "Missing template \(name)")
+        }
+        return html
+    }
+
+    func page(_ name: String, _ model: Any, status: HTTPResponse.Status = .ok) throws -> Response {
+        Response.html(try render(name, model), status: status)
+    }
+}
+
+extension Response {
+    static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
+                 body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    /// 303 See Other: after a form POST the browser follows with a GET.
+    static func seeOther(_ location: String) -> Response {
+        Response(status: .seeOther, headers: [.location: location])
+    }
+}
