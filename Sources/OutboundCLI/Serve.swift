@@ -77,7 +77,7 @@ struct Serve: AsyncParsableCommand {
                   One-time password:  \(first.oneTimePassword)
                 This password is shown only now; you choose your own at first sign-in.
                 """)
-            fflush(stdout)
+            fflush(nil)   // all streams: the credentials must reach a redirected log before the server starts
         }
         let app: any ApplicationProtocol
         do {

@@ -2,43 +2,55 @@ import Foundation
 
 /// A small pool of dedicated threads for CPU-heavy work (scrypt, later CSV parsing), so that it never occupies
 /// Swift's cooperative thread pool. The queue is bounded: when it is full, `run` throws `Busy` at once instead of
-/// queueing without limit, and the caller tells the person to retry.
-public final class BlockingPool: @unchecked Sendable {
+/// queueing without limit, and the caller tells the person to retry. The threads end when the pool is released.
+public final class BlockingPool: Sendable {
     public struct Busy: Error {}
 
-    private let condition = NSCondition()
-    private var pending: [@Sendable () -> Void] = []   // guarded by `condition`
+    /// What the threads share. They hold this, not the pool, so releasing the pool can stop them.
+    private final class Queue: @unchecked Sendable {
+        let condition = NSCondition()
+        var jobs: [@Sendable () -> Void] = []   // guarded by `condition`
+        var stopped = false                     // guarded by `condition`
+
+        func next() -> (@Sendable () -> Void)? {
+            condition.lock()
+            defer { condition.unlock() }
+            while jobs.isEmpty && !stopped { condition.wait() }
+            return jobs.isEmpty ? nil : jobs.removeFirst()
+        }
+    }
+
+    private let queue = Queue()
     private let maxPending: Int
 
     public init(name: String, threads: Int, maxPending: Int) {
         self.maxPending = maxPending
         for index in 0..<max(1, threads) {
-            let thread = Thread { [unowned self] in self.workLoop() }
+            let thread = Thread { [queue] in
+                while let job = queue.next() { job() }
+            }
             thread.name = "\(name)-\(index)"
             thread.start()
         }
     }
 
+    deinit {
+        queue.condition.lock()
+        queue.stopped = true
+        queue.condition.broadcast()
+        queue.condition.unlock()
+    }
+
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            condition.lock()
-            defer { condition.unlock() }
-            guard pending.count < maxPending else {
+            queue.condition.lock()
+            defer { queue.condition.unlock() }
+            guard queue.jobs.count < maxPending else {
                 continuation.resume(throwing: Busy())
                 return
             }
-            pending.append { continuation.resume(with: Result { try work() }) }
-            condition.signal()
-        }
-    }
-
-    private func workLoop() {
-        while true {
-            condition.lock()
-            while pending.isEmpty { condition.wait() }
-            let job = pending.removeFirst()
-            condition.unlock()
-            job()
+            queue.jobs.append { continuation.resume(with: Result { try work() }) }
+            queue.condition.signal()
         }
     }
 }

@@ -10,14 +10,15 @@ public func buildApplication(
     clock: AppClock = AppClock(),
     logger: Logger = Logger(label: "outbound")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, database: database, clock: clock)
+    let router = try await buildRouter(configuration: configuration, database: database, clock: clock, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         logger: logger)
 }
 
-func buildRouter(configuration: AppConfiguration, database: AppDatabase, clock: AppClock) async throws -> Router<AppRequestContext> {
+func buildRouter(configuration: AppConfiguration, database: AppDatabase, clock: AppClock,
+                 logger: Logger = Logger(label: "outbound")) async throws -> Router<AppRequestContext> {
     let services = AppServices(
         configuration: configuration,
         database: database,
@@ -36,7 +37,7 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, clock: 
     router.addMiddleware {
         SecurityHeadersMiddleware(views: services.views)
         ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
-        FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false)
+        FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))
         SessionMiddleware(database: database, clock: clock, idle: configuration.sessionIdleTimeout)
         CSRFMiddleware(maxFormBytes: configuration.maxFormBytes)
     }
@@ -83,4 +84,11 @@ public enum StartupError: Error, CustomStringConvertible {
             "Public directory not found at \(path). Run from the repository, or pass --public-dir."
         }
     }
+}
+
+/// The file middleware announces its folder at info level on every build; once at start-up is noise enough.
+private func quietLogger(_ logger: Logger) -> Logger {
+    var quiet = Logger(label: "outbound.files")
+    quiet.logLevel = max(logger.logLevel, .warning)
+    return quiet
 }

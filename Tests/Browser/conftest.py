@@ -1,0 +1,82 @@
+"""Fixtures for browser tests: a real `outbound serve` on a free loopback port, and headless Chromium."""
+import os
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+OUTBOUND = os.environ.get("OUTBOUND_BIN", os.path.join(ROOT, ".build", "debug", "outbound"))
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, data_dir, port, process, log_path):
+        self.data_dir, self.port, self.process, self.log_path = data_dir, port, process, log_path
+        self.url = f"http://127.0.0.1:{port}"
+
+    def log(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+
+@pytest.fixture
+def server():
+    data_dir = tempfile.mkdtemp(prefix="outbound-browser-")
+    port = free_port()
+    log_path = os.path.join(data_dir, "serve.log")
+    log = open(log_path, "w")
+    process = subprocess.Popen([OUTBOUND, "serve", "--port", str(port), "--data-dir", data_dir],
+                               stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
+    srv = Server(data_dir, port, process, log_path)
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(srv.url + "/healthz", timeout=1).status == 200:
+                break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        raise RuntimeError("outbound serve did not start:\n" + srv.log())
+    yield srv
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+    log.close()
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+def first_start_credentials(srv):
+    text = srv.log()
+    email = re.search(r"Email:\s+(\S+)", text).group(1)
+    password = re.search(r"One-time password:\s+(\S+)", text).group(1)
+    return email, password
+
+
+@pytest.fixture
+def browser():
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,900"):
+        options.add_argument(arg)
+    chromium = shutil.which("chromium")
+    if chromium:
+        options.binary_location = chromium
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()

@@ -1,0 +1,193 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Store
+import Testing
+@testable import Web
+
+@Suite struct SecurityTests {
+    static let csp = "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+
+    func expectSecurityHeaders(_ response: TestResponse, noStore: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(response.headers[.contentSecurityPolicy] == Self.csp, sourceLocation: sourceLocation)
+        #expect(response.headers[.xContentTypeOptions] == "nosniff", sourceLocation: sourceLocation)
+        #expect(response.headers[.referrerPolicy] == "same-origin", sourceLocation: sourceLocation)
+        if noStore { #expect(response.headers[.cacheControl] == "no-store", sourceLocation: sourceLocation) }
+    }
+
+    @Test func everyKindOfResponseCarriesTheSecurityHeaders() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            let redirect = try await alice.signIn("alice@acme.test")
+            #expect(redirect.status == .seeOther)
+            expectSecurityHeaders(redirect)
+            expectSecurityHeaders(try await alice.get("/t/acme/admin/members"))           // page
+            let notFound = try await alice.get("/no/such/page")
+            #expect(notFound.status == .notFound)
+            expectSecurityHeaders(notFound)
+            #expect(notFound.text.contains("Page not found"))
+            let staticFile = try await client.execute(uri: "/app.css", method: .get) { $0 }
+            #expect(staticFile.status == .ok)
+            expectSecurityHeaders(staticFile, noStore: false)
+            let health = try await client.execute(uri: "/healthz", method: .get) { $0 }
+            #expect(health.status == .ok)
+            expectSecurityHeaders(health)
+
+            var bob = Browser(client: client)
+            try await bob.signIn("bob@acme.test")
+            let forbidden = try await bob.get("/t/acme/admin/members")
+            #expect(forbidden.status == .forbidden)
+            expectSecurityHeaders(forbidden)
+
+            let huge = String(repeating: "a", count: 200_000)
+            let tooLarge = try await alice.postRaw("/t/acme/admin/members", [("email", huge)])
+            #expect(tooLarge.status == .contentTooLarge)
+            expectSecurityHeaders(tooLarge)
+
+            let csrf = try await alice.postRaw("/t/acme/admin/members", [("email", "x@acme.test")])
+            #expect(csrf.status == .forbidden)
+            expectSecurityHeaders(csrf)
+
+            let wrongMethod = try await client.execute(uri: "/login", method: .delete) { $0 }
+            #expect(wrongMethod.status.code >= 400)
+            expectSecurityHeaders(wrongMethod)
+        }
+    }
+
+    @Test func aPostWithoutAValidCSRFTokenChangesNothing() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let bobId = world.userId("bob@acme.test")
+            for fields in [[("role", "admin")], [("role", "admin"), ("_csrf", "forged-token")]] {
+                let response = try await alice.postRaw("/t/acme/admin/members/\(bobId)/role", fields)
+                #expect(response.status == .forbidden)
+            }
+            let missing = try await alice.postRaw("/t/acme/admin/members", [("email", "eve@acme.test"), ("role", "admin")])
+            #expect(missing.status == .forbidden)
+            let members = try await world.database.members(tenantId: world.acme.id!)
+            #expect(members.first { $0.userId == bobId }?.role == .contributor)
+            #expect(!members.contains { $0.email == "eve@acme.test" })
+            // Another person's token does not work either.
+            var carol = Browser(client: client)
+            try await carol.signIn("carol@acme.test")
+            let carolsToken = try #require(Browser.csrf(in: try await carol.get("/account").text))
+            let stolen = try await alice.postRaw("/t/acme/admin/members/\(bobId)/remove", [("_csrf", carolsToken)])
+            #expect(stolen.status == .forbidden)
+            #expect(try await world.database.members(tenantId: world.acme.id!).contains { $0.userId == bobId })
+        }
+    }
+
+    /// Every route under /t/{tenant}, read from the router itself, so new routes are covered without editing this.
+    func tenantRoutes(_ router: Router<AppRequestContext>) -> [(method: HTTPRequest.Method, path: String)] {
+        router.routes.map { ($0.method, $0.path.description) }.filter { $0.1.hasPrefix("/t/") }
+    }
+
+    func fill(_ path: String, tenant: String, userId: Int64) -> String {
+        path.replacingOccurrences(of: "{tenant}", with: tenant)
+            .replacingOccurrences(of: "{userId}", with: String(userId))
+            .replacingOccurrences(of: ":tenant", with: tenant)
+            .replacingOccurrences(of: ":userId", with: String(userId))
+    }
+
+    @Test func everyTenantRouteAnswers404ToNonMembersAsForAMissingTenant() async throws {
+        let world = try await TestWorld.make()
+        let routes = tenantRoutes(try await world.router())
+        #expect(routes.count >= 10)
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let token = try #require(Browser.csrf(in: try await alice.get("/account").text))
+            let mallory = world.userId("mallory@globex.test")
+            for route in routes {
+                var bodies: [String] = []
+                for tenant in ["globex", "no-such-tenant"] {
+                    let uri = fill(route.path, tenant: tenant, userId: mallory)
+                    let response = route.method == .get
+                        ? try await alice.get(uri)
+                        : try await alice.postRaw(uri, [("_csrf", token), ("role", "viewer"), ("email", "x@acme.test")])
+                    #expect(response.status == .notFound, "\(route.method) \(uri)")
+                    bodies.append(response.text)
+                }
+                #expect(bodies[0] == bodies[1], "\(route.method) \(route.path) tells an existing tenant apart")
+            }
+            #expect(try await world.database.members(tenantId: world.globex.id!).map(\.email) == ["mallory@globex.test"])
+        }
+    }
+
+    @Test func contributorsAndViewersGet403OnEveryAdminRoute() async throws {
+        let world = try await TestWorld.make()
+        let adminRoutes = tenantRoutes(try await world.router()).filter { $0.path.contains("/admin/") }
+        #expect(adminRoutes.count >= 6)
+        try await world.app().test(.router) { client in
+            for email in ["bob@acme.test", "carol@acme.test"] {
+                var person = Browser(client: client)
+                try await person.signIn(email)
+                let token = try #require(Browser.csrf(in: try await person.get("/account").text))
+                for route in adminRoutes {
+                    let uri = fill(route.path, tenant: "acme", userId: world.userId("alice@acme.test"))
+                    let response = route.method == .get
+                        ? try await person.get(uri)
+                        : try await person.postRaw(uri, [("_csrf", token), ("role", "viewer"), ("email", "x@acme.test")])
+                    #expect(response.status == .forbidden, "\(email) \(route.method) \(uri)")
+                }
+                let page = try await person.get("/t/acme/data/exports")
+                #expect(page.status == .ok)
+                #expect(!page.text.contains("/admin/members"))   // the navigation hides what the role cannot use
+            }
+            #expect(try await world.database.members(tenantId: world.acme.id!).first { $0.email == "alice@acme.test" }?.role == .admin)
+        }
+    }
+
+    @Test func badInputIsRefusedWithAMessageOrRenderedEscapedNeverA500() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let page = "/t/acme/admin/members"
+            let cases: [(String, HTTPResponse.Status, String)] = [
+                ("", .unprocessableContent, "Enter an email address."),
+                ("no-at-sign", .unprocessableContent, "Enter an email address like name@example.com."),
+                ("nul\u{0}byte@acme.test", .unprocessableContent, "cannot contain spaces or control characters"),
+                (String(repeating: "é", count: 300) + "@acme.test", .unprocessableContent, "at most 254 characters"),
+            ]
+            for (email, status, message) in cases {
+                let response = try await alice.post(page, [("email", email), ("role", "viewer")], tokenFrom: page)
+                #expect(response.status == status, "\(email.prefix(20))")
+                #expect(response.text.contains(message))
+            }
+            let script = "<script>alert(1)</script>@acme.test"
+            let added = try await alice.post(page, [("email", script), ("role", "viewer")], tokenFrom: page)
+            #expect(added.status == .ok)
+            #expect(!added.text.contains("<script>alert(1)</script>"))
+            #expect(added.text.contains("&lt;script&gt;alert(1)&lt;/script&gt;@acme.test"))
+
+            let sql = "robert');DROP/**/TABLE/**/user;--@acme.test"
+            #expect(try await alice.post(page, [("email", sql), ("role", "viewer")], tokenFrom: page).status == .ok)
+            #expect(try await world.database.user(email: sql) != nil)
+            #expect(try await world.database.user(email: "alice@acme.test") != nil)
+
+            let badRole = try await alice.post(page, [("email", "dave@acme.test"), ("role", "owner")], tokenFrom: page)
+            #expect(badRole.text.contains("Choose a role."))
+
+            let garbage = try await client.execute(
+                uri: page, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: alice.cookie],
+                body: ByteBuffer(string: "%ZZ%%=&&=%FF")) { $0 }
+            #expect(garbage.status == .forbidden)   // unreadable form: no CSRF token can be found
+
+            let longPassword = String(repeating: "pässwörd ", count: 111) + "!"   // 1,000 characters
+            let changed = try await alice.post("/account/password", [
+                ("current", TestWorld.password), ("new", longPassword), ("confirm", longPassword)])
+            #expect(changed.status == .seeOther)
+            var again = Browser(client: client)
+            #expect(try await again.signIn("alice@acme.test", longPassword).status == .seeOther)
+            // Not truncated: the same password without its last character is wrong.
+            var other = Browser(client: client)
+            #expect(try await other.signIn("alice@acme.test", String(longPassword.dropLast())).status == .unprocessableContent)
+            var nul = Browser(client: client)
+            #expect(try await nul.signIn("alice\u{0}@acme.test", "x\u{0}y").status == .unprocessableContent)
+        }
+    }
+}

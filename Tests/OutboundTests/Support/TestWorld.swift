@@ -1,0 +1,123 @@
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Secrets
+import Store
+import Testing
+@testable import Web
+
+let packageRoot = URL(fileURLWithPath: #filePath)
+    .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+/// Two tenants and people in each role, on an in-memory database, with a cheap scrypt cost (tests only).
+struct TestWorld {
+    static let password = "correct horse battery staple"
+
+    let database: AppDatabase
+    let clock: AppClock
+    let configuration: AppConfiguration
+    var acme: Tenant
+    var globex: Tenant
+    var users: [String: User] = [:]
+
+    static func make(configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
+        let database = try AppDatabase.inMemory()
+        var configuration = AppConfiguration(
+            templatesDirectory: packageRoot + "/Templates", publicDirectory: packageRoot + "/Public",
+            passwordParameters: .testing)
+        configure(&configuration)
+        let hasher = PasswordHasher(parameters: .testing)
+        let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
+        let globex = try await database.createTenant(slug: "globex", name: "Globex")
+        var world = TestWorld(database: database, clock: AppClock(), configuration: configuration, acme: acme, globex: globex)
+        for (email, tenant, role) in [
+            ("alice@acme.test", acme, Role.admin), ("bob@acme.test", acme, .contributor),
+            ("carol@acme.test", acme, .viewer), ("mallory@globex.test", globex, .admin),
+        ] {
+            let added = try await database.addMember(tenantId: tenant.id!, email: email, role: role,
+                                                     newPasswordHash: try hasher.hash(password), mustChangePassword: false,
+                                                     actor: .commandLine)
+            if case .newAccount(let user) = added { world.users[email] = user }
+        }
+        return world
+    }
+
+    func app() async throws -> some ApplicationProtocol {
+        try await buildApplication(configuration: configuration, database: database, clock: clock)
+    }
+
+    func router() async throws -> Router<AppRequestContext> {
+        try await buildRouter(configuration: configuration, database: database, clock: clock)
+    }
+
+    func userId(_ email: String) -> Int64 { users[email]!.id! }
+}
+
+/// A browser-like helper over the test client: keeps the session cookie and the page's CSRF token.
+struct Browser {
+    let client: any TestClientProtocol
+    var cookie: String = ""
+
+    static let formType: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func form(_ fields: [(String, String)]) -> ByteBuffer {
+        ByteBuffer(string: fields.map { "\(encode($0.0))=\(encode($0.1))" }.joined(separator: "&"))
+    }
+
+    static func encode(_ value: String) -> String {
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        return value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value
+    }
+
+    /// GET /login, then POST the form with the pre-session token. Returns the response of the POST.
+    @discardableResult
+    mutating func signIn(_ email: String, _ password: String = TestWorld.password) async throws -> TestResponse {
+        let (loginCookie, token) = try await client.execute(uri: "/login", method: .get) { response in
+            let cookie = try #require(Self.cookie(named: AuthController.loginCookie, in: response))
+            return (cookie, try #require(Self.csrf(in: String(buffer: response.body))))
+        }
+        let response = try await client.execute(
+            uri: "/login", method: .post,
+            headers: [.contentType: "application/x-www-form-urlencoded",
+                      .cookie: ([cookie, "\(AuthController.loginCookie)=\(loginCookie)"].filter { !$0.isEmpty }).joined(separator: "; ")],
+            body: Self.form([("email", email), ("password", password), ("_csrf", token)])) { $0 }
+        if let session = Self.cookie(named: SessionMiddleware.cookieName, in: response) {
+            cookie = "\(SessionMiddleware.cookieName)=\(session)"
+        }
+        return response
+    }
+
+    func get(_ uri: String) async throws -> TestResponse {
+        try await client.execute(uri: uri, method: .get, headers: [.cookie: cookie]) { $0 }
+    }
+
+    /// POSTs a form with the CSRF token read from `tokenPage` (a page the person would have open).
+    func post(_ uri: String, _ fields: [(String, String)], tokenFrom tokenPage: String = "/account") async throws -> TestResponse {
+        let token = try #require(Self.csrf(in: String(buffer: try await get(tokenPage).body)))
+        return try await postRaw(uri, fields + [("_csrf", token)])
+    }
+
+    func postRaw(_ uri: String, _ fields: [(String, String)]) async throws -> TestResponse {
+        var headers = Self.formType
+        headers[.cookie] = cookie
+        return try await client.execute(uri: uri, method: .post, headers: headers, body: Self.form(fields)) { $0 }
+    }
+
+    static func csrf(in html: String) -> String? {
+        guard let range = html.range(of: #"name="_csrf" value=""#) else { return nil }
+        return String(html[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    static func cookie(named name: String, in response: TestResponse) -> String? {
+        for field in response.headers where field.name == .setCookie {
+            let pair = field.value.split(separator: ";")[0]
+            if pair.hasPrefix("\(name)=") { return String(pair.dropFirst(name.count + 1)) }
+        }
+        return nil
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+}
