@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Secrets
+import Store
 
 @main
 struct Outbound: AsyncParsableCommand {
@@ -10,7 +12,7 @@ struct Outbound: AsyncParsableCommand {
             Every option can also be set with an OUTBOUND_* environment variable, named after the option
             (for example --data-dir is OUTBOUND_DATA_DIR); a flag on the command line wins.
             """,
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self],
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, KeysCommand.self, Doctor.self],
         defaultSubcommand: nil)
 }
 
@@ -19,7 +21,25 @@ struct DataOptions: ParsableArguments {
     @Option(help: "Folder holding outbound.sqlite and the key ring (env OUTBOUND_DATA_DIR).")
     var dataDir: String = Environment.value("OUTBOUND_DATA_DIR") ?? "./outbound-data"
 
+    @Option(help: "The key ring that seals API keys (env OUTBOUND_KEY_FILE); default <data-dir>/master.key.")
+    var keyFile: String?
+
     var databasePath: String { (dataDir as NSString).appendingPathComponent("outbound.sqlite") }
+
+    var keyRingFile: KeyRingFile {
+        KeyRingFile(path: keyFile ?? Environment.value("OUTBOUND_KEY_FILE") ?? (dataDir as NSString).appendingPathComponent("master.key"))
+    }
+
+    /// Opens the database and its key ring, turning every refusal into its plain message.
+    func openDatabaseAndVault() throws -> (AppDatabase, Vault) {
+        try prepareDataDirectory()
+        let database = try AppDatabase.open(path: databasePath)
+        do {
+            return (database, try database.openVault(file: keyRingFile))
+        } catch let problem as KeyRingFile.Problem {
+            throw CLIError(problem.description)
+        }
+    }
 
     /// Creates the data folder, readable by its owner only, when it is missing.
     func prepareDataDirectory() throws {

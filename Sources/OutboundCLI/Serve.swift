@@ -16,7 +16,7 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (env OUTBOUND_HOST).")
     var host: String = Environment.value("OUTBOUND_HOST") ?? "127.0.0.1"
 
-    @Option(help: "Port to listen on (env OUTBOUND_PORT).")
+    @Option(help: "Port to listen on; 0 picks a free one (env OUTBOUND_PORT).")
     var port: Int = Environment.value("OUTBOUND_PORT").flatMap(Int.init) ?? 8080
 
     @Option(name: .customLong("public-url"), help: "The URL people use, e.g. https://outbound.example.com; https makes cookies Secure (env OUTBOUND_PUBLIC_URL).")
@@ -44,7 +44,7 @@ struct Serve: AsyncParsableCommand {
     var publicUrl: String? { publicUrlOption ?? Environment.value("OUTBOUND_PUBLIC_URL") }
 
     func validate() throws {
-        guard (1...65535).contains(port) else { throw ValidationError("--port must be between 1 and 65535.") }
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 (any free port) and 65535.") }
         guard sessionIdleMinutes >= 1, sessionMaxHours >= 1 else {
             throw ValidationError("--session-idle-minutes and --session-max-hours must be at least 1.")
         }
@@ -60,8 +60,8 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
-        try data.prepareDataDirectory()
-        let database = try AppDatabase.open(path: data.databasePath)
+        let (database, vault) = try data.openDatabaseAndVault()
+        let reloadOnHangUp = KeyRingReloader(vault: vault, logger: logger)
         let configuration = AppConfiguration(
             host: host, port: port, publicURL: publicUrl.flatMap(URL.init(string:)), trustedProxies: Set(trustedProxy),
             templatesDirectory: try ResourceLocator.locate("Templates", explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")),
@@ -81,13 +81,34 @@ struct Serve: AsyncParsableCommand {
         }
         let app: any ApplicationProtocol
         do {
-            app = try await buildApplication(configuration: configuration, database: database, logger: logger)
+            app = try await buildApplication(configuration: configuration, database: database, vault: vault, logger: logger)
         } catch let error as Views.LoadError {
             throw CLIError(error.description)
         } catch let error as StartupError {
             throw CLIError(error.description)
         }
         try await app.runService()
+        withExtendedLifetime(reloadOnHangUp) {}
+    }
+}
+
+/// SIGHUP reloads the key ring, as after `outbound keys rotate` (the vault also reloads by itself when it meets a
+/// key it has not loaded, or when the file changed before a seal).
+final class KeyRingReloader {
+    private let source: any DispatchSourceSignal
+
+    init(vault: Vault, logger: Logger) {
+        signal(SIGHUP, SIG_IGN)
+        source = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        source.setEventHandler {
+            do {
+                try vault.reload()
+                logger.notice("Reloaded the key ring after SIGHUP")
+            } catch {
+                logger.error("Could not reload the key ring after SIGHUP: \(error)")
+            }
+        }
+        source.resume()
     }
 }
 

@@ -60,6 +60,29 @@ extension AppDatabase {
                 BEGIN SELECT RAISE(ABORT, 'activity is append-only'); END;
                 """)
         }
+        migrator.registerMigration("v2 connections") { db in
+            try db.execute(sql: """
+                CREATE TABLE connection (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    kind TEXT NOT NULL DEFAULT 'activecampaign' CHECK (kind IN ('activecampaign')),
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+                    usableBy TEXT NOT NULL DEFAULT 'admins' CHECK (usableBy IN ('admins', 'contributors')),
+                    apiHost TEXT NOT NULL,
+                    -- AES-256-GCM, sealed with the key ring; NULL once a changed hostname cleared it.
+                    apiKeySealed TEXT,
+                    apiKeyLastFour TEXT,
+                    accountName TEXT,
+                    exportUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                    consentUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                    consentAt DATETIME,
+                    verifiedAt DATETIME,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE UNIQUE INDEX connection_name ON connection(tenantId, name COLLATE NOCASE);
+                """)
+        }
         return migrator
     }
 }

@@ -1,9 +1,11 @@
+import Secrets
 import Store
 
 /// The dependencies every controller draws from, passed explicitly (no globals).
 struct AppServices: Sendable {
     let configuration: AppConfiguration
     let database: AppDatabase
+    let vault: Vault
     let views: Views
     let clock: AppClock
     let passwords: PasswordService

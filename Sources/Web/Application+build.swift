@@ -1,27 +1,30 @@
 import Foundation
 import Hummingbird
 import Logging
+import Secrets
 import Store
 
 /// Builds the whole web application. Shared by `outbound serve` and the tests, so that both run the same thing.
 public func buildApplication(
     configuration: AppConfiguration,
     database: AppDatabase,
+    vault: Vault,
     clock: AppClock = AppClock(),
     logger: Logger = Logger(label: "outbound")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, database: database, clock: clock, logger: logger)
+    let router = try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         logger: logger)
 }
 
-func buildRouter(configuration: AppConfiguration, database: AppDatabase, clock: AppClock,
+func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: Vault, clock: AppClock,
                  logger: Logger = Logger(label: "outbound")) async throws -> Router<AppRequestContext> {
     let services = AppServices(
         configuration: configuration,
         database: database,
+        vault: vault,
         views: try await Views.load(directory: configuration.templatesDirectory),
         clock: clock,
         passwords: PasswordService(parameters: configuration.passwordParameters, threads: configuration.hashingThreads,

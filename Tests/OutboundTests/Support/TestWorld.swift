@@ -15,6 +15,7 @@ struct TestWorld {
 
     let database: AppDatabase
     let clock: AppClock
+    let vault = Vault(ring: .generate())
     let configuration: AppConfiguration
     var acme: Tenant
     var globex: Tenant
@@ -43,11 +44,11 @@ struct TestWorld {
     }
 
     func app() async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: configuration, database: database, clock: clock)
+        try await buildApplication(configuration: configuration, database: database, vault: vault, clock: clock)
     }
 
     func router() async throws -> Router<AppRequestContext> {
-        try await buildRouter(configuration: configuration, database: database, clock: clock)
+        try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock)
     }
 
     func userId(_ email: String) -> Int64 { users[email]!.id! }
