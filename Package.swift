@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "outbound", targets: ["OutboundCLI"]),
+        .executable(name: "activecampaign-sandbox", targets: ["ActiveCampaignSandboxCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -14,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -21,6 +24,23 @@ let package = Package(
         .target(name: "Store", dependencies: [
             "Secrets",
             .product(name: "GRDB", package: "GRDB.swift"),
+        ]),
+        .target(name: "ActiveCampaign", dependencies: [
+            "Secrets",
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .target(name: "ActiveCampaignSandbox", dependencies: [
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(name: "ActiveCampaignSandboxCLI", dependencies: [
+            "ActiveCampaignSandbox",
+            .product(name: "Hummingbird", package: "hummingbird"),
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Web", dependencies: [
             "Store", "Secrets",
@@ -35,7 +55,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OutboundTests", dependencies: [
-            "Web", "Store", "Secrets",
+            "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
         ]),
     ],

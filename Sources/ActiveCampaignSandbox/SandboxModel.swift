@@ -1,0 +1,73 @@
+import Foundation
+
+/// ActiveCampaign's list statuses, as `contactLists` reports them.
+enum ListStatus: Int, Sendable {
+    case unconfirmed = 0, active = 1, unsubscribed = 2, bounced = 3
+}
+
+struct SandboxContact: Sendable {
+    var id: Int
+    var email: String
+    var firstName = ""
+    var lastName = ""
+    var phone = ""
+    var fields: [Int: String] = [:]
+    var tags: Set<String> = []
+    var lists: [Int: ListStatus] = [:]
+    var created: Date
+    var updated: Date
+}
+
+struct ImportBatch: Sendable {
+    var id: String
+    var contacts: [[String: JSONValue]]
+    var topLevelExcludeAutomations: Bool
+    var queuedAt: Date
+    var startAt: Date
+    var finishAt: Date
+    var applied = false
+    var outcome = "completed"
+    var success: [String] = []
+    var failure: [String] = []
+}
+
+/// A sliding-window counter: at most `limit` events in any `window` seconds.
+struct SlidingWindow: Sendable {
+    var limit: Int
+    var window: Double
+    private var events: [Date] = []
+
+    init(limit: Int, window: Double) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Records an event now and returns nil, or returns the seconds to wait when the window is full.
+    mutating func admit(now: Date) -> Double? {
+        events.removeAll { now.timeIntervalSince($0) >= window }
+        if events.count >= limit {
+            return window - now.timeIntervalSince(events[0])
+        }
+        events.append(now)
+        return nil
+    }
+}
+
+struct SandboxAccount: Sendable {
+    var spec: SandboxConfiguration.Account
+    var id: Int
+    var contacts: [Int: SandboxContact] = [:]
+    var emailIndex: [String: Int] = [:]
+    var nextContactId = 1
+    var batches: [String: ImportBatch] = [:]
+    var batchOrder: [String] = []
+    var lastFinish: Date = .distantPast
+    var automationsTriggered: [Int: Int] = [:]
+    var discardedContacts: [Int: Int] = [:]
+    var requestLimiter: SlidingWindow
+    var multiImportLimiter: SlidingWindow
+    var singleImportLimiter: SlidingWindow
+    var burst429Left: Int
+
+    var activeContactCount: Int { contacts.values.filter { $0.lists.values.contains(.active) }.count }
+}
