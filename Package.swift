@@ -57,6 +57,8 @@ let package = Package(
         .testTarget(name: "OutboundTests", dependencies: [
             "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
     ],
     swiftLanguageModes: [.v6]

@@ -47,7 +47,11 @@ struct SealedValue: Equatable {
         guard parts.count == 5, parts[0] == Self.version, !parts[1].isEmpty,
               let nonce = Base64URL.decode(parts[2]), let ciphertext = Base64URL.decode(parts[3]),
               let tag = Base64URL.decode(parts[4]),
-              nonce.count == AES256GCM.nonceLength, tag.count == AES256GCM.tagLength else { return nil }
+              nonce.count == AES256GCM.nonceLength, tag.count == AES256GCM.tagLength,
+              // Canonical encoding only: a text that differs from what was stored is refused even when its
+              // unused base64 bits decode to the same bytes.
+              Base64URL.encode(nonce) == parts[2], Base64URL.encode(ciphertext) == parts[3], Base64URL.encode(tag) == parts[4]
+        else { return nil }
         self.init(keyId: String(parts[1]), nonce: nonce, ciphertext: ciphertext, tag: tag)
     }
 
