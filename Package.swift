@@ -43,14 +43,14 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .target(name: "Web", dependencies: [
-            "Store", "Secrets",
+            "Store", "Secrets", "ActiveCampaign",
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "OutboundCLI", dependencies: [
-            "Web", "Store", "Secrets",
+            "Web", "Store", "Secrets", "ActiveCampaign",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -66,6 +66,12 @@ public struct ActiveCampaignClient: Sendable {
         return parsed
     }
 
+    /// Whether the key's user may read lists (one cheap call): a 403 here is `noPermission`.
+    public func checkListAccess() async throws(ActiveCampaignError) {
+        let json = try await object(.GET, "lists", query: [("limit", "1")])
+        guard json["lists"] is [Any] else { throw .invalidResponse("lists without a list array") }
+    }
+
     /// Every list of the account (all pages, 100 at a time).
     public func lists() async throws(ActiveCampaignError) -> [ACList] {
         var lists: [ACList] = []

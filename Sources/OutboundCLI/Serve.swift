@@ -25,6 +25,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "A proxy address whose X-Forwarded-For is believed; repeatable (env OUTBOUND_TRUSTED_PROXY, comma-separated).")
     var trustedProxy: [String] = Environment.list("OUTBOUND_TRUSTED_PROXY")
 
+    @Option(name: .customLong("allow-destination-host"),
+            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host, over plain http (the sandbox on 127.0.0.1); repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated).")
+    var allowDestinationHost: [String] = Environment.list("OUTBOUND_ALLOW_DESTINATION_HOST")
+
     @Option(help: "The Templates folder (env OUTBOUND_TEMPLATES_DIR); found automatically when omitted.")
     var templatesDir: String?
 
@@ -67,7 +71,8 @@ struct Serve: AsyncParsableCommand {
             templatesDirectory: try ResourceLocator.locate("Templates", explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")),
             publicDirectory: try ResourceLocator.locate("Public", explicit: publicDir ?? Environment.value("OUTBOUND_PUBLIC_DIR")),
             sessionIdleTimeout: TimeInterval(sessionIdleMinutes * 60),
-            sessionAbsoluteTimeout: TimeInterval(sessionMaxHours * 3600))
+            sessionAbsoluteTimeout: TimeInterval(sessionMaxHours * 3600),
+            allowedDestinationHosts: allowDestinationHost)
         let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
             print("""

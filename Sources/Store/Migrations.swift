@@ -83,6 +83,42 @@ extension AppDatabase {
                 CREATE UNIQUE INDEX connection_name ON connection(tenantId, name COLLATE NOCASE);
                 """)
         }
+        migrator.registerMigration("v3 connection drafts, connection errors, exports") { db in
+            try db.execute(sql: """
+                ALTER TABLE connection ADD COLUMN lastError TEXT;
+                -- Between Connect and Save the typed key lives only here, sealed, tied to one session, for 30 minutes.
+                CREATE TABLE connectionDraft (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    sessionId INTEGER NOT NULL REFERENCES session(id) ON DELETE CASCADE,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    connectionId INTEGER REFERENCES connection(id) ON DELETE CASCADE,
+                    apiHost TEXT,
+                    apiKeySealed TEXT,
+                    apiKeyLastFour TEXT,
+                    accountName TEXT,
+                    verifiedAt DATETIME,
+                    exportUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                    createdAt DATETIME NOT NULL,
+                    expiresAt DATETIME NOT NULL
+                );
+                CREATE INDEX connectionDraft_session ON connectionDraft(sessionId);
+                -- Exports arrive with their own issue; the table exists now so that removing a connection can
+                -- detach or remove the exports that use it, in one transaction.
+                CREATE TABLE export (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+                    connectionId INTEGER REFERENCES connection(id) ON DELETE SET NULL,
+                    listId TEXT,
+                    schedule TEXT NOT NULL DEFAULT 'system' CHECK (schedule IN ('system', 'off')),
+                    createdByUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE INDEX export_tenant ON export(tenantId);
+                CREATE INDEX export_connection ON export(connectionId);
+                """)
+        }
         return migrator
     }
 }

@@ -18,7 +18,8 @@ public struct SealedColumn: Sendable, Equatable, CustomStringConvertible {
     public let table: String
     public let column: String
 
-    public static let all = [SealedColumn(table: "connection", column: "apiKeySealed")]
+    public static let all = [SealedColumn(table: "connection", column: "apiKeySealed"),
+                             SealedColumn(table: "connectionDraft", column: "apiKeySealed")]
     public var description: String { "\(table).\(column)" }
 }
 

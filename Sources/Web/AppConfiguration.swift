@@ -21,6 +21,9 @@ public struct AppConfiguration: Sendable {
     public var loginLockout: TimeInterval
     /// Form bodies larger than this answer 413.
     public var maxFormBytes: Int
+    /// `HOST[:PORT]` entries an API key may be sent to although they do not look like ActiveCampaign's API hosts
+    /// (the sandbox on 127.0.0.1); they may use plain http.
+    public var allowedDestinationHosts: [String]
 
     public init(
         host: String = "127.0.0.1",
@@ -36,7 +39,8 @@ public struct AppConfiguration: Sendable {
         hashingQueueLimit: Int = 8,
         loginMaxFailures: Int = 10,
         loginLockout: TimeInterval = 15 * 60,
-        maxFormBytes: Int = 64 * 1024
+        maxFormBytes: Int = 64 * 1024,
+        allowedDestinationHosts: [String] = []
     ) {
         self.host = host
         self.port = port
@@ -52,6 +56,7 @@ public struct AppConfiguration: Sendable {
         self.loginMaxFailures = loginMaxFailures
         self.loginLockout = loginLockout
         self.maxFormBytes = maxFormBytes
+        self.allowedDestinationHosts = allowedDestinationHosts
     }
 
     var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }

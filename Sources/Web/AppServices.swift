@@ -1,3 +1,4 @@
+import ActiveCampaign
 import Secrets
 import Store
 
@@ -10,6 +11,7 @@ struct AppServices: Sendable {
     let clock: AppClock
     let passwords: PasswordService
     let throttle: LoginThrottle
+    let gateway: ActiveCampaignGateway
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
         try await database.tenants(ofUser: signedIn.userId)

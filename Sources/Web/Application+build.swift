@@ -1,3 +1,4 @@
+import ActiveCampaign
 import Foundation
 import Hummingbird
 import Logging
@@ -10,9 +11,11 @@ public func buildApplication(
     database: AppDatabase,
     vault: Vault,
     clock: AppClock = AppClock(),
+    resolver: any HostResolver = SystemResolver(),
     logger: Logger = Logger(label: "outbound")
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock, logger: logger)
+    let router = try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock,
+                                       resolver: resolver, logger: logger)
     return Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
@@ -20,6 +23,7 @@ public func buildApplication(
 }
 
 func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: Vault, clock: AppClock,
+                 resolver: any HostResolver = SystemResolver(),
                  logger: Logger = Logger(label: "outbound")) async throws -> Router<AppRequestContext> {
     let services = AppServices(
         configuration: configuration,
@@ -29,7 +33,9 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
         clock: clock,
         passwords: PasswordService(parameters: configuration.passwordParameters, threads: configuration.hashingThreads,
                                    queueLimit: configuration.hashingQueueLimit),
-        throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout, clock: clock))
+        throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout, clock: clock),
+        gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
+                                       resolver: resolver, logger: logger))
     guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
         throw StartupError.missingPublicDirectory(configuration.publicDirectory)
     }
@@ -70,6 +76,7 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
     let empty = EmptyAreaController(services: services)
     let admin = tenant.group("admin").add(middleware: AdminOnlyMiddleware())
     MembersController(services: services).addRoutes(to: admin)
+    ConnectionsController(services: services).addRoutes(to: admin)
     ActivityController(services: services).addRoutes(to: admin)
     empty.addAdminRoutes(to: admin)
 

@@ -14,8 +14,6 @@ struct EmptyAreaController {
     }
 
     static let adminAreas = [
-        Area(path: "connections", navLabel: "Connections", title: "Connections",
-             purpose: "Connections link this workspace to ActiveCampaign accounts with an API key, so that exports can send contacts to their lists."),
         Area(path: "system", navLabel: "System", title: "System",
              purpose: "The system refresh schedule: when segments refresh and scheduled exports run."),
     ]

@@ -10,6 +10,9 @@ enum SitePath {
 
     static func tenant(_ slug: String) -> String { "/t/\(slug)" }
     static func connections(_ slug: String) -> String { "/t/\(slug)/admin/connections" }
+    static func newConnection(_ slug: String) -> String { "/t/\(slug)/admin/connections/new" }
+    static func connection(_ slug: String, _ id: Int64) -> String { "/t/\(slug)/admin/connections/\(id)" }
+    static func removeConnection(_ slug: String, _ id: Int64) -> String { "/t/\(slug)/admin/connections/\(id)/remove" }
     static func members(_ slug: String) -> String { "/t/\(slug)/admin/members" }
     static func memberRole(_ slug: String, _ userId: Int64) -> String { "/t/\(slug)/admin/members/\(userId)/role" }
     static func memberRemove(_ slug: String, _ userId: Int64) -> String { "/t/\(slug)/admin/members/\(userId)/remove" }

@@ -9,6 +9,7 @@ public struct Views: Sendable {
 
     static let requiredTemplates = [
         "layout", "error", "login", "home", "account", "members", "activity", "empty-area",
+        "connections/list", "connections/choose", "connections/form", "connections/remove",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {

@@ -1,0 +1,236 @@
+import Foundation
+import GRDB
+import Secrets
+
+/// A connection as the list shows it: with its export user and whether that user is still an admin here.
+public struct ConnectionSummary: Sendable, Equatable {
+    public var connection: Connection
+    public var exportUserEmail: String?
+    public var exportUserIsAdmin: Bool
+    public var consentUserEmail: String?
+    public var exportCount: Int
+
+    /// Nil when Connected; otherwise why it needs attention.
+    public var attention: String? {
+        if connection.apiKeySealed == nil { return "API key missing: connect again" }
+        if connection.exportUserId == nil || !exportUserIsAdmin { return "export user lost access" }
+        if let error = connection.lastError { return error }
+        if connection.verifiedAt == nil { return "not verified" }
+        return nil
+    }
+}
+
+public struct ExportReference: Sendable, Equatable {
+    public var id: Int64
+    public var name: String
+}
+
+public enum DetachedExports: String, Sendable {
+    /// They keep their settings, show "No connection" and never run until given another connection.
+    case detach
+    case remove
+}
+
+public struct ConnectionChanges: Sendable, Equatable {
+    public var name: String
+    public var usableBy: ConnectionUsers
+
+    public init(name: String, usableBy: ConnectionUsers) {
+        self.name = name
+        self.usableBy = usableBy
+    }
+}
+
+extension AppDatabase {
+    public func connectionSummaries(tenantId: Int64) async throws -> [ConnectionSummary] {
+        try await reader.read { db in
+            try Connection.filter(Column("tenantId") == tenantId).order(Column("name").collating(.nocase)).fetchAll(db)
+                .map { try Self.summary(db, $0) }
+        }
+    }
+
+    public func connectionSummary(tenantId: Int64, id: Int64) async throws -> ConnectionSummary? {
+        try await reader.read { db in
+            try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db).map { try Self.summary(db, $0) }
+        }
+    }
+
+    static func summary(_ db: Database, _ connection: Connection) throws -> ConnectionSummary {
+        let exportUser = try connection.exportUserId.flatMap {
+            try Row.fetchOne(db, sql: """
+                SELECT user.email, membership.role FROM user
+                LEFT JOIN membership ON membership.userId = user.id AND membership.tenantId = ?
+                WHERE user.id = ?
+                """, arguments: [connection.tenantId, $0])
+        }
+        let consentEmail = try connection.consentUserId.flatMap {
+            try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [$0])
+        }
+        let exports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM export WHERE connectionId = ?", arguments: [connection.id]) ?? 0
+        return ConnectionSummary(connection: connection, exportUserEmail: exportUser?["email"],
+                                 exportUserIsAdmin: (exportUser?["role"] as String?) == Role.admin.rawValue,
+                                 consentUserEmail: consentEmail, exportCount: exports)
+    }
+
+    public func connectionNameTaken(tenantId: Int64, name: String, except id: Int64? = nil) async throws -> Bool {
+        try await reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM connection WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+                             arguments: [tenantId, name, id]) ?? 0 > 0
+        }
+    }
+
+    /// Save of a new connection: the verified key moves from the draft (opened with its draft context) into the
+    /// connection (sealed for the new row); consent and export user are recorded; the draft is deleted. One
+    /// transaction: nothing half-saved.
+    public func createConnection(tenantId: Int64, name: String, usableBy: ConnectionUsers, draft: ConnectionDraft,
+                                 consentUserId: Int64, vault: Vault, actor: Actor, now: Date) async throws -> Connection {
+        try await writer.write { db in
+            guard let draftId = draft.id, let current = try ConnectionDraft.fetchOne(db, key: draftId), current.isConnected,
+                  let sealed = current.apiKeySealed, let host = current.apiHost, let exportUserId = current.exportUserId else {
+                throw StoreError.notFound
+            }
+            let apiKey = try vault.open(sealed, context: current.apiKeyContext!)
+            var connection = Connection(tenantId: tenantId, name: name, usableBy: usableBy, apiHost: host,
+                                        accountName: current.accountName, exportUserId: exportUserId,
+                                        consentUserId: consentUserId, consentAt: now, verifiedAt: current.verifiedAt, now: now)
+            try connection.insert(db)
+            connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
+            connection.apiKeyLastFour = apiKey.lastFour
+            try connection.update(db)
+            _ = try ConnectionDraft.deleteOne(db, key: draftId)
+            let exportUser = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [exportUserId]) ?? "?"
+            let tenant = connection.tenantId
+            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.created",
+                                     detail: "Created ActiveCampaign connection \(name) for \(host) (key ending \(apiKey.lastFour), usable by \(usableBy.label.lowercased()))")
+            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.consent",
+                                     detail: "Agreed to the data privacy and compliance terms for \(name)")
+            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.export_user",
+                                     detail: "Set the export user of \(name) to \(exportUser)")
+            return connection
+        }
+    }
+
+    /// Rename and who may use it; records what changed.
+    public func updateConnection(tenantId: Int64, id: Int64, changes: ConnectionChanges, actor: Actor, now: Date) async throws {
+        try await writer.write { db in
+            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            var changed: [String] = []
+            if connection.name != changes.name { changed.append("renamed from \(connection.name) to \(changes.name)") }
+            if connection.usableBy != changes.usableBy { changed.append("usable by \(changes.usableBy.label.lowercased())") }
+            guard !changed.isEmpty else { return }
+            connection.name = changes.name
+            connection.usableBy = changes.usableBy
+            connection.updatedAt = now
+            try connection.update(db)
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.edited",
+                                     detail: "Edited \(changes.name): " + changed.joined(separator: "; "))
+        }
+    }
+
+    /// A new key and/or host from a connected draft. The old key is replaced in the same statement, so a key is
+    /// never kept for a host it was not verified with.
+    public func replaceCredentials(tenantId: Int64, id: Int64, draft: ConnectionDraft, vault: Vault, actor: Actor, now: Date) async throws {
+        try await writer.write { db in
+            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db),
+                  let draftId = draft.id, let current = try ConnectionDraft.fetchOne(db, key: draftId), current.connectionId == id,
+                  current.isConnected, let sealed = current.apiKeySealed, let host = current.apiHost else {
+                throw StoreError.notFound
+            }
+            let apiKey = try vault.open(sealed, context: current.apiKeyContext!)
+            let previousHost = connection.apiHost
+            connection.apiHost = host
+            connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
+            connection.apiKeyLastFour = apiKey.lastFour
+            connection.accountName = current.accountName
+            connection.verifiedAt = current.verifiedAt
+            connection.lastError = nil
+            connection.updatedAt = now
+            try connection.update(db)
+            _ = try ConnectionDraft.deleteOne(db, key: draftId)
+            let what = previousHost == host ? "Replaced the API key of \(connection.name) (now ending \(apiKey.lastFour))"
+                : "Changed the host of \(connection.name) from \(previousHost) to \(host) with a new API key ending \(apiKey.lastFour)"
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.credentials", detail: what)
+        }
+    }
+
+    public func recordVerification(tenantId: Int64, id: Int64, accountName: String?, error: String?, actor: Actor, now: Date) async throws {
+        try await writer.write { db in
+            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            if let accountName {
+                connection.accountName = accountName
+                connection.verifiedAt = now
+                connection.lastError = nil
+            } else {
+                connection.lastError = error
+            }
+            try connection.update(db)
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.verified",
+                                     detail: error.map { "Verification of \(connection.name) failed: \($0)" } ?? "Verified \(connection.name)")
+        }
+    }
+
+    public func setExportUser(tenantId: Int64, id: Int64, userId: Int64, actor: Actor, now: Date) async throws {
+        try await writer.write { db in
+            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            connection.exportUserId = userId
+            connection.updatedAt = now
+            try connection.update(db)
+            let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId]) ?? "?"
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.export_user",
+                                     detail: "Set the export user of \(connection.name) to \(email)")
+        }
+    }
+
+    public func exportsUsing(tenantId: Int64, connectionId: Int64) async throws -> [ExportReference] {
+        try await reader.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
+                             arguments: [tenantId, connectionId]).map { ExportReference(id: $0[0], name: $0[1]) }
+        }
+    }
+
+    /// Removes the connection and its sealed key, and detaches or removes its exports, in one transaction. The
+    /// engine checks for the connection before each request, so any run of these exports stops there.
+    public func removeConnection(tenantId: Int64, id: Int64, exports: DetachedExports, actor: Actor) async throws {
+        try await writer.write { db in
+            guard let connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            let names = try String.fetchAll(db, sql: "SELECT name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
+                                            arguments: [tenantId, id])
+            switch exports {
+            case .detach:
+                try db.execute(sql: "UPDATE export SET connectionId = NULL WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, id])
+            case .remove:
+                try db.execute(sql: "DELETE FROM export WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, id])
+            }
+            _ = try connection.delete(db)
+            let exportText = names.isEmpty ? "" : "; \(exports == .detach ? "detached" : "removed") exports: " + names.joined(separator: ", ")
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.removed",
+                                     detail: "Removed connection \(connection.name) (\(connection.apiHost)) and its stored API key\(exportText)")
+        }
+    }
+
+    /// For tests and, later, the exports issue: a minimal export row.
+    public func createExport(tenantId: Int64, name: String, connectionId: Int64?, listId: String?, now: Date = .now) async throws -> ExportReference {
+        try await writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO export (tenantId, name, connectionId, listId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
+                """, arguments: [tenantId, name, connectionId, listId, now, now])
+            return ExportReference(id: db.lastInsertedRowID, name: name)
+        }
+    }
+
+    public func exportConnectionId(tenantId: Int64, exportId: Int64) async throws -> Int64?? {
+        try await reader.read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT connectionId FROM export WHERE tenantId = ? AND id = ?",
+                                             arguments: [tenantId, exportId]) else { return nil }
+            return .some(row["connectionId"] as Int64?)
+        }
+    }
+}
