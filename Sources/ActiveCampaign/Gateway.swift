@@ -56,11 +56,16 @@ public struct ActiveCampaignGateway: Sendable {
     public let policy: HostPolicy
     let resolver: any HostResolver
     let logger: Logger
+    let connectTimeout: TimeAmount
+    let readTimeout: TimeAmount
 
-    public init(policy: HostPolicy, resolver: any HostResolver = SystemResolver(), logger: Logger = Logger(label: "activecampaign")) {
+    public init(policy: HostPolicy, resolver: any HostResolver = SystemResolver(), logger: Logger = Logger(label: "activecampaign"),
+                connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(30)) {
         self.policy = policy
         self.resolver = resolver
         self.logger = logger
+        self.connectTimeout = connectTimeout
+        self.readTimeout = readTimeout
     }
 
     /// Runs `body` with a client for `destination` (already normalised) and `apiKey`.
@@ -68,14 +73,15 @@ public struct ActiveCampaignGateway: Sendable {
         _ destination: HostPolicy.Destination, apiKey: Redacted,
         _ body: (ActiveCampaignClient) async throws(ActiveCampaignError) -> T
     ) async throws(Failure) -> T {
-        let operatorAllowed = policy.isAllowedByOperator(destination)
+        let operatorScheme = policy.operatorScheme(destination)
         let addresses = IPLiteral.isLiteral(destination.host) ? [destination.host] : await resolver.addresses(of: destination.host)
         let address: String
         do { address = try policy.check(destination, addresses: addresses) } catch { throw .host(error) }
         let http = ActiveCampaignClient.makeHTTPClient(
-            dnsOverride: address == destination.host ? [:] : [destination.host: address])
-        // Plain http only for a host the operator allowed (the sandbox); ActiveCampaign itself is https.
-        let endpoint = APIEndpoint(scheme: operatorAllowed ? "http" : "https", host: destination.host, port: destination.port)
+            dnsOverride: address == destination.host ? [:] : [destination.host: address],
+            connectTimeout: connectTimeout, readTimeout: readTimeout)
+        // Plain http only for a host the operator allowed so (the sandbox); ActiveCampaign itself is https.
+        let endpoint = APIEndpoint(scheme: operatorScheme ?? "https", host: destination.host, port: destination.port)
         let client = ActiveCampaignClient(endpoint: endpoint, apiKey: apiKey, httpClient: http, logger: logger)
         let result: Result<T, ActiveCampaignError>
         do { result = .success(try await body(client)) } catch { result = .failure(error) }

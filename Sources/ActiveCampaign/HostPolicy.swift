@@ -46,15 +46,28 @@ public struct HostPolicy: Sendable {
         }
     }
 
-    /// Hosts (optionally with a port) the operator allowed; they may use plain http.
-    public let allowed: Set<Destination>
+    /// Hosts (optionally with a port) the operator allowed, with the scheme to use: `HOST[:PORT]` means plain
+    /// http (the sandbox), `https://HOST[:PORT]` https.
+    public let allowed: [Destination: String]
 
     public init(allowedHosts: [String] = []) {
-        self.allowed = Set(allowedHosts.compactMap { Self.parseHostPort($0.lowercased()) })
+        var allowed: [Destination: String] = [:]
+        for entry in allowedHosts {
+            var text = entry.lowercased().trimmingCharacters(in: .whitespaces)
+            var scheme = "http"
+            if text.hasPrefix("https://") { scheme = "https"; text.removeFirst(8) }
+            else if text.hasPrefix("http://") { text.removeFirst(7) }
+            while text.hasSuffix("/") { text.removeLast() }
+            if let destination = Self.parseHostPort(text) { allowed[destination] = scheme }
+        }
+        self.allowed = allowed
     }
 
-    public func isAllowedByOperator(_ destination: Destination) -> Bool {
-        allowed.contains(destination) || allowed.contains(Destination(host: destination.host, port: nil)) && destination.port == nil
+    public func isAllowedByOperator(_ destination: Destination) -> Bool { operatorScheme(destination) != nil }
+
+    /// The scheme for an operator-allowed destination, nil for every other one (those use https).
+    public func operatorScheme(_ destination: Destination) -> String? {
+        allowed[destination] ?? (destination.port == nil ? allowed[Destination(host: destination.host, port: nil)] : nil)
     }
 
     /// Turns what a person pasted (`https://acme.api-us1.com/api/3/`, `ACME.api-us1.com.`, …) into a
@@ -76,9 +89,9 @@ public struct HostPolicy: Sendable {
         while host.hasSuffix(".") { host.removeLast() }
         let normalised = Destination(host: host, port: destination.port)
         if isAllowedByOperator(normalised) { return (normalised, normalised.description != trimmed) }
+        if IPLiteral.isLiteral(host) { throw .ipLiteral }
         guard normalised.port == nil || normalised.port == 443 else { throw .notActiveCampaign(normalised.description) }
         let result = Destination(host: host, port: nil)
-        if IPLiteral.isLiteral(host) { throw .ipLiteral }
         if host == "activehosted.com" || host.hasSuffix(".activehosted.com") { throw .webAppHost(host) }
         guard host.range(of: #"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.api-[a-z]{2,5}[0-9]{1,3}\.com$"#, options: .regularExpression) != nil else {
             throw .notActiveCampaign(host)

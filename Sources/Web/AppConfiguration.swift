@@ -24,6 +24,9 @@ public struct AppConfiguration: Sendable {
     /// `HOST[:PORT]` entries an API key may be sent to although they do not look like ActiveCampaign's API hosts
     /// (the sandbox on 127.0.0.1); they may use plain http.
     public var allowedDestinationHosts: [String]
+    /// Timeouts of calls to ActiveCampaign (connect 10 s and read 30 s by default).
+    public var destinationConnectTimeout: Duration = .seconds(10)
+    public var destinationReadTimeout: Duration = .seconds(30)
 
     public init(
         host: String = "127.0.0.1",

@@ -1,6 +1,7 @@
 import ActiveCampaign
 import Foundation
 import Hummingbird
+import NIOCore
 import Logging
 import Secrets
 import Store
@@ -35,7 +36,9 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
                                    queueLimit: configuration.hashingQueueLimit),
         throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout, clock: clock),
         gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
-                                       resolver: resolver, logger: logger))
+                                       resolver: resolver, logger: logger,
+                                       connectTimeout: .init(configuration.destinationConnectTimeout),
+                                       readTimeout: .init(configuration.destinationReadTimeout)))
     guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
         throw StartupError.missingPublicDirectory(configuration.publicDirectory)
     }

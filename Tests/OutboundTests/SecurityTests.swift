@@ -85,8 +85,9 @@ import Testing
         router.routes.map { ($0.method, $0.path.description) }.filter { $0.1.hasPrefix("/t/") }
     }
 
-    func fill(_ path: String, tenant: String, userId: Int64) -> String {
+    func fill(_ path: String, tenant: String, userId: Int64, id: Int64 = 1) -> String {
         path.replacingOccurrences(of: "{tenant}", with: tenant)
+            .replacingOccurrences(of: "{id}", with: String(id))
             .replacingOccurrences(of: "{userId}", with: String(userId))
             .replacingOccurrences(of: ":tenant", with: tenant)
             .replacingOccurrences(of: ":userId", with: String(userId))
@@ -95,7 +96,10 @@ import Testing
     @Test func everyTenantRouteAnswers404ToNonMembersAsForAMissingTenant() async throws {
         let world = try await TestWorld.make()
         let routes = tenantRoutes(try await world.router())
-        #expect(routes.count >= 10)
+        #expect(routes.count >= 15)
+        // A real object of the other tenant, so that routes with an id are tried with one that exists.
+        let theirs = try await world.connect(name: "Globex AC", key: "globex-key", host: "globex.api-us1.com",
+                                             exportUser: "mallory@globex.test", tenant: world.globex)
         try await world.app().test(.router) { client in
             var alice = Browser(client: client)
             try await alice.signIn("alice@acme.test")
@@ -104,7 +108,7 @@ import Testing
             for route in routes {
                 var bodies: [String] = []
                 for tenant in ["globex", "no-such-tenant"] {
-                    let uri = fill(route.path, tenant: tenant, userId: mallory)
+                    let uri = fill(route.path, tenant: tenant, userId: mallory, id: theirs.id!)
                     let response = route.method == .get
                         ? try await alice.get(uri)
                         : try await alice.postRaw(uri, [("_csrf", token), ("role", "viewer"), ("email", "x@acme.test")])
@@ -114,20 +118,22 @@ import Testing
                 #expect(bodies[0] == bodies[1], "\(route.method) \(route.path) tells an existing tenant apart")
             }
             #expect(try await world.database.members(tenantId: world.globex.id!).map(\.email) == ["mallory@globex.test"])
+            #expect(try await world.database.connections(tenantId: world.globex.id!).map(\.name) == ["Globex AC"])
         }
     }
 
     @Test func contributorsAndViewersGet403OnEveryAdminRoute() async throws {
         let world = try await TestWorld.make()
         let adminRoutes = tenantRoutes(try await world.router()).filter { $0.path.contains("/admin/") }
-        #expect(adminRoutes.count >= 6)
+        #expect(adminRoutes.count >= 12)
+        let ours = try await world.connect(name: "Acme AC", key: "acme-key", host: "acme.api-us1.com")
         try await world.app().test(.router) { client in
             for email in ["bob@acme.test", "carol@acme.test"] {
                 var person = Browser(client: client)
                 try await person.signIn(email)
                 let token = try #require(Browser.csrf(in: try await person.get("/account").text))
                 for route in adminRoutes {
-                    let uri = fill(route.path, tenant: "acme", userId: world.userId("alice@acme.test"))
+                    let uri = fill(route.path, tenant: "acme", userId: world.userId("alice@acme.test"), id: ours.id!)
                     let response = route.method == .get
                         ? try await person.get(uri)
                         : try await person.postRaw(uri, [("_csrf", token), ("role", "viewer"), ("email", "x@acme.test")])
@@ -138,6 +144,7 @@ import Testing
                 #expect(!page.text.contains("/admin/members"))   // the navigation hides what the role cannot use
             }
             #expect(try await world.database.members(tenantId: world.acme.id!).first { $0.email == "alice@acme.test" }?.role == .admin)
+            #expect(try await world.database.connections(tenantId: world.acme.id!).map(\.name) == ["Acme AC"])
         }
     }
 

@@ -1,5 +1,7 @@
+import ActiveCampaign
 import Foundation
 import Hummingbird
+import Logging
 import HummingbirdTesting
 import Secrets
 import Store
@@ -16,13 +18,18 @@ struct TestWorld {
     let database: AppDatabase
     let clock: AppClock
     let vault = Vault(ring: .generate())
+    var resolver = FakeResolver()
+    var logger = Logger(label: "test")
+    /// The data folder, for a world made `onDisk`.
+    var directory: String?
     let configuration: AppConfiguration
     var acme: Tenant
     var globex: Tenant
     var users: [String: User] = [:]
 
-    static func make(configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
-        let database = try AppDatabase.inMemory()
+    static func make(onDisk: Bool = false, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
+        let directory = onDisk ? try temporaryDirectory() : nil
+        let database = try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite") } ?? AppDatabase.inMemory()
         var configuration = AppConfiguration(
             templatesDirectory: packageRoot + "/Templates", publicDirectory: packageRoot + "/Public",
             passwordParameters: .testing)
@@ -31,6 +38,7 @@ struct TestWorld {
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")
         var world = TestWorld(database: database, clock: AppClock(), configuration: configuration, acme: acme, globex: globex)
+        world.directory = directory
         for (email, tenant, role) in [
             ("alice@acme.test", acme, Role.admin), ("bob@acme.test", acme, .contributor),
             ("carol@acme.test", acme, .viewer), ("mallory@globex.test", globex, .admin),
@@ -44,11 +52,12 @@ struct TestWorld {
     }
 
     func app() async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: configuration, database: database, vault: vault, clock: clock)
+        try await buildApplication(configuration: configuration, database: database, vault: vault, clock: clock,
+                             resolver: resolver, logger: logger)
     }
 
     func router() async throws -> Router<AppRequestContext> {
-        try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock)
+        try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock, resolver: resolver)
     }
 
     func userId(_ email: String) -> Int64 { users[email]!.id! }
@@ -121,4 +130,19 @@ struct Browser {
 
 extension TestResponse {
     var text: String { String(buffer: body) }
+}
+
+/// A resolver with a fixed table, so tests never depend on DNS.
+struct FakeResolver: HostResolver {
+    var table: [String: [String]] = [
+        "localhost": ["127.0.0.1"],
+        "acme.api-us1.com": ["93.184.216.34"],
+        "private.api-us1.com": ["10.1.2.3"],
+        "loop.api-us1.com": ["127.0.0.1"],
+        "mapped.api-us1.com": ["::ffff:192.168.1.1"],
+        "mixed.api-us1.com": ["93.184.216.34", "169.254.169.254"],
+        "cgnat.api-us1.com": ["100.64.0.1"],
+    ]
+
+    func addresses(of host: String) async -> [String] { table[host] ?? [] }
 }
