@@ -14,6 +14,8 @@ from selenium.webdriver.chrome.service import Service
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 OUTBOUND = os.environ.get("OUTBOUND_BIN", os.path.join(ROOT, ".build", "debug", "outbound"))
+SANDBOX = os.environ.get("SANDBOX_BIN", os.path.join(ROOT, ".build", "debug", "activecampaign-sandbox"))
+SANDBOX_KEY = "browser-test-key-4821"
 
 
 def free_port():
@@ -33,14 +35,31 @@ class Server:
 
 
 @pytest.fixture
-def server():
+def sandbox():
+    """The ActiveCampaign sandbox executable on a free loopback port."""
+    process = subprocess.Popen([SANDBOX, "--port", "0", "--api-key", SANDBOX_KEY, "--list", "1:Newsletter"],
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    line = process.stdout.readline()
+    match = re.search(r":(\d+)\s*$", line)
+    if not match:
+        process.kill()
+        raise RuntimeError("sandbox did not start: " + line)
+    yield int(match.group(1))
+    process.terminate()
+    process.wait(timeout=10)
+
+
+@pytest.fixture
+def server(sandbox):
     data_dir = tempfile.mkdtemp(prefix="outbound-browser-")
     port = free_port()
     log_path = os.path.join(data_dir, "serve.log")
     log = open(log_path, "w")
-    process = subprocess.Popen([OUTBOUND, "serve", "--port", str(port), "--data-dir", data_dir],
+    process = subprocess.Popen([OUTBOUND, "serve", "--port", str(port), "--data-dir", data_dir,
+                                "--allow-destination-host", f"127.0.0.1:{sandbox}"],
                                stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
     srv = Server(data_dir, port, process, log_path)
+    srv.sandbox_port = sandbox
     deadline = time.time() + 30
     while time.time() < deadline:
         try:

@@ -3,30 +3,9 @@ import os
 import re
 
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
 
 from conftest import first_start_credentials
-
-SHOTS = os.environ.get("SCREENSHOT_DIR")
-
-
-def shot(driver, name):
-    if SHOTS:
-        os.makedirs(SHOTS, exist_ok=True)
-        driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
-
-
-def wait_for(driver, text, timeout=15):
-    """Clicks return before the next page arrives (a sign-in hashes for about half a second): wait for it."""
-    WebDriverWait(driver, timeout).until(lambda d: text in d.page_source)
-
-
-def sign_in(driver, url, email, password):
-    driver.get(url + "/login")
-    driver.find_element(By.ID, "email").send_keys(email)
-    driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
-
+from helpers import shot, sign_in, wait_for
 
 def test_first_admin_signs_in_changes_password_and_adds_a_member(server, browser):
     email, one_time = first_start_credentials(server)
