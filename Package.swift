@@ -17,6 +17,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -42,8 +44,13 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        .target(name: "ProfileImport", dependencies: [
+            "Store", "Secrets",
+            .product(name: "CSV", package: "CSV.swift"),
+        ]),
         .target(name: "Web", dependencies: [
-            "Store", "Secrets", "ActiveCampaign",
+            "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+            .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "Mustache", package: "swift-mustache"),
             .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -51,12 +58,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "OutboundCLI", dependencies: [
-            "Web", "Store", "Secrets", "ActiveCampaign",
+            "Web", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OutboundTests", dependencies: [
-            "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox",
+            "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

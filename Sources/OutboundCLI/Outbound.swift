@@ -12,7 +12,8 @@ struct Outbound: AsyncParsableCommand {
             Every option can also be set with an OUTBOUND_* environment variable, named after the option
             (for example --data-dir is OUTBOUND_DATA_DIR); a flag on the command line wins.
             """,
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, KeysCommand.self, Doctor.self],
+        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, ProfilesCommand.self, SegmentsCommand.self,
+                      KeysCommand.self, Doctor.self],
         defaultSubcommand: nil)
 }
 

@@ -119,6 +119,71 @@ extension AppDatabase {
                 CREATE INDEX export_connection ON export(connectionId);
                 """)
         }
+        migrator.registerMigration("v4 profiles, attributes, segments, imports") { db in
+            try db.execute(sql: """
+                -- Attribute names map to ids; profile values live in JSON keyed by those ids ("a12"), so no
+                -- attribute name or value is ever part of SQL text: paths are bound parameters.
+                CREATE TABLE attribute (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 200),
+                    type TEXT NOT NULL CHECK (type IN ('text', 'number', 'date', 'boolean')),
+                    UNIQUE (tenantId, name)
+                );
+                CREATE TABLE profile (
+                    rowId INTEGER PRIMARY KEY,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    profileId TEXT NOT NULL,
+                    attributes TEXT NOT NULL DEFAULT '{}',
+                    importId INTEGER,
+                    updatedAt DATETIME NOT NULL,
+                    UNIQUE (tenantId, profileId)
+                );
+                CREATE TABLE importJob (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    fileName TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'completed_with_errors', 'failed')),
+                    replaceAll BOOLEAN NOT NULL DEFAULT 0,
+                    rowsRead INTEGER NOT NULL DEFAULT 0,
+                    rowsImported INTEGER NOT NULL DEFAULT 0,
+                    rowsRejected INTEGER NOT NULL DEFAULT 0,
+                    rowsRemoved INTEGER NOT NULL DEFAULT 0,
+                    message TEXT,
+                    problems TEXT NOT NULL DEFAULT '[]',
+                    createdByUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                    startedAt DATETIME NOT NULL,
+                    finishedAt DATETIME
+                );
+                CREATE INDEX importJob_tenant ON importJob(tenantId, id);
+                CREATE TABLE segment (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+                    description TEXT NOT NULL DEFAULT '',
+                    rules TEXT NOT NULL,
+                    generation INTEGER NOT NULL DEFAULT 0,
+                    memberCount INTEGER NOT NULL DEFAULT 0,
+                    refreshedAt DATETIME,
+                    createdAt DATETIME NOT NULL,
+                    updatedAt DATETIME NOT NULL
+                );
+                CREATE UNIQUE INDEX segment_name ON segment(tenantId, name COLLATE NOCASE);
+                -- Members of each generation; a refresh fills a new generation, then swaps the segment to it.
+                CREATE TABLE segmentMember (
+                    segmentId INTEGER NOT NULL REFERENCES segment(id) ON DELETE CASCADE,
+                    generation INTEGER NOT NULL,
+                    profileRowId INTEGER NOT NULL,
+                    PRIMARY KEY (segmentId, generation, profileRowId)
+                ) WITHOUT ROWID;
+                CREATE TABLE exportSegment (
+                    exportId INTEGER NOT NULL REFERENCES export(id) ON DELETE CASCADE,
+                    segmentId INTEGER NOT NULL REFERENCES segment(id),
+                    PRIMARY KEY (exportId, segmentId)
+                );
+                CREATE INDEX exportSegment_segment ON exportSegment(segmentId);
+                """)
+        }
         return migrator
     }
 }

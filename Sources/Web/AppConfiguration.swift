@@ -26,6 +26,8 @@ public struct AppConfiguration: Sendable {
     public var allowedDestinationHosts: [String]
     /// Timeouts of calls to ActiveCampaign (connect 10 s and read 30 s by default).
     public var destinationConnectTimeout: Duration = .seconds(10)
+    /// The largest profile CSV accepted by upload.
+    public var maxImportBytes: Int = 1 << 30
     public var destinationReadTimeout: Duration = .seconds(30)
 
     public init(

@@ -12,6 +12,8 @@ struct AppServices: Sendable {
     let passwords: PasswordService
     let throttle: LoginThrottle
     let gateway: ActiveCampaignGateway
+    /// Imports and segment refreshes run here, never on Swift's cooperative pool.
+    let importPool: BlockingPool
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
         try await database.tenants(ofUser: signedIn.userId)

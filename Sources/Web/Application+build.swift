@@ -38,10 +38,13 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
         gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
                                        resolver: resolver, logger: logger,
                                        connectTimeout: .init(configuration.destinationConnectTimeout),
-                                       readTimeout: .init(configuration.destinationReadTimeout)))
+                                       readTimeout: .init(configuration.destinationReadTimeout)),
+        importPool: BlockingPool(name: "import", threads: 1, maxPending: 8))
     guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
         throw StartupError.missingPublicDirectory(configuration.publicDirectory)
     }
+
+    try await database.failInterruptedImports(now: clock.now)
 
     let router = Router(context: AppRequestContext.self)
     // Order is the security policy: headers wrap everything (errors and static files included), then the client
@@ -84,6 +87,8 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
     empty.addAdminRoutes(to: admin)
 
     let data = tenant.group("data")
+    ProfilesController(services: services).addRoutes(to: data)
+    SegmentsController(services: services).addRoutes(to: data)
     empty.addDataRoutes(to: data)
     return router
 }

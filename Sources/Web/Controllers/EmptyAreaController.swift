@@ -18,10 +18,6 @@ struct EmptyAreaController {
              purpose: "The system refresh schedule: when segments refresh and scheduled exports run."),
     ]
     static let dataAreas = [
-        Area(path: "profiles", navLabel: "Profiles", title: "Profiles",
-             purpose: "Unified customer profiles, imported from CSV files; segments are built from them."),
-        Area(path: "segments", navLabel: "Segments", title: "Segments",
-             purpose: "Segments select profiles by their attributes; exports send a segment's members to a list."),
         Area(path: "exports", navLabel: "Exports", title: "Exports",
              purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."),
     ]

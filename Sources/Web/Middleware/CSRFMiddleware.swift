@@ -16,11 +16,19 @@ struct CSRFMiddleware: RouterMiddleware {
         guard request.method != .get, request.method != .head, !Self.exemptPaths.contains(request.uri.path) else {
             return try await next(request, context)
         }
-        var request = request
-        let buffer = try await request.collectBody(upTo: maxFormBytes)
         guard let expected = context.signedIn?.session.csrfToken else {
             throw HTTPError(.forbidden, message: "Your session has ended. Sign in again, then repeat what you were doing.")
         }
+        // A file upload is streamed by its handler, never collected here: its token travels in the query string.
+        if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
+            let presented = request.uri.queryParameters.get("_csrf") ?? ""
+            guard ConstantTime.equals(Array(presented.utf8), Array(expected.utf8)) else {
+                throw HTTPError(.forbidden, message: "This form has expired. Reload the page and try again.")
+            }
+            return try await next(request, context)
+        }
+        var request = request
+        let buffer = try await request.collectBody(upTo: maxFormBytes)
         let field = try? URLEncodedFormDecoder().decode(TokenField.self, from: String(buffer: buffer))
         let presented = request.headers[.xCSRFToken] ?? field?._csrf ?? ""
         guard ConstantTime.equals(Array(presented.utf8), Array(expected.utf8)) else {

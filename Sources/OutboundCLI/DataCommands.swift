@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import ProfileImport
+import Store
+
+struct ProfilesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "profiles", abstract: "Import unified customer profiles.",
+                                                    subcommands: [Import.self])
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import profiles from a CSV file (UTF-8, a header row naming the attributes).",
+            discussion: """
+                Profiles are matched by id: attributes in the file replace theirs, others are kept. The id column is \
+                --id-column, else one named profile_id or id. Types are inferred from the first 1,000 rows unless \
+                declared (--type lifetime_value=number, or a header cell like lifetime_value:number). Each bad row is \
+                reported with its line number and the rest are imported.
+                """)
+        @OptionGroup var data: DataOptions
+        @Option(help: "The workspace slug.") var tenant: String
+        @Option(help: "The column that holds the profile id.") var idColumn: String?
+        @Option(name: .customLong("type"), help: "A column's type, as NAME=text|number|date|boolean; repeatable.") var types: [String] = []
+        @Flag(help: "Remove the profiles that the file does not contain.") var replaceAll = false
+        @Argument(help: "The CSV file.") var file: String
+
+        func validate() throws {
+            _ = try declaredTypes()
+            guard FileManager.default.isReadableFile(atPath: file) else { throw ValidationError("Cannot read \(file).") }
+        }
+
+        func declaredTypes() throws -> [String: AttributeType] {
+            var declared: [String: AttributeType] = [:]
+            for entry in types {
+                let parts = entry.split(separator: "=", maxSplits: 1)
+                guard parts.count == 2, let type = AttributeType(rawValue: String(parts[1]).lowercased()) else {
+                    throw ValidationError("--type \(entry): expected NAME=text, NAME=number, NAME=date or NAME=boolean.")
+                }
+                declared[String(parts[0])] = type
+            }
+            return declared
+        }
+
+        func run() async throws {
+            try data.prepareDataDirectory()
+            let database = try AppDatabase.open(path: data.databasePath)
+            guard let workspace = try await database.tenant(slug: tenant) else { throw CLIError("No workspace has the slug \(tenant).") }
+            let job = try await database.startImport(tenantId: workspace.id!, fileName: (file as NSString).lastPathComponent,
+                                                     replaceAll: replaceAll, userId: nil, now: Date())
+            let importer = ProfileImporter(database: database, tenantId: workspace.id!,
+                                           options: ImportOptions(idColumn: idColumn, declaredTypes: try declaredTypes(), replaceAll: replaceAll))
+            let started = Date()
+            let result = try importer.run(file: file, job: job)
+            let seconds = Date().timeIntervalSince(started)
+            print("\(result.status.rawValue): \(result.rowsImported) rows imported, \(result.rowsRejected) rejected"
+                  + (result.replaceAll ? ", \(result.rowsRemoved) removed" : "") + String(format: " in %.1f s.", seconds))
+            if let message = result.message { print(message) }
+            for problem in result.problemList.prefix(20) { print("  line \(problem.line): \(problem.problem)") }
+            if result.rowsRejected > 20 { print("  … and \(result.rowsRejected - 20) more (see Data > Profiles).") }
+            try await database.recordActivity(tenantId: workspace.id!, actor: .commandLine, action: "profiles.imported",
+                                              detail: "Imported \(result.fileName): \(result.rowsImported) rows, \(result.rowsRejected) rejected")
+            if result.status == .failed { throw ExitCode.failure }
+        }
+    }
+}
+
+struct SegmentsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "segments", abstract: "Work with segments.",
+                                                    subcommands: [Refresh.self])
+
+    struct Refresh: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Refresh every segment of a workspace (a new generation each).")
+        @OptionGroup var data: DataOptions
+        @Option(help: "The workspace slug.") var tenant: String
+
+        func run() async throws {
+            try data.prepareDataDirectory()
+            let database = try AppDatabase.open(path: data.databasePath)
+            guard let workspace = try await database.tenant(slug: tenant) else { throw CLIError("No workspace has the slug \(tenant).") }
+            for summary in try await database.segmentSummaries(tenantId: workspace.id!) {
+                let started = Date()
+                let count = try database.refreshSegment(tenantId: workspace.id!, id: summary.segment.id!, now: Date())
+                print("\(summary.segment.name): \(count) members" + String(format: " in %.2f s.", Date().timeIntervalSince(started)))
+            }
+        }
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import GRDB
+
+public enum AttributeType: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
+    case text, number, date, boolean
+}
+
+public struct Attribute: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public var id: Int64?
+    public var tenantId: Int64
+    public var name: String
+    public var type: AttributeType
+
+    public init(id: Int64? = nil, tenantId: Int64, name: String, type: AttributeType) {
+        self.id = id
+        self.tenantId = tenantId
+        self.name = name
+        self.type = type
+    }
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    /// The key of this attribute in a profile's JSON; built from the id only, never from the name.
+    public var key: String { "a\(id!)" }
+    /// The JSON path, always passed to SQLite as a bound parameter.
+    public var path: String { "$.\(key)" }
+}
+
+/// One profile as the pages show it.
+public struct ProfileRow: Sendable, Equatable {
+    public var rowId: Int64
+    public var profileId: String
+    public var values: [Int64: String]
+}
+
+public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
+        case running, succeeded, completedWithErrors = "completed_with_errors", failed
+    }
+    public var id: Int64?
+    public var tenantId: Int64
+    public var fileName: String
+    public var status: Status
+    public var replaceAll: Bool
+    public var rowsRead: Int
+    public var rowsImported: Int
+    public var rowsRejected: Int
+    public var rowsRemoved: Int
+    public var message: String?
+    /// The first problems found, as JSON `[{"line": 12, "problem": "…"}]`.
+    public var problems: String
+    public var createdByUserId: Int64?
+    public var startedAt: Date
+    public var finishedAt: Date?
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public struct Problem: Codable, Sendable, Equatable {
+        public var line: Int
+        public var problem: String
+        public init(line: Int, problem: String) {
+            self.line = line
+            self.problem = problem
+        }
+    }
+
+    public var problemList: [Problem] { (try? JSONDecoder().decode([Problem].self, from: Data(problems.utf8))) ?? [] }
+}
+
+extension AppDatabase {
+    public func attributes(tenantId: Int64) async throws -> [Attribute] {
+        try await reader.read { db in try Attribute.filter(Column("tenantId") == tenantId).order(Column("id")).fetchAll(db) }
+    }
+
+    /// Finds or creates the attributes of an import's header. An existing attribute keeps its type.
+    /// Synchronous: the importer calls it from its own thread.
+    public func ensureAttributes(tenantId: Int64, _ wanted: [(name: String, type: AttributeType)]) throws -> [Attribute] {
+        try writer.write { db in
+            try wanted.map { name, type in
+                if let existing = try Attribute.filter(Column("tenantId") == tenantId && Column("name") == name).fetchOne(db) {
+                    return existing
+                }
+                var attribute = Attribute(tenantId: tenantId, name: name, type: type)
+                try attribute.insert(db)
+                return attribute
+            }
+        }
+    }
+
+    public func profileCount(tenantId: Int64) async throws -> Int {
+        try await reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ?", arguments: [tenantId]) ?? 0 }
+    }
+
+    /// Upserts one chunk of rows (`profileId`, JSON of attribute keys) in one short transaction. Values in the
+    /// file replace the profile's; attributes the file does not have are kept (`json_patch`).
+    public func upsertProfiles(tenantId: Int64, importId: Int64, rows: [(profileId: String, json: String)], now: Date) throws {
+        try writer.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT INTO profile (tenantId, profileId, attributes, importId, updatedAt) VALUES (?, ?, json(?), ?, ?)
+                ON CONFLICT (tenantId, profileId) DO UPDATE SET attributes = json_patch(profile.attributes, excluded.attributes),
+                    importId = excluded.importId, updatedAt = excluded.updatedAt
+                """)
+            for row in rows {
+                try statement.execute(arguments: [tenantId, row.profileId, row.json, importId, now])
+            }
+        }
+    }
+
+    /// "Replace all": removes, in chunks, the profiles the import did not touch. Returns how many.
+    public func removeProfilesNotIn(importId: Int64, tenantId: Int64, chunk: Int = 5_000) throws -> Int {
+        var removed = 0
+        while true {
+            let count = try writer.write { db in
+                try db.execute(sql: """
+                    DELETE FROM profile WHERE rowId IN (
+                        SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?)
+                    """, arguments: [tenantId, importId, chunk])
+                return db.changesCount
+            }
+            removed += count
+            if count < chunk { return removed }
+        }
+    }
+
+    /// Deletes every profile of the tenant, in chunks; segments keep their rules and are refreshed later.
+    public func deleteAllProfiles(tenantId: Int64, actor: Actor) async throws -> Int {
+        var removed = 0
+        while true {
+            let count = try await writer.write { db in
+                try db.execute(sql: "DELETE FROM profile WHERE rowId IN (SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000)",
+                               arguments: [tenantId])
+                return db.changesCount
+            }
+            removed += count
+            if count < 5_000 { break }
+        }
+        try await recordActivity(tenantId: tenantId, actor: actor, action: "profiles.deleted_all", detail: "Deleted all \(removed) profiles")
+        return removed
+    }
+
+    /// A page of profiles in id order after `afterRowId`, optionally only those whose id or any value contains
+    /// `search` (case-insensitive). The search text is a bound parameter.
+    public func profiles(tenantId: Int64, afterRowId: Int64, limit: Int, search: String?) async throws -> [ProfileRow] {
+        try await reader.read { db in
+            var sql = "SELECT rowId, profileId, attributes FROM profile WHERE tenantId = ? AND rowId > ?"
+            var arguments: StatementArguments = [tenantId, afterRowId]
+            if let search, !search.isEmpty {
+                sql += " AND (instr(lower(profileId), lower(?)) > 0 OR instr(lower(attributes), lower(?)) > 0)"
+                arguments += [search, search]
+            }
+            sql += " ORDER BY rowId LIMIT ?"
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
+                let json = (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8))) as? [String: Any] ?? [:]
+                var values: [Int64: String] = [:]
+                for (key, value) in json where key.hasPrefix("a") {
+                    guard let id = Int64(key.dropFirst()) else { continue }
+                    switch value {
+                    case let text as String: values[id] = text
+                    case let number as NSNumber: values[id] = number.stringValue
+                    default: continue
+                    }
+                }
+                return ProfileRow(rowId: row[0], profileId: row[1], values: values)
+            }
+        }
+    }
+
+    // MARK: Import jobs
+
+    public func startImport(tenantId: Int64, fileName: String, replaceAll: Bool, userId: Int64?, now: Date) async throws -> ImportJob {
+        try await writer.write { db in
+            var job = ImportJob(id: nil, tenantId: tenantId, fileName: fileName, status: .running, replaceAll: replaceAll,
+                                rowsRead: 0, rowsImported: 0, rowsRejected: 0, rowsRemoved: 0, message: nil, problems: "[]",
+                                createdByUserId: userId, startedAt: now, finishedAt: nil)
+            try job.insert(db)
+            return job
+        }
+    }
+
+    public func updateImport(_ job: ImportJob) throws {
+        try writer.write { db in try job.update(db) }
+    }
+
+    public func importJob(tenantId: Int64, id: Int64) async throws -> ImportJob? {
+        try await reader.read { db in try ImportJob.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) }
+    }
+
+    public func recentImports(tenantId: Int64, limit: Int = 10) async throws -> [ImportJob] {
+        try await reader.read { db in
+            try ImportJob.filter(Column("tenantId") == tenantId).order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// At start-up: an import that was running when the process stopped did not finish.
+    public func failInterruptedImports(now: Date) async throws {
+        try await writer.write { db in
+            try db.execute(sql: """
+                UPDATE importJob SET status = 'failed', finishedAt = ?,
+                    message = 'Outbound stopped during this import. The rows imported before that are kept; import the file again to finish.'
+                WHERE status = 'running'
+                """, arguments: [now])
+        }
+    }
+}

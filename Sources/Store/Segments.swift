@@ -1,0 +1,190 @@
+import Foundation
+import GRDB
+
+public struct Segment: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public var id: Int64?
+    public var tenantId: Int64
+    public var name: String
+    public var description: String
+    public var rules: String
+    public var generation: Int64
+    public var memberCount: Int
+    public var refreshedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public var decodedRules: SegmentRules {
+        (try? JSONDecoder().decode(SegmentRules.self, from: Data(rules.utf8))) ?? SegmentRules(combinator: .all, groups: [])
+    }
+
+    static func encode(_ rules: SegmentRules) -> String {
+        String(decoding: (try? JSONEncoder().encode(rules)) ?? Data("{}".utf8), as: UTF8.self)
+    }
+}
+
+public struct SegmentSummary: Sendable, Equatable {
+    public var segment: Segment
+    public var exports: [ExportReference]
+}
+
+extension AppDatabase {
+    public func segmentSummaries(tenantId: Int64) async throws -> [SegmentSummary] {
+        try await reader.read { db in
+            try Segment.filter(Column("tenantId") == tenantId).order(Column("name").collating(.nocase)).fetchAll(db).map {
+                SegmentSummary(segment: $0, exports: try Self.exportsUsingSegment(db, $0.id!))
+            }
+        }
+    }
+
+    public func segment(tenantId: Int64, id: Int64) async throws -> Segment? {
+        try await reader.read { db in try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) }
+    }
+
+    static func exportsUsingSegment(_ db: Database, _ segmentId: Int64) throws -> [ExportReference] {
+        try Row.fetchAll(db, sql: """
+            SELECT export.id, export.name FROM exportSegment JOIN export ON export.id = exportSegment.exportId
+            WHERE exportSegment.segmentId = ? ORDER BY export.name
+            """, arguments: [segmentId]).map { ExportReference(id: $0[0], name: $0[1]) }
+    }
+
+    public func segmentNameTaken(tenantId: Int64, name: String, except id: Int64?) async throws -> Bool {
+        try await reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+                             arguments: [tenantId, name, id]) ?? 0 > 0
+        }
+    }
+
+    public func saveSegment(tenantId: Int64, id: Int64?, name: String, description: String, rules: SegmentRules,
+                            actor: Actor, now: Date) async throws -> Segment {
+        try await writer.write { db in
+            var segment: Segment
+            if let id {
+                guard let existing = try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                    throw StoreError.notFound
+                }
+                segment = existing
+                segment.name = name
+                segment.description = description
+                segment.rules = Segment.encode(rules)
+                segment.updatedAt = now
+                try segment.update(db)
+            } else {
+                segment = Segment(id: nil, tenantId: tenantId, name: name, description: description, rules: Segment.encode(rules),
+                                  generation: 0, memberCount: 0, refreshedAt: nil, createdAt: now, updatedAt: now)
+                try segment.insert(db)
+            }
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: id == nil ? "segment.created" : "segment.edited",
+                                     detail: "\(id == nil ? "Created" : "Edited") segment \(name) (\(rules.conditionCount) conditions)")
+            return segment
+        }
+    }
+
+    /// How many profiles the rules select now (the editor's preview). A read; nothing is written.
+    public func countMatching(tenantId: Int64, rules: SegmentRules) async throws -> Int {
+        let attributes = try await attributes(tenantId: tenantId)
+        let (condition, arguments) = try rules.compile(attributes: attributes)
+        return try await reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ? AND \(condition)",
+                             arguments: [tenantId] + arguments) ?? 0
+        }
+    }
+
+    /// Materialises the members as a new generation, in chunks of profile rows (short write transactions), then
+    /// swaps the segment to it in one small transaction and clears the old generation in chunks. Readers see
+    /// either the old members or the new ones, never a mix. Returns the member count.
+    @discardableResult
+    public func refreshSegment(tenantId: Int64, id: Int64, now: Date, chunkRows: Int64 = 50_000) throws -> Int {
+        let (segment, attributes, bounds) = try writer.read { db in
+            guard let segment = try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            let attributes = try Attribute.filter(Column("tenantId") == tenantId).fetchAll(db)
+            let bounds = try Row.fetchOne(db, sql: "SELECT MIN(rowId), MAX(rowId) FROM profile WHERE tenantId = ?", arguments: [tenantId])
+            return (segment, attributes, (bounds?[0] as Int64?, bounds?[1] as Int64?))
+        }
+        let (condition, arguments) = try segment.decodedRules.compile(attributes: attributes)
+        let generation = segment.generation + 1
+        var total = 0
+        if let low = bounds.0, let high = bounds.1 {
+            var start = low - 1
+            while start < high {
+                let end = min(start + chunkRows, high)
+                total += try writer.write { db in
+                    try db.execute(sql: """
+                        INSERT INTO segmentMember (segmentId, generation, profileRowId)
+                        SELECT ?, ?, rowId FROM profile WHERE tenantId = ? AND rowId > ? AND rowId <= ? AND \(condition)
+                        """, arguments: [id, generation, tenantId, start, end] + arguments)
+                    return db.changesCount
+                }
+                start = end
+            }
+        }
+        let swapped = try writer.write { db in
+            try db.execute(sql: """
+                UPDATE segment SET generation = ?, memberCount = ?, refreshedAt = ? WHERE id = ? AND generation = ?
+                """, arguments: [generation, total, now, id, segment.generation])
+            return db.changesCount == 1
+        }
+        // A concurrent refresh won: drop this generation. Otherwise drop the old one.
+        try clearGeneration(segmentId: id, olderThan: swapped ? generation : nil, only: swapped ? nil : generation)
+        return total
+    }
+
+    private func clearGeneration(segmentId: Int64, olderThan: Int64?, only: Int64?) throws {
+        while true {
+            let removed = try writer.write { db in
+                if let olderThan {
+                    try db.execute(sql: """
+                        DELETE FROM segmentMember WHERE segmentId = ? AND (generation, profileRowId) IN (
+                            SELECT generation, profileRowId FROM segmentMember WHERE segmentId = ? AND generation < ? LIMIT 20000)
+                        """, arguments: [segmentId, segmentId, olderThan])
+                } else if let only {
+                    try db.execute(sql: """
+                        DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId IN (
+                            SELECT profileRowId FROM segmentMember WHERE segmentId = ? AND generation = ? LIMIT 20000)
+                        """, arguments: [segmentId, only, segmentId, only])
+                }
+                return db.changesCount
+            }
+            if removed < 20_000 { return }
+        }
+    }
+
+    /// The current members' profile ids (for tests and, later, the export engine's prepare step).
+    public func segmentMemberIds(tenantId: Int64, segmentId: Int64) async throws -> [String] {
+        try await reader.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT profile.profileId FROM segment
+                JOIN segmentMember ON segmentMember.segmentId = segment.id AND segmentMember.generation = segment.generation
+                JOIN profile ON profile.rowId = segmentMember.profileRowId
+                WHERE segment.tenantId = ? AND segment.id = ? ORDER BY profile.rowId
+                """, arguments: [tenantId, segmentId])
+        }
+    }
+
+    /// Deletes a segment unless an export uses it; then the error names those exports.
+    public func deleteSegment(tenantId: Int64, id: Int64, actor: Actor) async throws {
+        try await writer.write { db in
+            guard let segment = try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            let exports = try Self.exportsUsingSegment(db, id)
+            guard exports.isEmpty else { throw SegmentInUse(exports: exports) }
+            // Members go with the segment (ON DELETE CASCADE).
+            _ = try segment.delete(db)
+            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "segment.deleted", detail: "Deleted segment \(segment.name)")
+        }
+    }
+
+    public func linkExport(_ exportId: Int64, toSegment segmentId: Int64) async throws {
+        try await writer.write { db in
+            try db.execute(sql: "INSERT INTO exportSegment (exportId, segmentId) VALUES (?, ?)", arguments: [exportId, segmentId])
+        }
+    }
+}
+
+public struct SegmentInUse: Error, Equatable, Sendable {
+    public var exports: [ExportReference]
+}
