@@ -65,7 +65,54 @@ struct ProfilesCommand: AsyncParsableCommand {
 
 struct SegmentsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "segments", abstract: "Work with segments.",
-                                                    subcommands: [Refresh.self])
+                                                    subcommands: [Create.self, Refresh.self])
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a segment with one group of conditions, then refresh it.",
+            discussion: "Operators: \(RuleOperator.allCases.map(\.rawValue).joined(separator: ", ")). Example: --condition country:equals:DE --condition lifetime_value:between:100:500")
+        @OptionGroup var data: DataOptions
+        @Option(help: "The workspace slug.") var tenant: String
+        @Option(help: "The segment's name.") var name: String
+        @Option(name: .customLong("condition"), help: "ATTRIBUTE:OPERATOR[:VALUE[:VALUE2]]; repeatable.") var conditions: [String] = []
+        @Flag(help: "Match any condition instead of all.") var any = false
+
+        func parsed() throws -> [RuleCondition] {
+            try conditions.map { text in
+                let parts = text.split(separator: ":", maxSplits: 3, omittingEmptySubsequences: false).map(String.init)
+                guard parts.count >= 2, let op = RuleOperator(rawValue: parts[1]) else {
+                    throw ValidationError("--condition \(text): expected ATTRIBUTE:OPERATOR[:VALUE[:VALUE2]].")
+                }
+                return RuleCondition(attribute: parts[0], op: op, value: parts.count > 2 ? parts[2] : "", value2: parts.count > 3 ? parts[3] : "")
+            }
+        }
+
+        func validate() throws {
+            _ = try parsed()
+            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters.") }
+        }
+
+        func run() async throws {
+            try data.prepareDataDirectory()
+            let database = try AppDatabase.open(path: data.databasePath)
+            guard let workspace = try await database.tenant(slug: tenant) else { throw CLIError("No workspace has the slug \(tenant).") }
+            let rules = SegmentRules(combinator: .all, groups: [RuleGroup(combinator: any ? .any : .all, conditions: try parsed())])
+            let attributes = try await database.attributes(tenantId: workspace.id!)
+            do {
+                _ = try rules.compile(attributes: attributes)
+            } catch {
+                throw CLIError("Condition \(error.condition + 1): \(error.message)")
+            }
+            guard try await !database.segmentNameTaken(tenantId: workspace.id!, name: name, except: nil) else {
+                throw CLIError("A segment called \(name) already exists.")
+            }
+            let segment = try await database.saveSegment(tenantId: workspace.id!, id: nil, name: name, description: "", rules: rules,
+                                                         actor: .commandLine, now: Date())
+            let started = Date()
+            let count = try database.refreshSegment(tenantId: workspace.id!, id: segment.id!, now: Date())
+            print("Created \(name): \(count) members" + String(format: " (refreshed in %.2f s).", Date().timeIntervalSince(started)))
+        }
+    }
 
     struct Refresh: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Refresh every segment of a workspace (a new generation each).")

@@ -167,11 +167,26 @@ public enum ValueParser {
     /// A decimal number as people write it; refuses leading zeros and signs that would lose meaning
     /// (a phone number like 0044… or +44… stays text).
     public static func number(_ raw: String) -> Double? {
-        guard !raw.isEmpty, raw.count <= 40, !raw.hasPrefix("+") else { return nil }
-        let digits = raw.hasPrefix("-") ? raw.dropFirst() : Substring(raw)
-        if digits.count > 1, digits.hasPrefix("0"), !digits.hasPrefix("0.") { return nil }
-        guard digits.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }), digits.filter({ $0 == "." }).count <= 1,
-              let value = Double(raw), value.isFinite else { return nil }
+        // Checked on the UTF-8 bytes: this runs for every numeric value of an import.
+        let bytes = raw.utf8
+        guard !bytes.isEmpty, bytes.count <= 40 else { return nil }
+        var index = bytes.startIndex
+        if bytes[index] == UInt8(ascii: "-") { index = bytes.index(after: index) }
+        guard index != bytes.endIndex else { return nil }
+        let firstDigit = bytes[index]
+        var dots = 0
+        var digits = 0
+        var position = index
+        while position != bytes.endIndex {
+            let byte = bytes[position]
+            if byte == UInt8(ascii: ".") { dots += 1 } else if byte >= 0x30 && byte <= 0x39 { digits += 1 } else { return nil }
+            position = bytes.index(after: position)
+        }
+        guard dots <= 1, digits > 0 else { return nil }
+        // A leading zero that is not "0" or "0.x" (a code like 007 or a phone like 0044…) stays text.
+        let second = bytes.index(after: index)
+        if firstDigit == UInt8(ascii: "0"), second != bytes.endIndex, bytes[second] != UInt8(ascii: ".") { return nil }
+        guard let value = Double(raw), value.isFinite else { return nil }
         return value
     }
 

@@ -132,23 +132,30 @@ extension AppDatabase {
         return total
     }
 
+    /// Deletes one segment's members of old generations (or of one generation) in ranges of profile rows: each
+    /// range is a primary-key range delete in a short transaction.
     private func clearGeneration(segmentId: Int64, olderThan: Int64?, only: Int64?) throws {
-        while true {
-            let removed = try writer.write { db in
-                if let olderThan {
-                    try db.execute(sql: """
-                        DELETE FROM segmentMember WHERE segmentId = ? AND (generation, profileRowId) IN (
-                            SELECT generation, profileRowId FROM segmentMember WHERE segmentId = ? AND generation < ? LIMIT 20000)
-                        """, arguments: [segmentId, segmentId, olderThan])
-                } else if let only {
-                    try db.execute(sql: """
-                        DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId IN (
-                            SELECT profileRowId FROM segmentMember WHERE segmentId = ? AND generation = ? LIMIT 20000)
-                        """, arguments: [segmentId, only, segmentId, only])
-                }
-                return db.changesCount
+        let generations: [Int64] = try writer.read { db in
+            if let only { return [only] }
+            return try Int64.fetchAll(db, sql: "SELECT DISTINCT generation FROM segmentMember WHERE segmentId = ? AND generation < ?",
+                                      arguments: [segmentId, olderThan ?? 0])
+        }
+        for generation in generations {
+            let bounds = try writer.read { db in
+                try Row.fetchOne(db, sql: "SELECT MIN(profileRowId), MAX(profileRowId) FROM segmentMember WHERE segmentId = ? AND generation = ?",
+                                 arguments: [segmentId, generation])
             }
-            if removed < 20_000 { return }
+            guard let low = bounds?[0] as Int64?, let high = bounds?[1] as Int64? else { continue }
+            var start = low - 1
+            while start < high {
+                let end = min(start + 100_000, high)
+                try writer.write { db in
+                    try db.execute(sql: """
+                        DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId > ? AND profileRowId <= ?
+                        """, arguments: [segmentId, generation, start, end])
+                }
+                start = end
+            }
         }
     }
 
