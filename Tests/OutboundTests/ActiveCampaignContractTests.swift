@@ -83,7 +83,9 @@ import Testing
     }
 
     @Test func bulkImportIsQueuedProcessedAndReadBack() async throws {
-        try await SandboxHarness.with { sandbox in
+        var configuration = SandboxConfiguration.fast
+        configuration.importInfoDelay = 100   // 2 s at this scale: `status: false` stays observable on a busy machine
+        try await SandboxHarness.with(configuration) { sandbox in
             let client = sandbox.client()
             let contacts = (1...250).map { BulkContact(email: "person\($0)@example.com", firstName: "Person", lastName: "\($0)", subscribe: [1]) }
             let ticket = try await client.bulkImport(contacts, excludeAutomations: true)

@@ -294,7 +294,7 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                                          tokenFrom: "/t/acme/admin/connections")
                 #expect(try await world.database.exportConnectionId(tenantId: world.acme.id!, exportId: vip.id) == nil)
                 #expect(try await world.database.connections(tenantId: world.acme.id!).isEmpty)
-                #expect(try await world.database.sealedValueCount() == 0)
+                #expect(try world.database.sealedValueCount() == 0)
                 let activity = try await alice.get("/t/acme/admin/activity").text
                 expectText(activity, "Removed connection First (127.0.0.1:\(sandbox.port)) and its stored API key; detached exports: Weekly newsletter")
                 expectText(activity, "removed exports: VIP")

@@ -90,7 +90,7 @@ extension SandboxConfiguration {
 
 /// Polls import/info until the batch reaches a final status (bounded).
 func waitForImport(_ client: ActiveCampaignClient, _ batchId: String) async throws -> ImportInfo {
-    for _ in 0..<200 {
+    for _ in 0..<500 {
         let info = try await client.importInfo(batchId: batchId)
         if info.status.isFinal { return info }
         try await Task.sleep(for: .milliseconds(20))
