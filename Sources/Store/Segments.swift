@@ -108,17 +108,32 @@ extension AppDatabase {
         let generation = segment.generation + 1
         var total = 0
         if let low = bounds.0, let high = bounds.1 {
-            var start = low - 1
-            while start < high {
-                let end = min(start + chunkRows, high)
-                total += try writer.write { db in
-                    try db.execute(sql: """
-                        INSERT INTO segmentMember (segmentId, generation, profileRowId)
-                        SELECT ?, ?, rowId FROM profile WHERE tenantId = ? AND rowId > ? AND rowId <= ? AND \(condition)
-                        """, arguments: [id, generation, tenantId, start, end] + arguments)
-                    return db.changesCount
+            // The scan (JSON per row) is the costly part: it runs on two read connections at once, one range of
+            // rows each; the ids found are then written range by range, each a short transaction.
+            let ranges = stride(from: low - 1, to: high, by: Int(chunkRows)).map { ($0, min($0 + chunkRows, high)) }
+            let found = MatchedRanges(count: ranges.count)
+            let reader = self.reader
+            DispatchQueue.concurrentPerform(iterations: min(2, ranges.count)) { worker in
+                for index in stride(from: worker, to: ranges.count, by: 2) {
+                    let (start, end) = ranges[index]
+                    found.store(index, Result {
+                        try reader.read { db in
+                            try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? AND rowId > ? AND rowId <= ? AND \(condition)",
+                                               arguments: [tenantId, start, end] + arguments)
+                        }
+                    })
                 }
-                start = end
+            }
+            for index in ranges.indices {
+                let ids = try found.take(index)
+                guard !ids.isEmpty else { continue }
+                let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+                try writer.write { db in
+                    try db.execute(sql: """
+                        INSERT INTO segmentMember (segmentId, generation, profileRowId) SELECT ?, ?, value FROM json_each(?)
+                        """, arguments: [id, generation, list])
+                }
+                total += ids.count
             }
         }
         let swapped = try writer.write { db in
@@ -194,4 +209,22 @@ extension AppDatabase {
 
 public struct SegmentInUse: Error, Equatable, Sendable {
     public var exports: [ExportReference]
+}
+
+/// The row ids each range matched, filled by the scanning threads.
+final class MatchedRanges: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<[Int64], any Error>?]   // guarded by `lock`
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func store(_ index: Int, _ result: Result<[Int64], any Error>) { lock.withLock { results[index] = result } }
+
+    func take(_ index: Int) throws -> [Int64] {
+        let result = lock.withLock { () -> Result<[Int64], any Error>? in
+            defer { results[index] = nil }
+            return results[index]
+        }
+        return try result?.get() ?? []
+    }
 }

@@ -125,7 +125,10 @@ let segmentData = """
         for (name, value) in fields {
             body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
         }
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n--\(boundary)--\r\n"
+        // The file comes first and the fields after it, as the page's form sends them.
+        var parts = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
+        parts += body
+        body = parts + "--\(boundary)--\r\n"
         return (ByteBuffer(string: body), "multipart/form-data; boundary=\(boundary)")
     }
 
@@ -161,6 +164,7 @@ let segmentData = """
             let location = try #require(response.headers[.location])
             #expect(location.hasPrefix("/t/acme/data/profiles/imports/"))
             let page = try await waitForJob(bob, location)
+            expectText(page, "Import of people.csv")
             expectText(page, "Imported with rejected rows")
             expectText(page, #"<td id="rows-imported">5</td>"#)
             expectText(page, "<td>7</td><td>lifetime_value is “notanumber”, not a number</td>")

@@ -124,7 +124,7 @@ struct ProfilesController {
         parser.onHeader = { name, value in
             guard name.lowercased() == "content-disposition" else { return }
             upload.partName = Self.dispositionParameter("name", in: value)
-            upload.fileName = Self.dispositionParameter("filename", in: value)
+            if upload.partName == "file" { upload.fileName = Self.dispositionParameter("filename", in: value) }
         }
         parser.onBody = { buffer in
             if upload.partName == "file" {
