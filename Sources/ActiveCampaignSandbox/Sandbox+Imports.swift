@@ -159,7 +159,7 @@ extension Sandbox {
         case ("GET", ["batches"]):
             return .json(200, ["pending": .number(Double(account.batchOrder.count)), "total": .number(Double(account.batches.count))])
         case ("POST", ["reset"]):
-            accounts[key] = Self.makeAccountForReset(account, configuration: configuration)
+            accounts[key] = Self.makeAccount(account.spec, id: account.id, configuration: configuration)
             requestCounts[key] = [:]
             return .json(200, ["reset": true])
         case ("POST", ["faults"]):
@@ -173,14 +173,5 @@ extension Sandbox {
         default:
             return .json(404, ["message": "Unknown sandbox inspection endpoint"])
         }
-    }
-
-    private static func makeAccountForReset(_ account: SandboxAccount, configuration: SandboxConfiguration) -> SandboxAccount {
-        SandboxAccount(
-            spec: account.spec, id: account.id,
-            requestLimiter: SlidingWindow(limit: configuration.requestsPerSecond, window: configuration.scaled(1)),
-            multiImportLimiter: SlidingWindow(limit: configuration.importsPerMinuteMulti, window: configuration.scaled(60)),
-            singleImportLimiter: SlidingWindow(limit: configuration.importsPerMinuteSingle, window: configuration.scaled(60)),
-            burst429Left: configuration.faults.burst429)
     }
 }

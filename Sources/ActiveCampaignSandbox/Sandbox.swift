@@ -63,7 +63,7 @@ public actor Sandbox {
         (0..<64).map { _ in String("0123456789abcdef".randomElement()!) }.joined()
     }
 
-    private static func makeAccount(_ spec: SandboxConfiguration.Account, id: Int, configuration: SandboxConfiguration) -> SandboxAccount {
+    static func makeAccount(_ spec: SandboxConfiguration.Account, id: Int, configuration: SandboxConfiguration) -> SandboxAccount {
         SandboxAccount(
             spec: spec, id: id,
             requestLimiter: SlidingWindow(limit: configuration.requestsPerSecond, window: configuration.scaled(1)),

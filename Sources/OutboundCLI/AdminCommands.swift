@@ -62,11 +62,7 @@ struct UserCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try data.prepareDataDirectory()
-            let database = try AppDatabase.open(path: data.databasePath)
-            guard let workspace = try await database.tenant(slug: tenant) else {
-                throw CLIError("No workspace has the slug \(tenant). Create it with `outbound tenant create`.")
-            }
+            let (database, workspace) = try await data.openWorkspace(tenant)
             let passwords = PasswordService(parameters: .interactive, threads: 1, queueLimit: 1)
             let existing = try await database.user(email: email)
             var ownPassword: String?

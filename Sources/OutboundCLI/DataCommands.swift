@@ -41,9 +41,7 @@ struct ProfilesCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try data.prepareDataDirectory()
-            let database = try AppDatabase.open(path: data.databasePath)
-            guard let workspace = try await database.tenant(slug: tenant) else { throw CLIError("No workspace has the slug \(tenant).") }
+            let (database, workspace) = try await data.openWorkspace(tenant)
             let job = try await database.startImport(tenantId: workspace.id!, fileName: (file as NSString).lastPathComponent,
                                                      replaceAll: replaceAll, userId: nil, now: Date())
             let importer = ProfileImporter(database: database, tenantId: workspace.id!,
@@ -93,9 +91,7 @@ struct SegmentsCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try data.prepareDataDirectory()
-            let database = try AppDatabase.open(path: data.databasePath)
-            guard let workspace = try await database.tenant(slug: tenant) else { throw CLIError("No workspace has the slug \(tenant).") }
+            let (database, workspace) = try await data.openWorkspace(tenant)
             let rules = SegmentRules(combinator: .all, groups: [RuleGroup(combinator: any ? .any : .all, conditions: try parsed())])
             let attributes = try await database.attributes(tenantId: workspace.id!)
             do {
@@ -120,9 +116,7 @@ struct SegmentsCommand: AsyncParsableCommand {
         @Option(help: "The workspace slug.") var tenant: String
 
         func run() async throws {
-            try data.prepareDataDirectory()
-            let database = try AppDatabase.open(path: data.databasePath)
-            guard let workspace = try await database.tenant(slug: tenant) else { throw CLIError("No workspace has the slug \(tenant).") }
+            let (database, workspace) = try await data.openWorkspace(tenant)
             for summary in try await database.segmentSummaries(tenantId: workspace.id!) {
                 let started = Date()
                 let count = try database.refreshSegment(tenantId: workspace.id!, id: summary.segment.id!, now: Date())

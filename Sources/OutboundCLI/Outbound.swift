@@ -31,6 +31,16 @@ struct DataOptions: ParsableArguments {
         KeyRingFile(path: keyFile ?? Environment.value("OUTBOUND_KEY_FILE") ?? (dataDir as NSString).appendingPathComponent("master.key"))
     }
 
+    /// Opens the database and finds the workspace with `slug`, or says there is none.
+    func openWorkspace(_ slug: String) async throws -> (AppDatabase, Tenant) {
+        try prepareDataDirectory()
+        let database = try AppDatabase.open(path: databasePath)
+        guard let workspace = try await database.tenant(slug: slug) else {
+            throw CLIError("No workspace has the slug \(slug). Create it with `outbound tenant create`.")
+        }
+        return (database, workspace)
+    }
+
     /// Opens the database and its key ring, turning every refusal into its plain message.
     func openDatabaseAndVault() throws -> (AppDatabase, Vault) {
         try prepareDataDirectory()
