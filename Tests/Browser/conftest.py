@@ -28,10 +28,37 @@ class Server:
     def __init__(self, data_dir, port, process, log_path):
         self.data_dir, self.port, self.process, self.log_path = data_dir, port, process, log_path
         self.url = f"http://127.0.0.1:{port}"
+        self.sandbox_port = None
 
     def log(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
+
+    def start(self):
+        log = open(self.log_path, "a")
+        self.process = subprocess.Popen([OUTBOUND, "serve", "--port", str(self.port), "--data-dir", self.data_dir,
+                                         "--allow-destination-host", f"127.0.0.1:{self.sandbox_port}"],
+                                        stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir)
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if urllib.request.urlopen(self.url + "/healthz", timeout=1).status == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.process.kill()
+        raise RuntimeError("outbound serve did not start:\n" + self.log())
+
+    def stop(self):
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+
+    def cli(self, *args):
+        """Runs an `outbound` command on this server's data folder, as an operator would beside it."""
+        return subprocess.run([OUTBOUND, *args, "--data-dir", self.data_dir], capture_output=True, text=True)
 
 
 @pytest.fixture
@@ -52,31 +79,11 @@ def sandbox():
 @pytest.fixture
 def server(sandbox):
     data_dir = tempfile.mkdtemp(prefix="outbound-browser-")
-    port = free_port()
-    log_path = os.path.join(data_dir, "serve.log")
-    log = open(log_path, "w")
-    process = subprocess.Popen([OUTBOUND, "serve", "--port", str(port), "--data-dir", data_dir,
-                                "--allow-destination-host", f"127.0.0.1:{sandbox}"],
-                               stdout=log, stderr=subprocess.STDOUT, cwd=data_dir)
-    srv = Server(data_dir, port, process, log_path)
+    srv = Server(data_dir, free_port(), None, os.path.join(data_dir, "serve.log"))
     srv.sandbox_port = sandbox
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            if urllib.request.urlopen(srv.url + "/healthz", timeout=1).status == 200:
-                break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        raise RuntimeError("outbound serve did not start:\n" + srv.log())
+    srv.start()
     yield srv
-    process.terminate()
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-    log.close()
+    srv.stop()
     shutil.rmtree(data_dir, ignore_errors=True)
 
 
