@@ -51,7 +51,7 @@ struct SandboxCommand: AsyncParsableCommand {
     @Option(help: "Share (0-1) of requests answered 500/503/504 with an HTML body.") var failRate: Double?
     @Option(help: "Statuses for --fail-rate, comma-separated.") var failStatuses: String?
     @Option(help: "Share (0-1) of requests answered 402 with an empty body.") var paymentRequiredRate: Double?
-    @Option(help: "The first N requests of each account answer 429.") var burst429: Int?
+    @Option(name: .customLong("burst-429"), help: "The first N requests of each account answer 429.") var burst429: Int?
     @Option(help: "Milliseconds added to every response.") var latencyMs: Int?
     @Option(help: "Share (0-1) of import batches that end failed or interrupted.") var batchFailureRate: Double?
     @Option(help: "How such batches end: failed or interrupted.") var batchFailureStatus: String?

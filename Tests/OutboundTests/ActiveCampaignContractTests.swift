@@ -397,3 +397,55 @@ func rejectionsOf(_ call: () async throws(ActiveCampaignError) -> Void) async th
     Issue.record("the call was accepted")
     return []
 }
+
+@Suite struct SandboxExecutableTests {
+    static var executable: String { packageRoot + "/.build/debug/activecampaign-sandbox" }
+
+    @Test func helpDocumentsEveryOption() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["--help"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let help = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        for option in ["--port", "--api-key", "--list", "--config", "--time-scale", "--discard", "--contact-limit", "--fail-rate",
+                       "--payment-required-rate", "--burst-429", "--latency-ms", "--batch-failure-rate", "--importer-limit-status",
+                       "--sync-update-status", "--success-key", "--failure-index-base", "/__sandbox/lists/{id}/contacts"] {
+            #expect(help.contains(option), "\(option)")
+        }
+    }
+
+    @Test func aConfigFileDefinesAccountsListsAndFields() async throws {
+        var configuration = SandboxConfiguration()
+        configuration.accounts = [.init(apiKey: "from-config", name: "configured")]
+        configuration.lists = [.init(id: 7, name: "From config")]
+        configuration.fields = (1...130).map { .init(id: $0, title: "Field \($0)") }
+        configuration.successKey = "Success"
+        let path = try temporaryDirectory() + "/sandbox.json"
+        try JSONEncoder().encode(configuration).write(to: URL(fileURLWithPath: path))
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.executable)
+        process.arguments = ["--config", path, "--port", "0"]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        defer { process.terminate() }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) { line += pipe.fileHandleForReading.availableData }
+        let port = try #require(String(decoding: line, as: UTF8.self).split(separator: ":").last.flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) })
+        let http = ActiveCampaignClient.makeHTTPClient()
+        let client = ActiveCampaignClient(endpoint: APIEndpoint(scheme: "http", host: "127.0.0.1", port: port),
+                                          apiKey: Redacted("from-config"), httpClient: http)
+        #expect(try await client.me().username == "configured")
+        #expect(try await client.lists() == [ACList(id: "7", name: "From config")])
+        let fields = try await client.fields()   // two pages of 100
+        #expect(fields.count == 130)
+        #expect(fields.last?.title == "Field 130")
+        // The doc example's capitalised "Success" is read as well.
+        let ticket = try await client.bulkImport([BulkContact(email: "a@example.com"), BulkContact(email: "b@example.com")], excludeAutomations: true)
+        #expect(ticket.queuedContacts == 2)
+        try await http.shutdown()
+    }
+}
