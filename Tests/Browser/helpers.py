@@ -31,3 +31,12 @@ def change_one_time_password(driver, one_time, new_password):
     driver.find_element(By.ID, "confirm").send_keys(new_password)
     driver.find_element(By.CSS_SELECTOR, "form[action='/account/password'] button").click()
     wait_for(driver, "Your password was changed.")
+
+
+def click_and_wait(driver, element, text, timeout=15):
+    """Clicks and waits for the next page to replace this one, then for `text` on it (which the old page may have had)."""
+    from selenium.webdriver.support import expected_conditions
+    page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
+    wait_for(driver, text, timeout)

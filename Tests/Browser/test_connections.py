@@ -2,7 +2,7 @@
 from selenium.webdriver.common.by import By
 
 from conftest import SANDBOX_KEY, first_start_credentials
-from helpers import change_one_time_password, shot, sign_in, wait_for
+from helpers import change_one_time_password, click_and_wait, shot, sign_in, wait_for
 
 
 def click_step(driver, label):
@@ -28,8 +28,7 @@ def test_admin_adds_edits_and_removes_a_connection(server, browser):
     assert "did not accept this API key" in browser.find_element(By.ID, "apiKey-error").text
 
     browser.find_element(By.ID, "apiKey").send_keys(SANDBOX_KEY)
-    click_step(browser, "Connect")
-    wait_for(browser, "connected-as")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Connect']"), "connected-as")
     assert "Connected to ActiveCampaign as" in browser.find_element(By.ID, "connected-as").text
     assert browser.find_element(By.ID, "apiKey").get_attribute("value") == ""
     assert SANDBOX_KEY not in browser.page_source
@@ -51,10 +50,9 @@ def test_admin_adds_edits_and_removes_a_connection(server, browser):
     name.clear()
     name.send_keys("Main newsletter")
     browser.find_element(By.XPATH, "//input[@name='usableBy' and @value='contributors']").click()
-    click_step(browser, "Save")
-    wait_for(browser, "Your changes were saved.")
-    click_step(browser, "Connect / verify again")
-    wait_for(browser, "ActiveCampaign accepted the stored key.")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Save']"), "Your changes were saved.")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Connect / verify again']"),
+                   "ActiveCampaign accepted the stored key.")
     browser.get(server.url + "/t/main/admin/connections")
     assert "Administrators and contributors" in browser.find_element(By.XPATH, "//tr[td/a[text()='Main newsletter']]").text
 

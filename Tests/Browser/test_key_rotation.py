@@ -4,7 +4,7 @@ everything opens again."""
 from selenium.webdriver.common.by import By
 
 from conftest import SANDBOX_KEY, first_start_credentials
-from helpers import change_one_time_password, sign_in, wait_for
+from helpers import change_one_time_password, click_and_wait, sign_in, wait_for
 
 
 def add_connection(browser, server):
@@ -24,8 +24,8 @@ def add_connection(browser, server):
 def verify_again(browser, server):
     browser.get(server.url + "/t/main/admin/connections")
     browser.find_element(By.LINK_TEXT, "Rotated").click()
-    browser.find_element(By.XPATH, "//button[normalize-space()='Connect / verify again']").click()
-    wait_for(browser, "ActiveCampaign accepted the stored key.")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Connect / verify again']"),
+                   "ActiveCampaign accepted the stored key.")
 
 
 def test_rotation_while_serving_then_retire_and_restart(server, browser):

@@ -8,7 +8,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
 from conftest import ROOT, first_start_credentials
-from helpers import change_one_time_password, shot, sign_in, wait_for
+from helpers import change_one_time_password, click_and_wait, shot, sign_in, wait_for
 
 
 def test_import_browse_and_segment(server, browser):
@@ -33,8 +33,7 @@ def test_import_browse_and_segment(server, browser):
     browser.find_element(By.LINK_TEXT, "Back to profiles").click()
     assert browser.find_element(By.ID, "profile-count").text == "500"
     browser.find_element(By.ID, "q").send_keys("Kraków")
-    browser.find_element(By.XPATH, "//button[text()='Search']").click()
-    wait_for(browser, "Kraków")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Search']"), "Kraków")
     rows = browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")
     assert rows and all("Kraków" in row.text for row in rows[-5:])
 
@@ -44,17 +43,14 @@ def test_import_browse_and_segment(server, browser):
     Select(browser.find_element(By.NAME, "g0.c0.attribute")).select_by_value("country")
     Select(browser.find_element(By.NAME, "g0.c0.op")).select_by_value("equals")
     browser.find_element(By.NAME, "g0.c0.value").send_keys("PL")
-    browser.find_element(By.XPATH, "//button[text()='Preview member count']").click()
-    wait_for(browser, "profiles match these rules now")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Preview member count']"), "profiles match these rules now")
     # The editor added a blank condition under the first one: narrow the segment with it.
     Select(browser.find_element(By.NAME, "g0.c1.attribute")).select_by_value("tier")
     Select(browser.find_element(By.NAME, "g0.c1.op")).select_by_value("inList")
     browser.find_element(By.NAME, "g0.c1.value").send_keys("gold, platinum")
-    browser.find_element(By.XPATH, "//button[text()='Preview member count']").click()
-    wait_for(browser, "profiles match these rules now")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Preview member count']"), "profiles match these rules now")
     preview = browser.find_element(By.ID, "preview").text
-    browser.find_element(By.XPATH, "//button[text()='Save and refresh']").click()
-    wait_for(browser, "The segment was saved and refreshed")
+    click_and_wait(browser, browser.find_element(By.XPATH, "//button[text()='Save and refresh']"), "The segment was saved and refreshed")
     count = browser.find_element(By.ID, "member-count").text
     assert preview.startswith(count + " profiles")
     shot(browser, "segment-saved")
