@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "outbound", targets: ["OutboundCLI"]),
         .executable(name: "activecampaign-sandbox", targets: ["ActiveCampaignSandboxCLI"]),
+        .executable(name: "csv-parse-bench", targets: ["CSVParseBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -44,8 +45,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "ProfileImport", dependencies: [
-            "Store", "Secrets",
+        .target(name: "ProfileImport", dependencies: ["Store", "Secrets"]),
+        // Benchmark only: compares CSVStream with yaslab/CSV.swift (see BENCHMARKS.md).
+        .executableTarget(name: "CSVParseBench", dependencies: [
+            "ProfileImport",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .target(name: "Web", dependencies: [
