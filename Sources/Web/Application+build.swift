@@ -17,10 +17,12 @@ public func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock,
                                        resolver: resolver, logger: logger)
-    return Application(
+    var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         logger: logger)
+    app.addServices(Housekeeping(database: database, clock: clock, idleTimeout: configuration.sessionIdleTimeout))
+    return app
 }
 
 func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: Vault, clock: AppClock,

@@ -206,3 +206,54 @@ import Testing
         }
     }
 }
+
+@Suite struct HousekeepingAndProxyTests {
+    @Test func expiredSessionsAndDraftsArePurged() async throws {
+        let world = try await TestWorld.make()
+        let alice = world.userId("alice@acme.test")
+        let session = try await world.database.createSession(UserSession(
+            tokenHash: "h", userId: alice, csrfToken: "c", clientAddress: "x", userAgent: "y",
+            createdAt: world.clock.now, lastSeenAt: world.clock.now, expiresAt: world.clock.now.addingTimeInterval(12 * 3600)))
+        _ = try await world.database.saveDraft(existing: nil, sessionId: session.id!, tenantId: world.acme.id!, connectionId: nil,
+                                               verified: VerifiedKey(apiHost: "acme.api-us1.com", apiKey: Redacted("k"), accountName: "a"),
+                                               exportUserId: nil, vault: world.vault, now: world.clock.now)
+        let housekeeping = Housekeeping(database: world.database, clock: world.clock, idleTimeout: 30 * 60)
+        try await housekeeping.purge()
+        #expect(try await world.database.sessions(ofUser: alice).count == 1)
+        #expect(try world.database.sealedValueCount() == 1)
+        world.clock.advance(by: 31 * 60)
+        try await housekeeping.purge()
+        #expect(try await world.database.sessions(ofUser: alice).isEmpty)
+        #expect(try world.database.sealedValueCount() == 0)   // the draft and its sealed key are gone
+    }
+
+    /// Behind a trusted proxy, the client address comes from X-Forwarded-For, and the per-address throttle counts it.
+    @Test func theThrottleCountsClientAddressesBehindATrustedProxy() async throws {
+        let world = try await TestWorld.make {
+            $0.port = 0
+            $0.trustedProxies = ["127.0.0.1"]
+        }
+        try await world.app().test(.ahc(.http)) { client in
+            func attempt(_ email: String, _ password: String, from address: String) async throws -> TestResponse {
+                let (cookie, token) = try await client.execute(uri: "/login", method: .get) { response in
+                    (Browser.cookie(named: AuthController.loginCookie, in: response)!, Browser.csrf(in: response.text)!)
+                }
+                return try await client.execute(
+                    uri: "/login", method: .post,
+                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(AuthController.loginCookie)=\(cookie)",
+                              .init("X-Forwarded-For")!: "203.0.113.99, \(address)"],
+                    body: Browser.form([("email", email), ("password", password), ("_csrf", token)])) { $0 }
+            }
+            // Ten failures from one address against ten different accounts lock that address only.
+            for index in 0..<10 {
+                #expect(try await attempt("nobody\(index)@acme.test", "wrong password", from: "198.51.100.7").status == .unprocessableContent)
+            }
+            #expect(try await attempt("alice@acme.test", TestWorld.password, from: "198.51.100.7").status == .tooManyRequests)
+            // From another address the same sign-in succeeds. (This client follows the redirect that follows a
+            // successful sign-in back to /login without cookies, which it calls a cycle: the session row is the proof.)
+            _ = try? await attempt("alice@acme.test", TestWorld.password, from: "198.51.100.8")
+            let sessions = try await world.database.sessions(ofUser: world.userId("alice@acme.test"))
+            #expect(sessions.map(\.clientAddress) == ["198.51.100.8"])   // the right-most untrusted hop, not the forged left one
+        }
+    }
+}
