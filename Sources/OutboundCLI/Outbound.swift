@@ -9,7 +9,7 @@ struct Outbound: AsyncParsableCommand {
         commandName: "outbound",
         abstract: "Outbound exports segments of customer profiles to ActiveCampaign lists.",
         discussion: """
-            Every option can also be set with an OUTBOUND_* environment variable, named after the option
+            Every option can also be set with an OUTBOUND_* environment variable, named after the option \
             (for example --data-dir is OUTBOUND_DATA_DIR); a flag on the command line wins.
             """,
         subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, ProfilesCommand.self, SegmentsCommand.self,
