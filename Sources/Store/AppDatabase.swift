@@ -13,11 +13,19 @@ public struct AppDatabase: Sendable {
 
     public var reader: any DatabaseReader { writer }
 
+    /// A SQL function folding case for all of Unicode (SQLite's own lower() folds ASCII only).
+    static let unicodeLower = "unicode_lower"
+
     static func configuration() -> Configuration {
         var config = Configuration()
         config.foreignKeysEnabled = true
         // The web app, the engine and CLI commands share one file: wait for the writer rather than fail.
         config.busyMode = .timeout(5)
+        config.prepareDatabase { db in
+            db.add(function: DatabaseFunction(unicodeLower, argumentCount: 1, pure: true) { values in
+                String.fromDatabaseValue(values[0])?.lowercased()
+            })
+        }
         return config
     }
 

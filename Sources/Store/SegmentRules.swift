@@ -134,13 +134,19 @@ public struct SegmentRules: Codable, Sendable, Equatable {
                 return (flag ? 1 : 0).databaseValue
             }
         }
-        let collate = attribute.type == .text ? " COLLATE NOCASE" : ""
+        // Text compares without regard to case. SQLite's lower() and NOCASE fold ASCII only, which is exact when the
+        // typed value is ASCII (a non-ASCII stored letter can never equal an ASCII one); otherwise both sides go
+        // through `unicode_lower` (Swift's lowercased(), registered on every connection), which is slower per row.
+        let values = condition.op == .inList ? text : text + condition.value2
+        let fold = values.unicodeScalars.allSatisfy(\.isASCII) ? "lower" : AppDatabase.unicodeLower
+        let isText = attribute.type == .text
+        func folded(_ sql: String) -> String { isText ? "\(fold)(\(sql))" : sql }
         switch condition.op {
-        case .equals: return ("\(value) = ?\(collate)", [path, try typed(text)])
-        case .notEquals: return ("(\(value) IS NULL OR \(value) <> ?\(collate))", [path, path, try typed(text)])
-        case .contains: return ("instr(lower(\(value)), lower(?)) > 0", [path, text])
-        case .startsWith: return ("lower(substr(\(value), 1, ?)) = lower(?)", [path, text.unicodeScalars.count, text])
-        case .endsWith: return ("lower(substr(\(value), -?)) = lower(?)", [path, text.unicodeScalars.count, text])
+        case .equals: return ("\(folded(value)) = \(folded("?"))", [path, try typed(text)])
+        case .notEquals: return ("(\(value) IS NULL OR \(folded(value)) <> \(folded("?")))", [path, path, try typed(text)])
+        case .contains: return ("instr(\(fold)(\(value)), \(fold)(?)) > 0", [path, text])
+        case .startsWith: return ("\(fold)(substr(\(value), 1, ?)) = \(fold)(?)", [path, text.unicodeScalars.count, text])
+        case .endsWith: return ("\(fold)(substr(\(value), -?)) = \(fold)(?)", [path, text.unicodeScalars.count, text])
         case .greaterThan: return ("\(value) > ?", [path, try typed(text)])
         case .greaterOrEqual: return ("\(value) >= ?", [path, try typed(text)])
         case .lessThan: return ("\(value) < ?", [path, try typed(text)])
@@ -157,7 +163,7 @@ public struct SegmentRules: Codable, Sendable, Equatable {
             guard !items.isEmpty, items.count <= 500 else { throw problem("List 1 to 500 values, separated by commas.") }
             var arguments: StatementArguments = [path]
             for item in items { arguments += [try typed(item)] }
-            return ("\(value)\(collate) IN (" + Array(repeating: "?", count: items.count).joined(separator: ", ") + ")", arguments)
+            return ("\(folded(value)) IN (" + Array(repeating: folded("?"), count: items.count).joined(separator: ", ") + ")", arguments)
         }
     }
 }

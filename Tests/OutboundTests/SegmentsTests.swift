@@ -34,8 +34,10 @@ let segmentData = """
             (one("country", .equals, "de"), ["p1", "p3", "p5"]),
             (one("country", .notEquals, "DE"), ["p2", "p4"]),
             (one("email", .contains, "EXAMPLE.COM"), ["p1", "p3"]),
-            (one("first_name", .startsWith, "éd"), []),                 // lower() is ASCII-only in SQLite; stated in the notes
-            (one("first_name", .startsWith, "É"), ["p5"]),
+            (one("first_name", .startsWith, "éd"), ["p5"]),             // case folded for all of Unicode, not ASCII only
+            (one("first_name", .equals, "ÉDOUARD"), ["p5"]),
+            (one("first_name", .inList, "ana, ÉDOUARD"), ["p1", "p5"]),
+            (one("first_name", .startsWith, "e"), []),                  // É is not E
             (one("email", .endsWith, ".org"), ["p2"]),
             (one("lifetime_value", .greaterThan, "100"), ["p1", "p4"]),
             (one("lifetime_value", .greaterOrEqual, "80"), ["p1", "p2", "p4"]),
