@@ -1,7 +1,7 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-import Store
+@testable import Store
 import Testing
 @testable import Web
 
@@ -195,6 +195,52 @@ import Testing
             #expect(try await other.signIn("alice@acme.test", String(longPassword.dropLast())).status == .unprocessableContent)
             var nul = Browser(client: client)
             #expect(try await nul.signIn("alice\u{0}@acme.test", "x\u{0}y").status == .unprocessableContent)
+        }
+    }
+}
+
+@Suite struct NoServerErrorTests {
+    /// Every route, read from the router, with odd queries and bodies: each answers with a page a person can read,
+    /// never a 500.
+    @Test func oddInputOnEveryRouteNeverAnswers500() async throws {
+        let world = try await TestWorld.make()
+        let router = try await world.router()
+        let ours = try await world.connect(name: "Acme AC", key: "acme-key", host: "acme.api-us1.com")
+        _ = try await importCSV(segmentData, into: world.database, tenantId: world.acme.id!)
+        let segment = try await world.database.saveSegment(tenantId: world.acme.id!, id: nil, name: "Any", description: "",
+                                                           rules: SegmentRules(combinator: .all, groups: []), actor: .commandLine, now: .now)
+        let routes = router.routes.map { ($0.method, $0.path.description) }
+        #expect(routes.count >= 30)
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let token = try #require(Browser.csrf(in: try await alice.get("/account").text))
+            let bodies = [
+                "", "%ZZ=%", "_csrf=\(token)&\u{0}=\u{0}", "_csrf=\(token)&name=\(String(repeating: "%E2%9C%93", count: 2_000))",
+                "_csrf=\(token)&step=save&action=save&role=admin&email=a%40b.c&exports=remove&confirm=delete&g0.c0.attribute=nope&g0.c0.op=between",
+                "_csrf=\(token)&step=%00&action=%FF&draft=-1&usableBy=everyone",
+            ]
+            for (method, path) in routes where path != "/logout" && path != "/account/sessions/end-others" {
+                let id = path.contains("segments") ? segment.id! : ours.id!
+                let uri = path.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{id}", with: String(id))
+                    .replacingOccurrences(of: "{userId}", with: "999999")
+                if method == .get {
+                    for query in ["", "?page=-1&after=abc&q=%00&done=%3Cscript%3E&type=x", "?page=99999999999999999999&after=-5"] {
+                        let response = try await alice.get(uri + query)
+                        #expect(response.status != .internalServerError, "GET \(uri)\(query)")
+                    }
+                } else {
+                    for body in bodies {
+                        var headers = Browser.formType
+                        headers[.cookie] = alice.cookie
+                        let response = try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body)) { $0 }
+                        #expect(response.status != .internalServerError, "\(method) \(uri) \(body.prefix(40))")
+                    }
+                }
+            }
+            // Still signed in and the data intact: the last admin and the segment survived the barrage.
+            #expect(try await alice.get("/t/acme/admin/members").status == .ok)
+            #expect(try await world.database.segment(tenantId: world.acme.id!, id: segment.id!) != nil)
         }
     }
 }
