@@ -155,6 +155,10 @@ public struct ProfileImporter: Sendable {
         do { reader = try CSVStream(path: file) } catch { return try finish(.failed, message: "The uploaded file could not be read.") }
         let prepared: Prepared
         do { prepared = try prepare(reader) } catch let refusal as ImportRefusal {
+            if case .needsIdColumn(let columns) = refusal {
+                // The caller may keep the file and ask which column holds the id.
+                job.columns = String(decoding: (try? JSONEncoder().encode(columns)) ?? Data("[]".utf8), as: UTF8.self)
+            }
             return try finish(.failed, message: refusal.description)
         }
         let header = prepared.header

@@ -184,6 +184,13 @@ extension AppDatabase {
                 CREATE INDEX exportSegment_segment ON exportSegment(segmentId);
                 """)
         }
+        migrator.registerMigration("v5 import jobs that wait for an id column") { db in
+            try db.execute(sql: """
+                -- An upload without a recognisable id column is kept (for an hour) until the person picks one.
+                ALTER TABLE importJob ADD COLUMN pendingFile TEXT;
+                ALTER TABLE importJob ADD COLUMN columns TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -52,8 +52,14 @@ public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var createdByUserId: Int64?
     public var startedAt: Date
     public var finishedAt: Date?
+    /// The uploaded file, kept while the job waits for the person to choose the id column.
+    public var pendingFile: String?
+    /// The header's column names (JSON), when the id column must be chosen.
+    public var columns: String?
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+
+    public var columnList: [String] { columns.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? [] }
 
     public struct Problem: Codable, Sendable, Equatable {
         public var line: Int
@@ -174,7 +180,7 @@ extension AppDatabase {
         try await writer.write { db in
             var job = ImportJob(id: nil, tenantId: tenantId, fileName: fileName, status: .running, replaceAll: replaceAll,
                                 rowsRead: 0, rowsImported: 0, rowsRejected: 0, rowsRemoved: 0, message: nil, problems: "[]",
-                                createdByUserId: userId, startedAt: now, finishedAt: nil)
+                                createdByUserId: userId, startedAt: now, finishedAt: nil, pendingFile: nil, columns: nil)
             try job.insert(db)
             return job
         }
@@ -191,6 +197,25 @@ extension AppDatabase {
     public func recentImports(tenantId: Int64, limit: Int = 10) async throws -> [ImportJob] {
         try await reader.read { db in
             try ImportJob.filter(Column("tenantId") == tenantId).order(Column("id").desc).limit(limit).fetchAll(db)
+        }
+    }
+
+    /// Uploads kept for an id-column choice that never came: returns their paths and forgets them.
+    public func takeAbandonedUploads(olderThan date: Date) async throws -> [String] {
+        try await writer.write { db in
+            let paths = try String.fetchAll(db, sql: "SELECT pendingFile FROM importJob WHERE pendingFile IS NOT NULL AND startedAt < ?",
+                                            arguments: [date])
+            try db.execute(sql: "UPDATE importJob SET pendingFile = NULL WHERE pendingFile IS NOT NULL AND startedAt < ?", arguments: [date])
+            return paths
+        }
+    }
+
+    /// Hands a kept upload to a retry exactly once.
+    public func takePendingFile(tenantId: Int64, jobId: Int64) async throws -> String? {
+        try await writer.write { db in
+            let path = try String.fetchOne(db, sql: "SELECT pendingFile FROM importJob WHERE tenantId = ? AND id = ?", arguments: [tenantId, jobId])
+            try db.execute(sql: "UPDATE importJob SET pendingFile = NULL WHERE tenantId = ? AND id = ?", arguments: [tenantId, jobId])
+            return path
         }
     }
 

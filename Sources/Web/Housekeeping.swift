@@ -23,5 +23,8 @@ struct Housekeeping: Service {
         let now = clock.now
         try await database.deleteExpiredSessions(idleBefore: now.addingTimeInterval(-idleTimeout), now: now)
         try await database.deleteExpiredDrafts(now: now)
+        for path in try await database.takeAbandonedUploads(olderThan: now.addingTimeInterval(-3600)) {
+            try? FileManager.default.removeItem(atPath: path)
+        }
     }
 }

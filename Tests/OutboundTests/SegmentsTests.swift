@@ -180,12 +180,41 @@ let segmentData = """
 
             let tooBig = try await upload(bob, String(repeating: "x", count: 3_000), csrf: token)
             #expect(tooBig.status == .contentTooLarge)
-            expectText(tooBig.text, "What you sent is larger than this form accepts.")
+            expectText(tooBig.text, "The file is larger than the 2 KB Outbound accepts.")
             let noToken = try await upload(bob, segmentData, csrf: nil)
             #expect(noToken.status == .forbidden)
             let wrongToken = try await upload(bob, segmentData, csrf: "forged")
             #expect(wrongToken.status == .forbidden)
             #expect(try await world.database.recentImports(tenantId: world.acme.id!).count == 1)
+        }
+    }
+
+    @Test func anUploadWithoutAnIdColumnAsksForIt() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let token = try #require(Browser.csrf(in: try await alice.get("/t/acme/data/profiles").text))
+            let response = try await upload(alice, "email,customer_no,city\nana@example.com,C-1,Berlin\nbo@example.com,C-2,Paris\n", csrf: token)
+            let location = try #require(response.headers[.location])
+            let page = try await waitForJob(alice, location)
+            expectText(page, "No column is called profile_id or id.")
+            expectText(page, "Which column holds the profile id?")
+            expectText(page, #"<option value="customer_no">customer_no</option>"#)
+            #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 0)
+
+            let wrong = try await alice.post(location + "/retry", [("idColumn", "nope")], tokenFrom: location)
+            #expect(wrong.status == .badRequest)
+            let retried = try await alice.post(location + "/retry", [("idColumn", "customer_no")], tokenFrom: location)
+            #expect(retried.status == .seeOther)
+            let done = try await waitForJob(alice, try #require(retried.headers[.location]))
+            expectText(done, "Imported")
+            expectText(done, #"<td id="rows-imported">2</td>"#)
+            #expect(try await world.database.profiles(tenantId: world.acme.id!, afterRowId: 0, limit: 10, search: nil).map(\.profileId) == ["C-1", "C-2"])
+            // The kept file is used once.
+            let again = try await alice.post(location + "/retry", [("idColumn", "customer_no")], tokenFrom: location)
+            #expect(again.status == .badRequest)
+            expectText(again.text, "no longer kept")
         }
     }
 

@@ -14,6 +14,7 @@ struct ProfilesController {
         group.get("profiles", use: page)
         group.post("profiles/import", use: upload)
         group.get("profiles/imports/:id", use: importPage)
+        group.post("profiles/imports/:id/retry", use: retry)
         group.get("profiles/delete", use: deleteAllPage)
         group.post("profiles/delete", use: deleteAll)
     }
@@ -165,15 +166,21 @@ struct ProfilesController {
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
         let job = try await services.database.startImport(tenantId: context.tenantId, fileName: fileName, replaceAll: replaceAll,
                                                           userId: context.signedIn.userId, now: services.clock.now)
-        let importer = ProfileImporter(database: services.database, tenantId: context.tenantId,
-                                       options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll))
+        startJob(job, file: path, options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
+                 context: context)
+        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
+    }
+
+    /// Runs an import job on the import thread; it outlives the request, and its page shows progress. A file
+    /// without a recognisable id column is kept, and the job page asks which column holds the id.
+    private func startJob(_ job: ImportJob, file path: String, options: ImportOptions, context: TenantContext) {
+        let importer = ProfileImporter(database: services.database, tenantId: context.tenantId, options: options)
         let database = services.database
         let pool = services.importPool
         let actor = context.actor
         let tenantId = context.tenantId
-        // The import outlives this request: it runs as a job on the import thread, and its page shows progress.
         Task.detached {
-            let finished: ImportJob?
+            var finished: ImportJob?
             do {
                 finished = try await pool.run { try importer.run(file: path, job: job) }
             } catch {
@@ -183,7 +190,11 @@ struct ProfilesController {
                 failed.message = error is BlockingPool.Busy ? "Too many imports are waiting; import the file again later."
                     : "The import stopped because of an internal error. Rows imported before it are kept."
                 try? database.updateImport(failed)
-                finished = nil
+            }
+            if var waiting = finished, waiting.status == .failed, waiting.columns != nil {
+                waiting.pendingFile = path
+                try? database.updateImport(waiting)
+                return
             }
             try? FileManager.default.removeItem(atPath: path)
             if let finished {
@@ -191,6 +202,27 @@ struct ProfilesController {
                                                    detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")
             }
         }
+    }
+
+    struct RetryForm: Decodable { var idColumn: String? }
+
+    /// The id column chosen on the job page: a new job imports the kept file with it.
+    @Sendable func retry(request: Request, context: TenantContext) async throws -> Response {
+        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot import profiles.") }
+        guard let id = context.parameters.get("id", as: Int64.self),
+              let waiting = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
+        let form = try await Web.Form.decode(RetryForm.self, from: request, limit: services.configuration.maxFormBytes)
+        guard let column = form.idColumn, waiting.columnList.contains(column) else {
+            throw HTTPError(.badRequest, message: "Choose one of the file's columns as the id column.")
+        }
+        guard let path = try await services.database.takePendingFile(tenantId: context.tenantId, jobId: id),
+              FileManager.default.fileExists(atPath: path) else {
+            throw HTTPError(.badRequest, message: "The uploaded file is no longer kept (after an hour, or once used). Upload it again.")
+        }
+        let job = try await services.database.startImport(tenantId: context.tenantId, fileName: waiting.fileName,
+                                                          replaceAll: waiting.replaceAll, userId: context.signedIn.userId,
+                                                          now: services.clock.now)
+        startJob(job, file: path, options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll), context: context)
         return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
     }
 
@@ -221,6 +253,10 @@ struct ProfilesController {
         var hasProblems: Bool
         var moreProblems: String?
         var backHref: String
+        var chooseColumns: [String]
+        var waitsForIdColumn: Bool
+        var retryAction: String
+        var csrf: String
     }
 
     @Sendable func importPage(request: Request, context: TenantContext) async throws -> Response {
@@ -234,7 +270,10 @@ struct ProfilesController {
             rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
             problems: problems.map { .init(line: $0.line, problem: $0.problem) }, hasProblems: !problems.isEmpty,
             moreProblems: job.rowsRejected > problems.count ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
-            backHref: SitePath.profiles(context.access.tenant.slug)))
+            backHref: SitePath.profiles(context.access.tenant.slug),
+            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && context.access.role != .viewer,
+            retryAction: SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)/retry",
+            csrf: context.signedIn.session.csrfToken))
     }
 
     // MARK: Delete all

@@ -77,7 +77,7 @@ struct ErrorPage {
             self.message = message ?? "Your role does not allow this. Ask an administrator of this workspace."
         case .contentTooLarge:
             heading = "Too large"
-            self.message = "What you sent is larger than this form accepts."
+            self.message = message ?? "What you sent is larger than this form accepts."
         case .badRequest:
             heading = "Bad request"
             self.message = message ?? "The request could not be understood."
