@@ -75,22 +75,21 @@ struct SandboxCommand: AsyncParsableCommand {
     }
 
     func parsedLists() throws -> [SandboxConfiguration.ListSpec] {
-        try lists.map { spec in
-            let parts = spec.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2, let id = Int(parts[0]), id > 0, !parts[1].isEmpty else {
-                throw ValidationError("--list \(spec): expected ID:NAME, like 3:Newsletter.")
-            }
-            return .init(id: id, name: String(parts[1]))
-        }
+        try Self.idPairs(lists, option: "--list", example: "3:Newsletter").map { .init(id: $0.id, name: $0.text) }
     }
 
     func parsedFields() throws -> [SandboxConfiguration.FieldSpec] {
-        try fields.map { spec in
-            let parts = spec.split(separator: ":", maxSplits: 1)
+        try Self.idPairs(fields, option: "--field", example: "2:Country").map { .init(id: $0.id, title: $0.text) }
+    }
+
+    /// Reads `ID:TEXT` option values, refusing anything else with an example.
+    static func idPairs(_ values: [String], option: String, example: String) throws -> [(id: Int, text: String)] {
+        try values.map { value in
+            let parts = value.split(separator: ":", maxSplits: 1)
             guard parts.count == 2, let id = Int(parts[0]), id > 0, !parts[1].isEmpty else {
-                throw ValidationError("--field \(spec): expected ID:TITLE, like 2:Country.")
+                throw ValidationError("\(option) \(value): expected ID:TEXT, like \(example).")
             }
-            return .init(id: id, title: String(parts[1]))
+            return (id, String(parts[1]))
         }
     }
 
