@@ -25,8 +25,7 @@ struct TenantCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            try data.prepareDataDirectory()
-            let database = try AppDatabase.open(path: data.databasePath)
+            let database = try data.openDatabase()
             do {
                 let tenant = try await database.createTenant(slug: slug, name: name.trimmingCharacters(in: .whitespaces))
                 print("Created workspace \(tenant.name) at /t/\(tenant.slug).")
@@ -100,8 +99,7 @@ struct UserCommand: AsyncParsableCommand {
         @Option(help: "The account's email address.") var email: String
 
         func run() async throws {
-            try data.prepareDataDirectory()
-            let database = try AppDatabase.open(path: data.databasePath)
+            let database = try data.openDatabase()
             guard let user = try await database.user(email: email) else { throw CLIError("No account has the email \(email).") }
             let password = FirstStart.makeOneTimePassword()
             let passwords = PasswordService(parameters: .interactive, threads: 1, queueLimit: 1)

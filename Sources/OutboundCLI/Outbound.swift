@@ -31,10 +31,15 @@ struct DataOptions: ParsableArguments {
         KeyRingFile(path: keyFile ?? Environment.value("OUTBOUND_KEY_FILE") ?? (dataDir as NSString).appendingPathComponent("master.key"))
     }
 
+    /// Creates the data folder when needed and opens the database (running pending migrations).
+    func openDatabase() throws -> AppDatabase {
+        try prepareDataDirectory()
+        return try AppDatabase.open(path: databasePath)
+    }
+
     /// Opens the database and finds the workspace with `slug`, or says there is none.
     func openWorkspace(_ slug: String) async throws -> (AppDatabase, Tenant) {
-        try prepareDataDirectory()
-        let database = try AppDatabase.open(path: databasePath)
+        let database = try openDatabase()
         guard let workspace = try await database.tenant(slug: slug) else {
             throw CLIError("No workspace has the slug \(slug). Create it with `outbound tenant create`.")
         }
@@ -43,8 +48,7 @@ struct DataOptions: ParsableArguments {
 
     /// Opens the database and its key ring, turning every refusal into its plain message.
     func openDatabaseAndVault() throws -> (AppDatabase, Vault) {
-        try prepareDataDirectory()
-        let database = try AppDatabase.open(path: databasePath)
+        let database = try openDatabase()
         do {
             return (database, try database.openVault(file: keyRingFile))
         } catch let problem as KeyRingFile.Problem {

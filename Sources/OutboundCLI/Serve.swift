@@ -122,8 +122,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var data: DataOptions
 
     func run() async throws {
-        try data.prepareDataDirectory()
-        let database = try AppDatabase.open(path: data.databasePath)
+        let database = try data.openDatabase()
         print("Database \(data.databasePath) is up to date: \(try database.appliedMigrations().count) migrations applied.")
     }
 }

@@ -41,6 +41,20 @@ public struct ConnectionChanges: Sendable, Equatable {
     }
 }
 
+extension Connection {
+    /// The connection with `id` in this tenant only: another tenant's id finds nothing.
+    static func fetchOne(_ db: Database, tenantId: Int64, id: Int64) throws -> Connection? {
+        try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db)
+    }
+}
+
+extension User {
+    /// The email of a user, for activity details ("?" for an account deleted since).
+    static func email(_ db: Database, id: Int64) throws -> String {
+        try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [id]) ?? "?"
+    }
+}
+
 extension AppDatabase {
     public func connectionSummaries(tenantId: Int64) async throws -> [ConnectionSummary] {
         try await reader.read { db in
@@ -51,7 +65,7 @@ extension AppDatabase {
 
     public func connectionSummary(tenantId: Int64, id: Int64) async throws -> ConnectionSummary? {
         try await reader.read { db in
-            try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db).map { try Self.summary(db, $0) }
+            try Connection.fetchOne(db, tenantId: tenantId, id: id).map { try Self.summary(db, $0) }
         }
     }
 
@@ -98,7 +112,7 @@ extension AppDatabase {
             connection.apiKeyLastFour = apiKey.lastFour
             try connection.update(db)
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
-            let exportUser = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [exportUserId]) ?? "?"
+            let exportUser = try User.email(db, id: exportUserId)
             let tenant = connection.tenantId
             try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.created",
                                      detail: "Created ActiveCampaign connection \(name) for \(host) (key ending \(apiKey.lastFour), usable by \(usableBy.label.lowercased()))")
@@ -113,7 +127,7 @@ extension AppDatabase {
     /// Rename and who may use it; records what changed.
     public func updateConnection(tenantId: Int64, id: Int64, changes: ConnectionChanges, actor: Actor, now: Date) async throws {
         try await writer.write { db in
-            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+            guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
             var changed: [String] = []
@@ -133,7 +147,7 @@ extension AppDatabase {
     /// never kept for a host it was not verified with.
     public func replaceCredentials(tenantId: Int64, id: Int64, draft: ConnectionDraft, vault: Vault, actor: Actor, now: Date) async throws {
         try await writer.write { db in
-            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db),
+            guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: id),
                   let draftId = draft.id, let current = try ConnectionDraft.fetchOne(db, key: draftId), current.connectionId == id,
                   current.isConnected, let sealed = current.apiKeySealed, let host = current.apiHost else {
                 throw StoreError.notFound
@@ -157,7 +171,7 @@ extension AppDatabase {
 
     public func recordVerification(tenantId: Int64, id: Int64, accountName: String?, error: String?, actor: Actor, now: Date) async throws {
         try await writer.write { db in
-            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+            guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
             if let accountName {
@@ -175,13 +189,13 @@ extension AppDatabase {
 
     public func setExportUser(tenantId: Int64, id: Int64, userId: Int64, actor: Actor, now: Date) async throws {
         try await writer.write { db in
-            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+            guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
             connection.exportUserId = userId
             connection.updatedAt = now
             try connection.update(db)
-            let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId]) ?? "?"
+            let email = try User.email(db, id: userId)
             try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.export_user",
                                      detail: "Set the export user of \(connection.name) to \(email)")
         }
@@ -198,7 +212,7 @@ extension AppDatabase {
     /// engine checks for the connection before each request, so any run of these exports stops there.
     public func removeConnection(tenantId: Int64, id: Int64, exports: DetachedExports, actor: Actor) async throws {
         try await writer.write { db in
-            guard let connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+            guard let connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
             let names = try String.fetchAll(db, sql: "SELECT name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",

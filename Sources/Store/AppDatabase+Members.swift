@@ -61,7 +61,7 @@ extension AppDatabase {
             let previous = membership.role
             membership.role = role
             try membership.update(db)
-            let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId]) ?? "?"
+            let email = try User.email(db, id: userId)
             try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.role_changed",
                                      detail: "Changed \(email) from \(previous.label) to \(role.label)")
         }
@@ -75,7 +75,7 @@ extension AppDatabase {
             }
             if membership.role == .admin, try Self.adminCount(db, tenantId: tenantId) <= 1 { throw StoreError.lastAdmin }
             try membership.delete(db)
-            let email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId]) ?? "?"
+            let email = try User.email(db, id: userId)
             try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.removed",
                                      detail: "Removed \(email)")
         }

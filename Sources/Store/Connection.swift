@@ -77,7 +77,7 @@ extension AppDatabase {
     /// Replaces the stored key of a connection (sealed for its row), returning the updated record.
     public func replaceConnectionKey(tenantId: Int64, connectionId: Int64, apiKey: Redacted, vault: Vault) async throws -> Connection {
         try await writer.write { db in
-            guard var connection = try Connection.filter(Column("tenantId") == tenantId && Column("id") == connectionId).fetchOne(db) else {
+            guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: connectionId) else {
                 throw StoreError.notFound
             }
             connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
@@ -90,7 +90,7 @@ extension AppDatabase {
 
     public func connection(tenantId: Int64, id: Int64) async throws -> Connection? {
         try await reader.read { db in
-            try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db)
+            try Connection.fetchOne(db, tenantId: tenantId, id: id)
         }
     }
 

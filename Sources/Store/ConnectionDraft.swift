@@ -22,7 +22,7 @@ public struct ConnectionDraft: Codable, Sendable, Equatable, FetchableRecord, Mu
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    var apiKeyContext: SealContext? {
+    public var apiKeyContext: SealContext? {
         id.map { SealContext(tenantId: tenantId, table: "connectionDraft", column: "apiKeySealed", rowId: $0) }
     }
 

@@ -49,6 +49,13 @@ extension AppDatabase {
             """, arguments: [segmentId]).map { ExportReference(id: $0[0], name: $0[1]) }
     }
 
+    public func exportsUsing(tenantId: Int64, segmentId: Int64) async throws -> [ExportReference] {
+        try await reader.read { db in
+            guard try Segment.filter(Column("tenantId") == tenantId && Column("id") == segmentId).fetchCount(db) == 1 else { return [] }
+            return try Self.exportsUsingSegment(db, segmentId)
+        }
+    }
+
     public func segmentNameTaken(tenantId: Int64, name: String, except id: Int64?) async throws -> Bool {
         try await reader.read { db in
             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",

@@ -18,4 +18,9 @@ struct AppServices: Sendable {
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
         try await database.tenants(ofUser: signedIn.userId)
     }
+
+    /// The layout of a page inside a tenant: title, the highlighted section, the switcher's tenants.
+    func chrome(_ title: String, section: String, _ context: TenantContext) async throws -> Chrome {
+        .tenant(title: title, current: section, context: context, tenants: try await tenantsOf(context.signedIn))
+    }
 }

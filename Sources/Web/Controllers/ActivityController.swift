@@ -23,9 +23,8 @@ struct ActivityController {
         let page = max(1, min(request.uri.queryParameters.get("page", as: Int.self) ?? 1, 100_000))
         let slug = context.access.tenant.slug
         let (events, hasMore) = try await services.database.activity(tenantId: context.tenantId, page: page)
-        let tenants = try await services.tenantsOf(context.signedIn)
         return try services.views.page("activity", ActivityPage(
-            chrome: .tenant(title: "Activity", current: "Activity", context: context, tenants: tenants),
+            chrome: try await services.chrome("Activity", section: "Activity", context),
             events: events.map {
                 .init(when: Format.dateTime($0.createdAt), who: $0.actorEmail, action: $0.action, detail: $0.detail,
                       address: $0.clientAddress)

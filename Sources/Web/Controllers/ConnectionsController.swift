@@ -43,8 +43,7 @@ struct ConnectionsController {
         default: nil
         }
         return try services.views.page("connections/list", ListPage(
-            chrome: .tenant(title: "Connections", current: "Connections", context: context,
-                            tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Connections", section: "Connections", context),
             rows: summaries.map { summary in
                 let connection = summary.connection
                 return .init(name: connection.name, href: SitePath.connection(slug, connection.id!), type: "ActiveCampaign",
@@ -121,8 +120,7 @@ struct ConnectionsController {
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
         guard request.uri.queryParameters.get("type") == "activecampaign" else {
             return try services.views.page("connections/choose", ChoosePage(
-                chrome: .tenant(title: "Add connection", current: "Connections", context: context,
-                                tenants: try await services.tenantsOf(context.signedIn)),
+                chrome: try await services.chrome("Add connection", section: "Connections", context),
                 activeCampaignHref: SitePath.newConnection(context.access.tenant.slug) + "?type=activecampaign"))
         }
         return try await renderNew(context, entered: Entered(), draft: nil, problems: Problems(), notice: nil)
@@ -180,8 +178,7 @@ struct ConnectionsController {
                            notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let exportUserEmail = try await draft?.exportUserId.asyncMap { try await services.database.user(id: $0)?.email }
         return try services.views.page("connections/form", FormPage(
-            chrome: .tenant(title: "Add an ActiveCampaign connection", current: "Connections", context: context,
-                            tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Add an ActiveCampaign connection", section: "Connections", context),
             isNew: true, action: SitePath.newConnection(context.access.tenant.slug), removeHref: nil,
             draftId: draft?.id.map(String.init) ?? "", name: entered.name,
             usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
@@ -289,8 +286,7 @@ struct ConnectionsController {
             ? "New key ending \(draft?.apiKeyLastFour ?? "") checked for \(draft?.apiHost ?? ""); Save to use it."
             : stored ?? "No key is stored: enter it and press Connect."
         return try services.views.page("connections/form", FormPage(
-            chrome: .tenant(title: "Connection \(connection.name)", current: "Connections", context: context,
-                            tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Connection \(connection.name)", section: "Connections", context),
             isNew: false, action: SitePath.connection(slug, connection.id!), removeHref: SitePath.removeConnection(slug, connection.id!),
             draftId: draft?.id.map(String.init) ?? "", name: entered.name,
             usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
@@ -324,8 +320,7 @@ struct ConnectionsController {
         let exports = try await services.database.exportsUsing(tenantId: context.tenantId, connectionId: id)
         let slug = context.access.tenant.slug
         return try services.views.page("connections/remove", RemovePage(
-            chrome: .tenant(title: "Remove \(summary.connection.name)", current: "Connections", context: context,
-                            tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Remove \(summary.connection.name)", section: "Connections", context),
             name: summary.connection.name, action: SitePath.removeConnection(slug, id), cancelHref: SitePath.connection(slug, id),
             exports: exports.map { .init(name: $0.name) }, hasExports: !exports.isEmpty))
     }
@@ -384,8 +379,7 @@ struct ConnectionsController {
         }
         var key = (typedKey ?? "").trimmingCharacters(in: .whitespaces)
         if key.isEmpty, let draft, draft.apiHost == destination.description, let sealed = draft.apiKeySealed,
-           let opened = try? services.vault.open(sealed, context: SealContext(tenantId: draft.tenantId, table: "connectionDraft",
-                                                                             column: "apiKeySealed", rowId: draft.id!)) {
+           let context = draft.apiKeyContext, let opened = try? services.vault.open(sealed, context: context) {
             key = opened.value
         }
         if key.isEmpty {

@@ -34,9 +34,8 @@ struct EmptyAreaController {
 
     private func handler(_ area: Area) -> @Sendable (Request, TenantContext) async throws -> Response {
         { [services] _, context in
-            let tenants = try await services.tenantsOf(context.signedIn)
             return try services.views.page("empty-area", EmptyAreaPage(
-                chrome: .tenant(title: area.title, current: area.navLabel, context: context, tenants: tenants),
+                chrome: try await services.chrome(area.title, section: area.navLabel, context),
                 title: area.title, purpose: area.purpose))
         }
     }

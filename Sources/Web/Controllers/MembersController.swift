@@ -114,12 +114,11 @@ struct MembersController {
                         status: HTTPResponse.Status = .ok) async throws -> Response {
         let slug = context.access.tenant.slug
         let members = try await services.database.members(tenantId: context.tenantId)
-        let tenants = try await services.tenantsOf(context.signedIn)
         func options(_ selected: Role?) -> [MembersPage.RoleOption] {
             Role.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
         }
         return try services.views.page("members", MembersPage(
-            chrome: .tenant(title: "Members", current: "Members", context: context, tenants: tenants),
+            chrome: try await services.chrome("Members", section: "Members", context),
             addAction: SitePath.members(slug),
             members: members.map {
                 .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),

@@ -58,7 +58,7 @@ struct ProfilesController {
         let query = search.isEmpty ? "" : "q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&"
         let notice: String? = request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil
         return try services.views.page("profiles/index", ProfilesPage(
-            chrome: .tenant(title: "Profiles", current: "Profiles", context: context, tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Profiles", section: "Profiles", context),
             count: count.formatted(), canEdit: context.access.role != .viewer,
             importAction: base + "/import?_csrf=" + context.signedIn.session.csrfToken,
             maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(services.configuration.maxImportBytes), countStyle: .file),
@@ -264,7 +264,7 @@ struct ProfilesController {
               let job = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
         let problems = job.problemList
         return try services.views.page("profiles/import", ImportPage(
-            chrome: .tenant(title: "Import \(job.fileName)", current: "Profiles", context: context, tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context),
             running: job.status == .running, fileName: job.fileName, status: Self.statusLabel(job.status), failed: job.status == .failed,
             rowsRead: job.rowsRead.formatted(), rowsImported: job.rowsImported.formatted(), rowsRejected: job.rowsRejected.formatted(),
             rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
@@ -283,7 +283,7 @@ struct ProfilesController {
     @Sendable func deleteAllPage(request: Request, context: TenantContext) async throws -> Response {
         guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot delete profiles.") }
         return try services.views.page("profiles/delete", DeletePage(
-            chrome: .tenant(title: "Delete all profiles", current: "Profiles", context: context, tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Delete all profiles", section: "Profiles", context),
             count: try await services.database.profileCount(tenantId: context.tenantId).formatted(),
             action: SitePath.profiles(context.access.tenant.slug) + "/delete", cancelHref: SitePath.profiles(context.access.tenant.slug)))
     }

@@ -31,7 +31,7 @@ struct SegmentsController {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.segmentSummaries(tenantId: context.tenantId)
         return try services.views.page("segments/list", ListPage(
-            chrome: .tenant(title: "Segments", current: "Segments", context: context, tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome("Segments", section: "Segments", context),
             rows: summaries.map {
                 .init(name: $0.segment.name, href: SitePath.segments(slug) + "/\($0.segment.id!)", members: $0.segment.memberCount.formatted(),
                       refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
@@ -192,9 +192,7 @@ struct SegmentsController {
                         nameError: String? = nil, deleteError: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
         let slug = context.access.tenant.slug
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
-        let exports = try await segment.asyncMap { segment in
-            try await services.database.segmentSummaries(tenantId: context.tenantId).first { $0.segment.id == segment.id }?.exports ?? []
-        }
+        let exports = try await segment.asyncMap { try await services.database.exportsUsing(tenantId: context.tenantId, segmentId: $0.id!) }
         let groups = rules.groups.enumerated().map { g, group in
             // Every group shows one blank condition to fill in.
             let shown = group.conditions + [RuleCondition(attribute: "", op: .equals)]
@@ -211,8 +209,7 @@ struct SegmentsController {
                              })
         }
         return try services.views.page("segments/editor", EditorPage(
-            chrome: .tenant(title: segment.map { "Segment \($0.name)" } ?? "New segment", current: "Segments", context: context,
-                            tenants: try await services.tenantsOf(context.signedIn)),
+            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context),
             isNew: segment == nil, canEdit: context.access.role != .viewer,
             action: segment.map { SitePath.segments(slug) + "/\($0.id!)" } ?? SitePath.segments(slug) + "/new",
             name: name, description: description, all: rules.combinator == .all, any: rules.combinator == .any,
