@@ -24,13 +24,15 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // What every layer needs and nothing of ours: the injectable clock, the blocking thread pool, validation rules.
+        .target(name: "OutboundCore"),
         .target(name: "Secrets", dependencies: ["COpenSSL"]),
         .target(name: "Store", dependencies: [
-            "Secrets",
+            "OutboundCore", "Secrets",
             .product(name: "GRDB", package: "GRDB.swift"),
         ]),
         .target(name: "ActiveCampaign", dependencies: [
-            "Secrets",
+            "OutboundCore", "Secrets",
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
@@ -53,7 +55,7 @@ let package = Package(
             .product(name: "CSV", package: "CSV.swift"),
         ]),
         .target(name: "Web", dependencies: [
-            "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+            "OutboundCore", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
             .product(name: "MultipartKit", package: "multipart-kit"),
             .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Hummingbird", package: "hummingbird"),
@@ -63,12 +65,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "OutboundCLI", dependencies: [
-            "Web", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+            "OutboundCore", "Web", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OutboundTests", dependencies: [
-            "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
+            "OutboundCore", "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import OutboundCore
 import AsyncHTTPClient
 import Foundation
 import Logging

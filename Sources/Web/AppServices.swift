@@ -1,3 +1,4 @@
+import OutboundCore
 import ActiveCampaign
 import Secrets
 import Store

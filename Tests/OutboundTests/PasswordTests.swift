@@ -1,3 +1,4 @@
+import OutboundCore
 import Foundation
 import Secrets
 import Testing

@@ -1,3 +1,4 @@
+import OutboundCore
 import Foundation
 import Hummingbird
 import Secrets

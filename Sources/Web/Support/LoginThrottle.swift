@@ -1,3 +1,4 @@
+import OutboundCore
 import Foundation
 
 /// Counts failed sign-ins per account and per client address. After `maxFailures` within the lockout window the

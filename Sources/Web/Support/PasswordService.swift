@@ -1,3 +1,4 @@
+import OutboundCore
 import Secrets
 
 /// Hashes and verifies passwords on a small dedicated thread pool: scrypt takes about 0.4 s and 128 MiB here, and
