@@ -54,6 +54,12 @@ let package = Package(
             "ProfileImport",
             .product(name: "CSV", package: "CSV.swift"),
         ]),
+        // The shared export engine: never imports Hummingbird or Web.
+        .target(name: "ExportEngine", dependencies: [
+            "OutboundCore", "Store", "Secrets", "ActiveCampaign",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         .target(name: "Web", dependencies: [
             "OutboundCore", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
             .product(name: "MultipartKit", package: "multipart-kit"),
@@ -65,12 +71,12 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
         ]),
         .executableTarget(name: "OutboundCLI", dependencies: [
-            "OutboundCore", "Web", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+            "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OutboundTests", dependencies: [
-            "OutboundCore", "Web", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
+            "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -69,6 +69,19 @@ public struct ActiveCampaignGateway: Sendable {
         self.readTimeout = readTimeout
     }
 
+    /// A client for a whole export run: checked, resolved and pinned once, closed by the caller with `close()`.
+    public func open(_ destination: HostPolicy.Destination, apiKey: Redacted) async throws(Failure) -> PinnedClient {
+        let operatorScheme = policy.operatorScheme(destination)
+        let addresses = IPLiteral.isLiteral(destination.host) ? [destination.host] : await resolver.addresses(of: destination.host)
+        let address: String
+        do { address = try policy.check(destination, addresses: addresses) } catch { throw .host(error) }
+        let http = ActiveCampaignClient.makeHTTPClient(
+            dnsOverride: address == destination.host ? [:] : [destination.host: address],
+            connectTimeout: connectTimeout, readTimeout: readTimeout)
+        let endpoint = APIEndpoint(scheme: operatorScheme ?? "https", host: destination.host, port: destination.port)
+        return PinnedClient(client: ActiveCampaignClient(endpoint: endpoint, apiKey: apiKey, httpClient: http, logger: logger), http: http)
+    }
+
     /// Runs `body` with a client for `destination` (already normalised) and `apiKey`.
     public func withClient<T: Sendable>(
         _ destination: HostPolicy.Destination, apiKey: Redacted,
@@ -92,4 +105,12 @@ public struct ActiveCampaignGateway: Sendable {
         case .failure(let error): throw .api(error)
         }
     }
+}
+
+/// An ActiveCampaign client pinned to a checked address, with the HTTP client it owns.
+public struct PinnedClient: Sendable {
+    public let client: ActiveCampaignClient
+    let http: HTTPClient
+
+    public func close() async { try? await http.shutdown() }
 }

@@ -1,0 +1,164 @@
+import ActiveCampaign
+import Foundation
+import OutboundCore
+import Store
+
+/// Sends a run's planned batches through the bulk importer and confirms each with `import/info`, keeping up to
+/// `batchesInFlight` batches queued at ActiveCampaign so the importer's limit, not the round trips, sets the pace.
+struct BatchSender {
+    let context: EngineContext
+    let session: PacedSession
+    let runId: Int64
+    let exportId: Int64
+    let list: Int
+    let excludeAutomations: Bool
+    let connection: Connection
+
+    private var clock: AppClock { context.clock }
+    private var configuration: EngineConfiguration { context.configuration }
+
+    func checkList() async throws {
+        let listId = String(list)
+        _ = try await session.call(.standard) { client throws(ActiveCampaignError) in try await client.list(id: listId) }
+    }
+
+    /// A permanent error as the run's reason; a refused key also marks the connection as needing attention.
+    func failureReason(_ error: ActiveCampaignError) async throws -> String {
+        switch error {
+        case .invalidCredentials, .noPermission:
+            let reason = "ActiveCampaign refused the connection's API key: \(error.description)"
+            try await context.work.connectionNeedsAttention(tenantId: connection.tenantId, connectionId: connection.id!, reason: reason)
+            return reason
+        case .listNotFound, .notFound:
+            return "The ActiveCampaign list \(list) no longer exists in this account. Choose another list for the export."
+        default:
+            return error.description
+        }
+    }
+
+    func sendAll() async throws {
+        var planned: [RunBatch] = []
+        var sent: [RunBatch] = []
+        for batch in try await context.work.openBatches(runId: runId) {
+            if batch.state == .sent { sent.append(batch) } else { planned.append(batch) }
+        }
+        planned.reverse()   // a stack: popLast takes the lowest sequence first; halves and retries go back on top
+        var confirmedSinceListCheck = 0
+        while !planned.isEmpty || !sent.isEmpty {
+            await Task.yield()   // runs interleave batch by batch
+            let due = sent.indices.min { sent[$0].pollAfter ?? .distantPast < sent[$1].pollAfter ?? .distantPast }
+            let mustPoll = planned.isEmpty || sent.count >= configuration.batchesInFlight
+            if let index = due, mustPoll || (sent[index].pollAfter ?? .distantPast) <= clock.now {
+                let batch = sent.remove(at: index)
+                if let pollAfter = batch.pollAfter, pollAfter > clock.now { try await session.sleep(until: pollAfter) }
+                switch try await poll(batch) {
+                case .confirmed:
+                    confirmedSinceListCheck += 1
+                    if confirmedSinceListCheck >= configuration.listCheckEvery {
+                        try await checkList()
+                        confirmedSinceListCheck = 0
+                    }
+                case .waiting(let again): sent.append(again)
+                case .sendAgain(let again): planned.append(again)
+                }
+                continue
+            }
+            guard let batch = planned.popLast() else { continue }
+            switch try await post(batch) {
+            case .posted(let posted): sent.append(posted)
+            case .again(let batches): planned.append(contentsOf: batches.reversed())
+            case .done: break
+            }
+        }
+    }
+
+    // MARK: Posting
+
+    enum PostOutcome { case posted(RunBatch), again([RunBatch]), done }
+
+    private func post(_ batch: RunBatch) async throws -> PostOutcome {
+        let contacts = try await context.work.contacts(runId: runId, batchSeq: batch.seq)
+        guard !contacts.isEmpty else {
+            _ = try await context.work.reject(batch, exportId: exportId, seqs: [:], now: clock.now)
+            return .done
+        }
+        if batch.posts >= configuration.maxBatchPosts {
+            let reason = "ActiveCampaign's importer did not complete this contact's batch after \(batch.posts) tries."
+            _ = try await context.work.reject(batch, exportId: exportId, seqs: Dictionary(uniqueKeysWithValues: contacts.map { ($0.seq, reason) }),
+                                              now: clock.now)
+            return .done
+        }
+        let list = self.list
+        let payload = contacts.map { contact in
+            BulkContact(email: contact.email, firstName: contact.firstName, lastName: contact.lastName, phone: contact.phone,
+                        subscribe: batch.kind == .subscribe ? [list] : [], unsubscribe: batch.kind == .unsubscribe ? [list] : [])
+        }
+        let exclude = excludeAutomations
+        do {
+            let ticket = try await session.call(.bulkImport(singleContact: payload.count == 1)) { client throws(ActiveCampaignError) in
+                try await client.bulkImport(payload, excludeAutomations: exclude)
+            }
+            let now = clock.now
+            let posted = try await context.work.recordPosted(batch, remoteBatchId: ticket.batchId, now: now,
+                                                             pollAfter: now.addingTimeInterval(configuration.firstPollDelay / session.scale))
+            return .posted(posted)
+        } catch ActiveCampaignError.payloadRejected(let rejections) {
+            return try await refused(batch, contacts: contacts, rejections: rejections, message: nil)
+        } catch ActiveCampaignError.requestRejected(let status, let message) where [400, 413, 422].contains(status) {
+            return try await refused(batch, contacts: contacts, rejections: [], message: message)
+        }
+    }
+
+    /// The importer refused the whole batch. The contacts its reasons name are rejected and the rest go again;
+    /// when no reason names a contact, the batch is halved until the culprit is alone.
+    private func refused(_ batch: RunBatch, contacts: [BatchContact], rejections: [ActiveCampaignError.Rejection], message: String?)
+        async throws -> PostOutcome
+    {
+        let bySeq = Dictionary(uniqueKeysWithValues: contacts.map { ($0.email, $0.seq) })
+        var named: [Int64: String] = [:]
+        for rejection in rejections {
+            if let email = rejection.email?.lowercased(), let seq = bySeq[email] { named[seq] = rejection.reason }
+        }
+        if named.isEmpty && contacts.count == 1 {
+            let reason = rejections.first?.reason ?? message ?? "ActiveCampaign refused this contact."
+            named[contacts[0].seq] = reason
+        }
+        if !named.isEmpty {
+            let left = try await context.work.reject(batch, exportId: exportId, seqs: named, now: clock.now)
+            if left == 0 { return .done }
+            var again = batch
+            again.contacts = left
+            return .again([again])
+        }
+        return .again(try await context.work.split(batch))
+    }
+
+    // MARK: Confirming
+
+    enum PollOutcome { case confirmed, waiting(RunBatch), sendAgain(RunBatch) }
+
+    private func poll(_ batch: RunBatch) async throws -> PollOutcome {
+        guard let remote = batch.remoteBatchId else { return .sendAgain(try await context.work.replan(batch)) }
+        let info: ImportInfo
+        do {
+            info = try await session.call(.standard) { client throws(ActiveCampaignError) in try await client.importInfo(batchId: remote) }
+        } catch ActiveCampaignError.notFound, ActiveCampaignError.requestRejected(status: 400, message: _) {
+            return .sendAgain(try await context.work.replan(batch))   // unknown or expired batch id
+        }
+        let now = clock.now
+        switch info.status {
+        case .completed:
+            try await context.work.confirm(batch, exportId: exportId, failures: info.failure, failureReason: Self.failureListReason, now: now)
+            return .confirmed
+        case .failed, .interrupted:
+            return .sendAgain(try await context.work.replan(batch))
+        case .notReady where now.timeIntervalSince(batch.sentAt ?? now) > configuration.batchForgottenAfter / session.scale:
+            return .sendAgain(try await context.work.replan(batch))
+        default:
+            let delay = min(configuration.maxPollDelay, configuration.firstPollDelay * pow(1.5, Double(min(batch.polls, 20))))
+            return .waiting(try await context.work.recordPoll(batch, pollAfter: now.addingTimeInterval(delay / session.scale)))
+        }
+    }
+
+    static let failureListReason = RunExecutor.failureListReason
+}

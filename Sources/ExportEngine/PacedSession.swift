@@ -1,0 +1,94 @@
+import ActiveCampaign
+import Foundation
+import OutboundCore
+import Store
+
+/// Why a run stops without finishing: it was canceled or removed (or another worker holds it now), or this
+/// engine is shutting down. Neither is a failure of the run.
+enum RunStop: Error {
+    case noLongerOurs
+    case shuttingDown
+}
+
+/// A run that cannot go on, with the reason a person reads.
+struct RunFailure: Error {
+    var reason: String
+}
+
+/// One run's line to ActiveCampaign: every request waits for the host's pacer, is preceded by the check that the
+/// run is still ours (so nothing is sent after a cancel commits), and is retried as the error model says —
+/// throttling waits without spending a try, transient errors back off with jitter, the rest is the caller's.
+struct PacedSession {
+    let client: ActiveCampaignClient
+    let host: String
+    let runId: Int64
+    let scale: Double
+    let deadline: Date
+    let pacer: DestinationPacer
+    let queue: RunQueue
+    let clock: AppClock
+    let backoff: Backoff
+    let configuration: EngineConfiguration
+    let stopping: @Sendable () -> Bool
+
+    func call<T: Sendable>(_ kind: RequestKind, _ body: @escaping @Sendable (ActiveCampaignClient) async throws(ActiveCampaignError) -> T)
+        async throws -> T
+    {
+        var transientFailures = 0
+        while true {
+            try await waitForSlot(kind)
+            guard try await queue.stillOurs(runId: runId, now: clock.now) != nil else { throw RunStop.noLongerOurs }
+            if stopping() { throw RunStop.shuttingDown }
+            // The request runs to its end even if the run's task is canceled (shutdown): a request that went out
+            // must have its answer recorded.
+            let client = self.client
+            let request = Task { () async -> Result<T, ActiveCampaignError> in
+                do throws(ActiveCampaignError) { return .success(try await body(client)) } catch { return .failure(error) }
+            }
+            let result = await request.value
+            switch result {
+            case .success(let value):
+                return value
+            case .failure(.rateLimited(let retryAfter)):
+                await pacer.pause(host: host, until: clock.now.addingTimeInterval((retryAfter ?? 1) / scale))
+            case .failure(.importerRateLimited(let retryAfter)):
+                await pacer.pauseImports(host: host, until: clock.now.addingTimeInterval((retryAfter ?? 60) / scale))
+            case .failure(let error) where Self.isTransient(error):
+                transientFailures += 1
+                guard transientFailures < configuration.maxTransientAttempts else {
+                    throw RunFailure(reason: "\(error.description) It failed \(transientFailures) times in a row; the run stopped.")
+                }
+                try await sleep(until: clock.now.addingTimeInterval(backoff.delay(attempt: transientFailures) / scale))
+            case .failure(let error):
+                throw error
+            }
+        }
+    }
+
+    static func isTransient(_ error: ActiveCampaignError) -> Bool {
+        switch error {
+        case .serverError, .timeout, .invalidResponse, .badHost(.connectionRefused), .badHost(.other): true
+        default: false
+        }
+    }
+
+    private func waitForSlot(_ kind: RequestKind) async throws {
+        while true {
+            switch await pacer.reserve(host: host, kind: kind, now: clock.now, scale: scale) {
+            case .sendAt(let time):
+                try await sleep(until: time)
+                return
+            case .askAgainAt(let time):
+                try await sleep(until: time)
+            }
+        }
+    }
+
+    func sleep(until time: Date) async throws {
+        guard time <= deadline else {
+            throw RunFailure(reason: "The run did not finish within \(Int(configuration.runDeadline / 3600)) hours (ActiveCampaign kept it waiting).")
+        }
+        if stopping() { throw RunStop.shuttingDown }
+        do { try await clock.sleep(until: time) } catch { throw RunStop.shuttingDown }
+    }
+}

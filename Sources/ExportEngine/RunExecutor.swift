@@ -1,0 +1,130 @@
+import ActiveCampaign
+import Foundation
+import Logging
+import OutboundCore
+import Secrets
+import Store
+
+/// Everything a run needs from the engine.
+struct EngineContext: Sendable {
+    let database: AppDatabase
+    let queue: RunQueue
+    let work: RunWork
+    let vault: Vault
+    let gateway: ActiveCampaignGateway
+    let pacer: DestinationPacer
+    let clock: AppClock
+    let backoff: Backoff
+    let configuration: EngineConfiguration
+    let logger: Logger
+    let stopping: @Sendable () -> Bool
+}
+
+/// Works one claimed run from where it stands to its end: prepare (checks, freeze, plan) → send and confirm
+/// batches → finish. Resumable at every step: the batches are the checkpoints.
+struct RunExecutor {
+    let context: EngineContext
+    let runId: Int64
+
+    /// The rejection reason for contacts ActiveCampaign lists in a completed batch's `failure`.
+    static let failureListReason = "ActiveCampaign did not import this contact (for example, it is on the account's exclusion list or over the plan's contact limit)."
+
+    func execute() async {
+        let owner = context.queue.owner
+        do {
+            try await work()
+        } catch RunStop.noLongerOurs {
+            context.logger.info("Run stopped: canceled, removed or taken over", metadata: ["run": "\(runId)"])
+        } catch RunStop.shuttingDown {
+            try? await context.queue.release(runId: runId)
+        } catch let failure as RunFailure {
+            await fail(failure.reason, owner: owner)
+        } catch let error as ActiveCampaignError {
+            await fail(error.description, owner: owner)
+        } catch let error as RunWork.FreezeProblem {
+            await fail(error.description, owner: owner)
+        } catch is CancellationError {
+            try? await context.queue.release(runId: runId)
+        } catch {
+            // A database hiccup: give the run back; it is taken up again (and fails after a few tries).
+            context.logger.warning("Run interrupted", metadata: ["run": "\(runId)", "error": "\(error)"])
+            let run = try? await context.work.run(id: runId)
+            if let run, run.claims >= 5 {
+                await fail("The run was interrupted \(run.claims) times (\(error)).", owner: owner)
+            } else {
+                try? await context.queue.release(runId: runId)
+            }
+        }
+    }
+
+    private func fail(_ reason: String, owner: String) async {
+        _ = try? await context.work.finish(runId: runId, owner: owner, failure: reason, now: context.clock.now)
+        context.logger.notice("Run failed", metadata: ["run": "\(runId)", "reason": "\(reason)"])
+    }
+
+    private func work() async throws {
+        guard let subject = try await context.work.subject(runId: runId) else { throw RunStop.noLongerOurs }
+        let export = subject.export
+        guard let connection = subject.connection else {
+            throw RunFailure(reason: "This export has no connection. Give it a connection to run it.")
+        }
+        guard let listId = export.listId, let list = Int(listId) else { throw RunFailure(reason: "This export has no ActiveCampaign list id.") }
+        guard subject.emailPath != nil else {
+            throw RunFailure(reason: "This export does not say which profile attribute holds the email address.")
+        }
+        guard connection.exportUserId != nil, subject.exportUserIsAdmin else {
+            let who = subject.exportUserEmail.map { "The export user \($0) is" } ?? "No export user is"
+            throw RunFailure(reason: "\(who) no longer an administrator of this workspace. An administrator must add themselves as export user on the connection \(connection.name).")
+        }
+        guard let sealed = connection.apiKeySealed, let sealContext = connection.apiKeyContext,
+            let apiKey = try? context.vault.open(sealed, context: sealContext)
+        else {
+            throw RunFailure(reason: "The connection's API key cannot be read (the key ring file may have been replaced). Enter the key again on the connection.")
+        }
+        if subject.run.phase == .prepare, subject.memberCount > context.configuration.exportLimit {
+            throw RunFailure(reason: "This export's segments hold \(subject.memberCount) profiles, more than the limit of \(context.configuration.exportLimit) per export. Nothing was sent.")
+        }
+        let destination: HostPolicy.Destination
+        do { destination = try context.gateway.policy.normalise(connection.apiHost).destination } catch {
+            throw RunFailure(reason: error.description)
+        }
+        let pinned: PinnedClient
+        do { pinned = try await context.gateway.open(destination, apiKey: apiKey) } catch { throw RunFailure(reason: error.description) }
+        defer { Task { await pinned.close() } }
+        let scale = context.gateway.policy.isAllowedByOperator(destination) ? max(context.configuration.paceScale, 0.001) : 1
+        let session = PacedSession(
+            client: pinned.client, host: destination.description, runId: runId, scale: scale,
+            deadline: (subject.run.startedAt ?? context.clock.now).addingTimeInterval(context.configuration.runDeadline),
+            pacer: context.pacer, queue: context.queue, clock: context.clock, backoff: context.backoff,
+            configuration: context.configuration, stopping: context.stopping)
+        let sender = BatchSender(context: context, session: session, runId: runId, exportId: export.id!, list: list,
+                                 excludeAutomations: !export.runAutomations, connection: connection)
+        do {
+            try await sender.checkList()
+            if subject.run.phase == .prepare {
+                var subject = subject
+                if export.mirror && export.baselineState == .needed {
+                    let members = try await session.call(.standard) { client throws(ActiveCampaignError) in
+                        try await client.listMembers(listId: listId)
+                    }
+                    try await context.work.saveBaseline(exportId: export.id!, emails: members.map(\.email))
+                    subject.export.baselineState = .read
+                }
+                guard try await context.queue.stillOurs(runId: runId, now: context.clock.now) != nil else { throw RunStop.noLongerOurs }
+                let counts = try await context.work.freeze(subject)
+                let state = try await context.work.finishPrepare(
+                    runId: runId, owner: context.queue.owner, counts: counts, guardPercent: export.mirror ? export.mirrorGuardPercent : nil,
+                    now: context.clock.now)
+                guard let state else { throw RunStop.noLongerOurs }
+                if state == .needsConfirmation { return }
+            }
+            try await sender.sendAll()
+            try await sender.checkList()
+        } catch let error as ActiveCampaignError {
+            throw RunFailure(reason: try await sender.failureReason(error))
+        }
+        guard try await context.work.finish(runId: runId, owner: context.queue.owner, failure: nil, now: context.clock.now) != nil else {
+            throw RunStop.noLongerOurs
+        }
+    }
+}

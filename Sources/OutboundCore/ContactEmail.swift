@@ -1,0 +1,70 @@
+/// The identity of a contact in ActiveCampaign: its email, trimmed and lower-cased. An export never sends an
+/// address that fails these checks, because one bad email makes the bulk importer refuse its whole batch of 250.
+///
+/// ActiveCampaign publishes no email grammar; this one is conservative (one @, a dotted domain with a TLD of two
+/// or more letters, no spaces, quotes, commas, doubled dots or control characters), and at least as strict as the
+/// importer is documented to be.
+public enum ContactEmail {
+    public enum Problem: String, Error, Sendable, Equatable, CaseIterable {
+        case missing, malformed
+
+        /// What a person reads beside the row.
+        public var reason: String {
+            switch self {
+            case .missing: "No email address"
+            case .malformed: "Not a valid email address"
+            }
+        }
+    }
+
+    /// The normalised email, or why the value cannot be one.
+    public static func normalise(_ raw: String?) -> Result<String, Problem> {
+        let trimmed = (raw ?? "").trimmingWhitespace()
+        if trimmed.isEmpty { return .failure(.missing) }
+        let email = trimmed.lowercased()
+        return isWellFormed(email) ? .success(email) : .failure(.malformed)
+    }
+
+    static func isWellFormed(_ email: String) -> Bool {
+        guard email.utf8.count <= 254,
+            email.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 && $0 != "," && $0 != "\"" && $0 != "(" && $0 != ")" && $0 != "<" && $0 != ">" && $0 != ";" && $0 != "\\" }),
+            !email.contains("..")
+        else { return false }
+        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return false }
+        let local = parts[0]
+        let domain = parts[1]
+        guard !local.isEmpty, local.utf8.count <= 64, !local.hasPrefix("."), !local.hasSuffix(".") else { return false }
+        let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
+        guard labels.count >= 2,
+            labels.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 63 && !$0.hasPrefix("-") && !$0.hasSuffix("-") }),
+            let tld = labels.last, tld.count >= 2, tld.allSatisfy({ $0.isLetter })
+        else { return false }
+        return true
+    }
+}
+
+extension String {
+    /// Trims spaces, tabs and line breaks (ASCII and Unicode) without Foundation.
+    func trimmingWhitespace() -> String {
+        var view = Substring(self)
+        while let first = view.first, first.isWhitespace { view.removeFirst() }
+        while let last = view.last, last.isWhitespace { view.removeLast() }
+        return String(view)
+    }
+}
+
+/// A short, stable fingerprint of a mapped payload: 64-bit FNV-1a over its UTF-8 bytes, as 16 hex digits. Stored
+/// in the export's ledger, so it must never change between versions. Not a security hash: it only tells
+/// "changed since the last delivery" apart from "unchanged".
+public enum PayloadFingerprint {
+    public static func of(_ text: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return String(repeating: "0", count: 16 - hex.count) + hex
+    }
+}

@@ -1,0 +1,101 @@
+import Foundation
+import GRDB
+
+/// The engine's view of the queue: the only reads across all tenants, named as dispatcher queries.
+public struct RunQueue: Sendable {
+    let database: AppDatabase
+    /// Who holds the leases this queue hands out (one per engine process).
+    public let owner: String
+    public let leaseDuration: TimeInterval
+
+    public init(database: AppDatabase, owner: String, leaseDuration: TimeInterval = 60) {
+        self.database = database
+        self.owner = owner
+        self.leaseDuration = leaseDuration
+    }
+
+    /// Leases the next run: queued runs and runs whose worker's lease expired, tenants with the fewest runs in
+    /// progress first (round-robin across tenants), then oldest first.
+    public func claimNext(now: Date, excluding: Set<Int64> = []) async throws -> ExportRun? {
+        try await database.writer.write { db in
+            let excluded = "[" + excluding.map(String.init).joined(separator: ",") + "]"
+            let candidate = try ExportRun.fetchOne(db, sql: """
+                SELECT r.* FROM exportRun r
+                WHERE (r.state = 'queued' OR (r.state = 'running' AND (r.leaseExpiresAt IS NULL OR r.leaseExpiresAt < ?)))
+                  AND r.id NOT IN (SELECT value FROM json_each(?))
+                ORDER BY (SELECT COUNT(*) FROM exportRun a WHERE a.tenantId = r.tenantId AND a.state = 'running'
+                          AND a.leaseExpiresAt >= ?), r.queuedAt, r.id
+                LIMIT 1
+                """, arguments: [now, excluded, now])
+            guard var run = candidate else { return nil }
+            run.state = .running
+            run.leaseOwner = owner
+            run.leaseExpiresAt = now.addingTimeInterval(leaseDuration)
+            run.heartbeatAt = now
+            run.claims += 1
+            if run.startedAt == nil { run.startedAt = now }
+            try run.update(db)
+            return run
+        }
+    }
+
+    /// The check before every request: the run is still ours and still running. Renews the lease when half of
+    /// it is gone. Returns the run as stored, or nil when it was canceled, removed or taken over.
+    public func stillOurs(runId: Int64, now: Date) async throws -> ExportRun? {
+        let run = try await database.reader.read { db in try ExportRun.fetchOne(db, key: runId) }
+        guard let run, run.state == .running, run.leaseOwner == owner else { return nil }
+        if let expiry = run.leaseExpiresAt, expiry.timeIntervalSince(now) > leaseDuration / 2 { return run }
+        return try await database.writer.write { db in
+            try db.execute(sql: """
+                UPDATE exportRun SET leaseExpiresAt = ?, heartbeatAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?
+                """, arguments: [now.addingTimeInterval(leaseDuration), now, runId, owner])
+            return db.changesCount == 1 ? try ExportRun.fetchOne(db, key: runId) : nil
+        }
+    }
+
+    /// Gives a run back (shutdown): it stays running with no owner, so the next engine takes it up at once.
+    public func release(runId: Int64) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                UPDATE exportRun SET leaseOwner = NULL, leaseExpiresAt = NULL WHERE id = ? AND state = 'running' AND leaseOwner = ?
+                """, arguments: [runId, owner])
+        }
+    }
+
+    /// The engine process's heartbeat (for `outbound status` and /healthz).
+    public func beat(now: Date, startedAt: Date, stopped: Bool = false) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO engineNode (id, startedAt, heartbeatAt, stoppedAt) VALUES (?, ?, ?, ?)
+                ON CONFLICT(id) DO UPDATE SET heartbeatAt = excluded.heartbeatAt, stoppedAt = excluded.stoppedAt
+                """, arguments: [owner, startedAt, now, stopped ? now : nil])
+            // Nodes silent for a day are history.
+            try db.execute(sql: "DELETE FROM engineNode WHERE heartbeatAt < ?", arguments: [now.addingTimeInterval(-86_400)])
+        }
+    }
+}
+
+/// The engine as `outbound status` and /healthz report it.
+public struct EngineStatus: Sendable, Equatable {
+    public var lastHeartbeat: Date?
+    public var runningNodes: Int
+    public var queueDepth: Int
+    public var oldestQueuedAt: Date?
+    public var runsByState: [RunState: Int]
+}
+
+extension AppDatabase {
+    public func engineStatus() async throws -> EngineStatus {
+        try await reader.read { db in
+            let beat = try Date.fetchOne(db, sql: "SELECT MAX(heartbeatAt) FROM engineNode WHERE stoppedAt IS NULL")
+            let nodes = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM engineNode WHERE stoppedAt IS NULL") ?? 0
+            let queued = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(queuedAt) FROM exportRun WHERE state = 'queued'")!
+            var byState: [RunState: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM exportRun GROUP BY state") {
+                if let state = RunState(rawValue: row[0]) { byState[state] = row[1] }
+            }
+            return EngineStatus(lastHeartbeat: beat, runningNodes: nodes, queueDepth: queued[0], oldestQueuedAt: queued[1],
+                                runsByState: byState)
+        }
+    }
+}

@@ -1,0 +1,573 @@
+import Foundation
+import GRDB
+import OutboundCore
+
+/// What a run needs to know about its export, read and checked at prepare.
+public struct RunSubject: Sendable {
+    public var run: ExportRun
+    public var export: Export
+    public var connection: Connection?
+    /// True when the connection's export user is still an administrator of the workspace.
+    public var exportUserIsAdmin: Bool
+    public var exportUserEmail: String?
+    /// Distinct profiles in the union of the export's segments (their current generations).
+    public var memberCount: Int
+    public var emailPath: String?
+    public var firstNamePath: String?
+    public var lastNamePath: String?
+    public var phonePath: String?
+}
+
+/// The counts a freeze produced.
+public struct FreezeCounts: Sendable, Equatable {
+    public var members = 0
+    public var duplicates = 0
+    public var valid = 0
+    public var invalid = 0
+    public var unchanged = 0
+    public var held = 0
+    public var toSend = 0
+    public var toUnsubscribe = 0
+    public var batches = 0
+    public init() {}
+}
+
+/// A run's reads and writes while the engine works on it: prepare, freeze, batches, confirmation, finish. Every
+/// write is a short transaction, so the web app and other runs are never kept waiting.
+public struct RunWork: Sendable {
+    let database: AppDatabase
+    /// Contacts per batch (the importer takes 250) and the payload budget under its 400,000 bytes.
+    public static let maxBatchContacts = 250
+    public static let maxBatchBytes = 380_000
+    /// A contact rejected this many runs in a row with the same data is held until its data changes.
+    public static let rejectHoldAfter = 3
+    static let freezeChunk: Int64 = 20_000
+
+    public init(database: AppDatabase) { self.database = database }
+
+    public func run(id: Int64) async throws -> ExportRun? {
+        try await database.reader.read { db in try ExportRun.fetchOne(db, key: id) }
+    }
+
+    // MARK: Prepare
+
+    public func subject(runId: Int64) async throws -> RunSubject? {
+        try await database.reader.read { db in
+            guard let run = try ExportRun.fetchOne(db, key: runId),
+                let export = try Export.filter(Export.Columns.tenantId == run.tenantId && Export.Columns.id == run.exportId).fetchOne(db)
+            else { return nil }
+            let connection = try export.connectionId.flatMap { try Connection.fetchOne(db, tenantId: run.tenantId, id: $0) }
+            var isAdmin = false
+            var email: String?
+            if let userId = connection?.exportUserId {
+                email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId])
+                isAdmin = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND userId = ? AND role = 'admin'",
+                                           arguments: [run.tenantId, userId]) == 1
+            }
+            func path(_ id: Int64?) throws -> String? {
+                guard let id else { return nil }
+                return try Attribute.filter(Column("tenantId") == run.tenantId && Column("id") == id).fetchOne(db)?.path
+            }
+            let members = try Int.fetchOne(db, sql: """
+                SELECT COUNT(DISTINCT sm.profileRowId) FROM exportSegment es
+                JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
+                JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation
+                JOIN profile p ON p.rowId = sm.profileRowId AND p.tenantId = ?
+                WHERE es.exportId = ?
+                """, arguments: [run.tenantId, run.tenantId, export.id]) ?? 0
+            return RunSubject(run: run, export: export, connection: connection, exportUserIsAdmin: isAdmin, exportUserEmail: email,
+                              memberCount: members, emailPath: try path(export.emailAttributeId),
+                              firstNamePath: try path(export.firstNameAttributeId), lastNamePath: try path(export.lastNameAttributeId),
+                              phonePath: try path(export.phoneAttributeId))
+        }
+    }
+
+    /// Records the list's current members once, when mirror was turned on.
+    public func saveBaseline(exportId: Int64, emails: [String]) async throws {
+        for chunk in stride(from: 0, to: emails.count, by: 5_000).map({ Array(emails[$0..<min($0 + 5_000, emails.count)]) }) {
+            try await database.writer.write { db in
+                let json = String(decoding: try JSONEncoder().encode(chunk.map { $0.lowercased() }), as: UTF8.self)
+                try db.execute(sql: "INSERT OR IGNORE INTO exportBaseline (exportId, email) SELECT ?, value FROM json_each(?)",
+                               arguments: [exportId, json])
+            }
+        }
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE export SET baselineState = 'read' WHERE id = ? AND baselineState = 'needed'", arguments: [exportId])
+        }
+    }
+
+    // MARK: Freeze
+
+    /// Writes the run's contacts to `runContact` in chunks of profile rows, decides for each whether to send it
+    /// (new, changed, or a recent reject), and plans batches. Starts from scratch when called again (a crash during
+    /// prepare). If a segment was refreshed meanwhile, freezes again from the new members.
+    public func freeze(_ subject: RunSubject) async throws -> FreezeCounts {
+        for _ in 0..<3 {
+            let generations = try await segmentGenerations(subject)
+            let counts = try await freezeOnce(subject, generations: generations)
+            if try await segmentGenerations(subject) == generations { return counts }
+        }
+        throw FreezeProblem.segmentsKeptChanging
+    }
+
+    public enum FreezeProblem: Error, CustomStringConvertible {
+        case segmentsKeptChanging
+        public var description: String { "The export's segments were refreshed three times while the run read them; it will run again." }
+    }
+
+    private func segmentGenerations(_ subject: RunSubject) async throws -> [Int64: Int64] {
+        try await database.reader.read { db in
+            var result: [Int64: Int64] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT s.id, s.generation FROM exportSegment es JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
+                WHERE es.exportId = ?
+                """, arguments: [subject.run.tenantId, subject.export.id]) {
+                result[row[0]] = row[1]
+            }
+            return result
+        }
+    }
+
+    private func freezeOnce(_ subject: RunSubject, generations: [Int64: Int64]) async throws -> FreezeCounts {
+        let runId = subject.run.id!
+        let tenantId = subject.run.tenantId
+        let exportId = subject.export.id!
+        try await database.writer.write { db in
+            try db.execute(sql: "DELETE FROM runContact WHERE runId = ?", arguments: [runId])
+            try db.execute(sql: "DELETE FROM runBatch WHERE runId = ?", arguments: [runId])
+        }
+        let bounds = try await database.reader.read { db -> (Int64?, Int64?) in
+            let row = try Row.fetchOne(db, sql: "SELECT MIN(rowId), MAX(rowId) FROM profile WHERE tenantId = ?", arguments: [tenantId])
+            return (row?[0], row?[1])
+        }
+        var counts = FreezeCounts()
+        let pairs = "[" + generations.map { "[\($0.key),\($0.value)]" }.joined(separator: ",") + "]"
+        if let low = bounds.0, let high = bounds.1 {
+            var start = low - 1
+            while start < high {
+                let end = min(start + Self.freezeChunk, high)
+                let from = start
+                let contacts = try await database.reader.read { db in
+                    try Row.fetchAll(db, sql: """
+                        SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
+                               json_extract(p.attributes, ?), json_extract(p.attributes, ?)
+                        FROM profile p
+                        WHERE p.tenantId = ? AND p.rowId > ? AND p.rowId <= ? AND EXISTS (
+                            SELECT 1 FROM json_each(?) g
+                            JOIN segmentMember sm ON sm.segmentId = json_extract(g.value, '$[0]')
+                                 AND sm.generation = json_extract(g.value, '$[1]') AND sm.profileRowId = p.rowId)
+                        ORDER BY p.rowId
+                        """, arguments: [subject.emailPath ?? "$.none", subject.firstNamePath ?? "$.none", subject.lastNamePath ?? "$.none",
+                                         subject.phonePath ?? "$.none", tenantId, from, end, pairs]).map { row in
+                        FrozenContact(seq: row[0], profileId: row[1], rawEmail: Self.text(row[2]), firstName: Self.text(row[3]),
+                                      lastName: Self.text(row[4]), phone: Self.text(row[5]))
+                    }
+                }
+                start = end
+                guard !contacts.isEmpty else { continue }
+                try await write(contacts, runId: runId, exportId: exportId, full: subject.run.fullResync, counts: &counts)
+            }
+        }
+        if subject.export.mirror && subject.export.baselineState == .read {
+            counts.toUnsubscribe = try await planRemovals(runId: runId, exportId: exportId)
+        }
+        counts.batches = try await planBatches(runId: runId)
+        return counts
+    }
+
+    /// JSON values as text: numbers (a phone typed as a number) included, JSON null as missing.
+    static func text(_ value: DatabaseValue) -> String? {
+        switch value.storage {
+        case .null: nil
+        case .string(let text): text
+        case .int64(let number): String(number)
+        case .double(let number): number == number.rounded() && abs(number) < 1e15 ? String(Int64(number)) : String(number)
+        case .blob: nil
+        }
+    }
+
+    struct FrozenContact: Sendable {
+        var seq: Int64
+        var profileId: String
+        var rawEmail: String?
+        var firstName: String?
+        var lastName: String?
+        var phone: String?
+    }
+
+    private func write(_ contacts: [FrozenContact], runId: Int64, exportId: Int64, full: Bool, counts: inout FreezeCounts) async throws {
+        struct Decided: Sendable { var contact: FrozenContact; var email: String; var fingerprint: String?; var action: String; var reason: String? }
+        var decided: [Decided] = []
+        decided.reserveCapacity(contacts.count)
+        var validEmails: [String] = []
+        for contact in contacts {
+            switch ContactEmail.normalise(contact.rawEmail) {
+            case .success(let email):
+                let payload = [email, contact.firstName ?? "", contact.lastName ?? "", contact.phone ?? ""].joined(separator: "\u{1F}")
+                decided.append(Decided(contact: contact, email: email, fingerprint: PayloadFingerprint.of(payload), action: "send", reason: nil))
+                validEmails.append(email)
+            case .failure(let problem):
+                let shown = String((contact.rawEmail ?? "").prefix(320))
+                decided.append(Decided(contact: contact, email: shown, fingerprint: nil, action: "invalid", reason: problem.reason))
+            }
+        }
+        let emails = validEmails
+        let ledger: [String: (fingerprint: String?, streak: Int, rejected: String?)] =
+            full || emails.isEmpty ? [:] : try await database.reader.read { db in
+                let json = String(decoding: try JSONEncoder().encode(emails), as: UTF8.self)
+                var known: [String: (String?, Int, String?)] = [:]
+                for row in try Row.fetchAll(db, sql: """
+                    SELECT email, fingerprint, rejectStreak, rejectedFingerprint FROM exportLedger
+                    WHERE exportId = ? AND email IN (SELECT value FROM json_each(?))
+                    """, arguments: [exportId, json]) {
+                    known[row[0]] = (row[1], row[2], row[3])
+                }
+                return known
+            }
+        for index in decided.indices where decided[index].action == "send" {
+            guard let entry = ledger[decided[index].email] else { continue }
+            if entry.fingerprint == decided[index].fingerprint {
+                decided[index].action = "unchanged"
+            } else if entry.streak >= Self.rejectHoldAfter && entry.rejected == decided[index].fingerprint {
+                decided[index].action = "held"
+                decided[index].reason = "Rejected by ActiveCampaign \(entry.streak) runs in a row; held until the profile changes"
+            }
+        }
+        let rows = decided
+        let written = try await database.writer.write { db in
+            let statement = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            var inserted: [String: Int] = [:]
+            var ignored = 0
+            for item in rows {
+                try statement.execute(arguments: [runId, item.contact.seq, item.email, item.contact.profileId, item.contact.firstName,
+                                                  item.contact.lastName, item.contact.phone, item.fingerprint, item.action, item.reason])
+                if db.changesCount == 1 { inserted[item.action, default: 0] += 1 } else { ignored += 1 }
+            }
+            return (inserted, ignored)
+        }
+        counts.members += contacts.count
+        counts.duplicates += written.1
+        counts.invalid += written.0["invalid"] ?? 0
+        counts.unchanged += written.0["unchanged"] ?? 0
+        counts.held += written.0["held"] ?? 0
+        counts.toSend += written.0["send"] ?? 0
+        counts.valid = counts.toSend + counts.unchanged + counts.held
+    }
+
+    /// Mirror: contacts this export subscribed, that were not on the list before it did, and that have left its
+    /// segments, are unsubscribed.
+    private func planRemovals(runId: Int64, exportId: Int64) async throws -> Int {
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                INSERT INTO runContact (runId, seq, email, action)
+                SELECT ?, -l.rowid, l.email, 'unsubscribe' FROM exportLedger l
+                WHERE l.exportId = ? AND l.subscribedByExport = 1
+                  AND NOT EXISTS (SELECT 1 FROM runContact r WHERE r.runId = ? AND r.email = l.email AND r.action != 'invalid')
+                  AND NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = l.email)
+                """, arguments: [runId, exportId, runId, exportId])
+            return db.changesCount
+        }
+    }
+
+    /// Groups the contacts to send into batches of at most 250 and under the byte budget, in profile order.
+    private func planBatches(runId: Int64) async throws -> Int {
+        var batchSeq: Int64 = 0
+        for (kind, action) in [(BatchKind.subscribe, "send"), (.unsubscribe, "unsubscribe")] {
+            var after = Int64.min
+            var current: (first: Int64, last: Int64, count: Int, bytes: Int)?
+            var planned: [(seq: Int64, first: Int64, last: Int64, count: Int)] = []
+            func close() {
+                guard let open = current else { return }
+                batchSeq += 1
+                planned.append((batchSeq, open.first, open.last, open.count))
+                current = nil
+            }
+            while true {
+                let cursor = after
+                let rows = try await database.reader.read { db -> [(Int64, Int)] in
+                    try Row.fetchAll(db, sql: """
+                        SELECT seq, length(CAST(email AS BLOB)) + COALESCE(length(CAST(firstName AS BLOB)), 0)
+                             + COALESCE(length(CAST(lastName AS BLOB)), 0) + COALESCE(length(CAST(phone AS BLOB)), 0)
+                        FROM runContact WHERE runId = ? AND action = ? AND seq > ? ORDER BY seq LIMIT 20000
+                        """, arguments: [runId, action, cursor]).map { ($0[0], $0[1]) }
+                }
+                guard let lastRow = rows.last else { break }
+                after = lastRow.0
+                for row in rows {
+                    // JSON keys, quotes and the list subscription add about 150 bytes; escaping at most doubles text.
+                    let bytes = 150 + 2 * row.1
+                    if let open = current, open.count >= Self.maxBatchContacts || open.bytes + bytes > Self.maxBatchBytes { close() }
+                    let seq = row.0
+                    if let open = current {
+                        current = (open.first, seq, open.count + 1, open.bytes + bytes)
+                    } else {
+                        current = (seq, seq, 1, bytes)
+                    }
+                }
+            }
+            close()
+            for chunk in stride(from: 0, to: planned.count, by: 200).map({ planned[$0..<min($0 + 200, planned.count)] }) {
+                try await database.writer.write { db in
+                    for batch in chunk {
+                        try db.execute(sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND action = ? AND seq BETWEEN ? AND ?",
+                                       arguments: [batch.seq, runId, action, batch.first, batch.last])
+                        try RunBatch(runId: runId, seq: batch.seq, kind: kind, state: .planned, contacts: batch.count, remoteBatchId: nil,
+                                     posts: 0, sentAt: nil, pollAfter: nil, polls: 0, confirmedAt: nil).insert(db)
+                    }
+                }
+            }
+        }
+        return Int(batchSeq)
+    }
+
+    /// Ends the prepare phase: counts, then sending — or waiting for a person when the mirror's removals exceed
+    /// the export's guard share of the list.
+    public func finishPrepare(runId: Int64, owner: String, counts: FreezeCounts, guardPercent: Int?, now: Date) async throws -> RunState? {
+        try await database.writer.write { db in
+            guard var run = try ExportRun.fetchOne(db, key: runId), run.state == .running, run.leaseOwner == owner else { return nil }
+            run.members = counts.members
+            run.duplicates = counts.duplicates
+            run.valid = counts.valid
+            run.invalid = counts.invalid
+            run.unchanged = counts.unchanged
+            run.held = counts.held
+            run.toSend = counts.toSend
+            run.toUnsubscribe = counts.toUnsubscribe
+            run.batches = counts.batches
+            run.phase = .send
+            if let guardPercent, counts.toUnsubscribe > 0, !run.removalsConfirmed {
+                let listSize = try Int.fetchOne(db, sql: """
+                    SELECT (SELECT COUNT(*) FROM exportBaseline WHERE exportId = ?)
+                         + (SELECT COUNT(*) FROM exportLedger WHERE exportId = ? AND subscribedByExport = 1)
+                    """, arguments: [run.exportId, run.exportId]) ?? 0
+                if Double(counts.toUnsubscribe) > Double(listSize) * Double(guardPercent) / 100 {
+                    run.state = .needsConfirmation
+                    run.leaseOwner = nil
+                    run.leaseExpiresAt = nil
+                    run.reason = """
+                        Mirror would unsubscribe \(counts.toUnsubscribe) of about \(listSize) contacts on the list, more than the \
+                        export's guard of \(guardPercent)%. Confirm to go on, or cancel.
+                        """
+                }
+            }
+            try run.update(db)
+            return run.state
+        }
+    }
+
+    // MARK: Send and confirm
+
+    public func openBatches(runId: Int64) async throws -> [RunBatch] {
+        try await database.reader.read { db in
+            try RunBatch.filter(RunBatch.Columns.runId == runId && [BatchState.planned.rawValue, BatchState.sent.rawValue].contains(RunBatch.Columns.state))
+                .order(RunBatch.Columns.seq).fetchAll(db)
+        }
+    }
+
+    public func contacts(runId: Int64, batchSeq: Int64) async throws -> [BatchContact] {
+        try await database.reader.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT seq, email, firstName, lastName, phone FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
+                """, arguments: [runId, batchSeq]).map {
+                BatchContact(seq: $0[0], email: $0[1], firstName: $0[2], lastName: $0[3], phone: $0[4])
+            }
+        }
+    }
+
+    /// The importer took the batch: from now on it is polled under this id, never sent again unless it fails.
+    public func recordPosted(_ batch: RunBatch, remoteBatchId: String, now: Date, pollAfter: Date) async throws -> RunBatch {
+        var batch = batch
+        let firstPost = batch.posts == 0
+        batch.state = .sent
+        batch.remoteBatchId = remoteBatchId
+        batch.posts += 1
+        batch.sentAt = now
+        batch.pollAfter = pollAfter
+        let posted = batch
+        try await database.writer.write { db in
+            try posted.update(db)
+            try db.execute(sql: "UPDATE exportRun SET sent = sent + ?, requests = requests + 1 WHERE id = ?",
+                           arguments: [firstPost && posted.kind == .subscribe ? posted.contacts : 0, posted.runId])
+        }
+        return batch
+    }
+
+    public func recordPoll(_ batch: RunBatch, pollAfter: Date) async throws -> RunBatch {
+        var batch = batch
+        batch.polls += 1
+        batch.pollAfter = pollAfter
+        let polled = batch
+        try await database.writer.write { db in
+            try polled.update(db)
+            try db.execute(sql: "UPDATE exportRun SET requests = requests + 1 WHERE id = ?", arguments: [polled.runId])
+        }
+        return batch
+    }
+
+    /// ActiveCampaign failed the batch, cut it short or forgot it: plan it again (upsert by email makes a resend safe).
+    public func replan(_ batch: RunBatch) async throws -> RunBatch {
+        var batch = batch
+        batch.state = .planned
+        batch.remoteBatchId = nil
+        batch.pollAfter = nil
+        let planned = batch
+        try await database.writer.write { db in try planned.update(db) }
+        return batch
+    }
+
+    /// The batch completed: every contact not in `failures` is accepted and enters the ledger; the others are
+    /// rejected with `failureReason`. One transaction.
+    public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
+        let failed = String(decoding: try JSONEncoder().encode(failures.map { $0.lowercased() }), as: UTF8.self)
+        try await database.writer.write { db in
+            try db.execute(sql: """
+                UPDATE runContact SET
+                    outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
+                    reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
+                WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
+                """, arguments: [failed, failed, failureReason, batch.runId, batch.seq])
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, now: now)
+            var confirmed = batch
+            confirmed.state = .confirmed
+            confirmed.confirmedAt = now
+            try confirmed.update(db)
+            try Self.recount(db, runId: batch.runId)
+        }
+    }
+
+    /// Contacts ActiveCampaign refused inside a whole-batch refusal: rejected with its reason; the rest of the
+    /// batch stays planned. Returns how many contacts are left in the batch.
+    public func reject(_ batch: RunBatch, exportId: Int64, seqs: [Int64: String], now: Date) async throws -> Int {
+        try await database.writer.write { db in
+            for (seq, reason) in seqs {
+                try db.execute(sql: "UPDATE runContact SET outcome = 'rejected', reason = ? WHERE runId = ? AND seq = ? AND outcome IS NULL",
+                               arguments: [reason, batch.runId, seq])
+            }
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, now: now)
+            let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
+                                        arguments: [batch.runId, batch.seq]) ?? 0
+            var updated = batch
+            updated.contacts = left
+            if left == 0 {
+                updated.state = .confirmed
+                updated.confirmedAt = now
+            }
+            try updated.update(db)
+            try Self.recount(db, runId: batch.runId)
+            return left
+        }
+    }
+
+    /// Replaces a batch by its two halves (a refusal that named no contact). Returns the halves.
+    public func split(_ batch: RunBatch) async throws -> [RunBatch] {
+        try await database.writer.write { db in
+            let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq",
+                                          arguments: [batch.runId, batch.seq])
+            guard seqs.count > 1 else { return [] }
+            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM runBatch WHERE runId = ?", arguments: [batch.runId]) ?? 0) + 1
+            let middle = seqs[seqs.count / 2]
+            var halves: [RunBatch] = []
+            for (offset, range) in [(Int64(0), (seqs[0], middle - 1)), (1, (middle, seqs[seqs.count - 1]))] {
+                try db.execute(sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
+                               arguments: [next + offset, batch.runId, batch.seq, range.0, range.1])
+                let half = RunBatch(runId: batch.runId, seq: next + offset, kind: batch.kind, state: .planned, contacts: db.changesCount,
+                                    remoteBatchId: nil, posts: 0, sentAt: nil, pollAfter: nil, polls: 0, confirmedAt: nil)
+                try half.insert(db)
+                halves.append(half)
+            }
+            var old = batch
+            old.state = .split
+            old.contacts = 0
+            try old.update(db)
+            try db.execute(sql: "UPDATE exportRun SET batches = batches + 1 WHERE id = ?", arguments: [batch.runId])
+            return halves
+        }
+    }
+
+    /// Accepted contacts enter (or update) the ledger; rejected ones count a streak per fingerprint; accepted
+    /// removals leave it.
+    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, now: Date) throws {
+        switch batch.kind {
+        case .subscribe:
+            try db.execute(sql: """
+                INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
+                SELECT ?, r.email, r.fingerprint, ?,
+                       NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = r.email), 0, NULL
+                FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'accepted'
+                ON CONFLICT (exportId, email) DO UPDATE SET
+                    subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
+                                              ELSE exportLedger.subscribedByExport END,
+                    fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL
+                """, arguments: [exportId, now, exportId, batch.runId, batch.seq])
+            try db.execute(sql: """
+                INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
+                SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
+                FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected'
+                ON CONFLICT (exportId, email) DO UPDATE SET
+                    rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
+                                        THEN exportLedger.rejectStreak + 1 ELSE 1 END,
+                    rejectedFingerprint = excluded.rejectedFingerprint
+                """, arguments: [exportId, batch.runId, batch.seq])
+        case .unsubscribe:
+            try db.execute(sql: """
+                DELETE FROM exportLedger WHERE exportId = ? AND email IN (
+                    SELECT email FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
+                """, arguments: [exportId, batch.runId, batch.seq])
+        }
+    }
+
+    /// Recounts accepted, rejected and removed contacts and confirmed batches from the rows themselves, so the
+    /// counts can never drift from what the run page lists.
+    static func recount(_ db: Database, runId: Int64) throws {
+        try db.execute(sql: """
+            UPDATE exportRun SET
+                accepted = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'send' AND outcome = 'accepted'),
+                rejected = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND outcome = 'rejected'),
+                unsubscribed = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'unsubscribe' AND outcome = 'accepted'),
+                batchesConfirmed = (SELECT COUNT(*) FROM runBatch WHERE runId = ?1 AND state = 'confirmed')
+            WHERE id = ?1
+            """, arguments: [runId])
+    }
+
+    // MARK: Finish
+
+    /// Ends the run: Successful when every valid contact was accepted, Completed with errors when some were
+    /// rejected, or the given failure.
+    public func finish(runId: Int64, owner: String, failure: String?, now: Date) async throws -> ExportRun? {
+        try await database.writer.write { db in
+            guard var run = try ExportRun.fetchOne(db, key: runId), run.state == .running, run.leaseOwner == owner else { return nil }
+            try Self.recount(db, runId: runId)
+            run = try ExportRun.fetchOne(db, key: runId)!
+            if let failure {
+                run.state = .failed
+                run.reason = failure
+            } else {
+                run.state = run.rejected > 0 ? .completedWithErrors : .succeeded
+            }
+            run.phase = .done
+            run.finishedAt = now
+            run.leaseOwner = nil
+            run.leaseExpiresAt = nil
+            try run.update(db)
+            let name = try String.fetchOne(db, sql: "SELECT name FROM export WHERE id = ?", arguments: [run.exportId]) ?? "?"
+            try ActivityEvent.record(db, tenantId: run.tenantId, actor: Actor(userId: nil, email: "export engine", clientAddress: "local"),
+                                     action: "export.run.finished", detail: """
+                                        Run #\(runId) of export \(name): \(run.state.label)\(failure.map { " — \($0)" } ?? ""); \
+                                        \(run.accepted) accepted, \(run.rejected) rejected, \(run.invalid) invalid, \(run.unchanged) unchanged\
+                                        \(run.unsubscribed > 0 ? ", \(run.unsubscribed) unsubscribed" : "")
+                                        """)
+            return run
+        }
+    }
+
+    /// Marks a connection as needing attention (a 403 during a run).
+    public func connectionNeedsAttention(tenantId: Int64, connectionId: Int64, reason: String) async throws {
+        try await database.writer.write { db in
+            try db.execute(sql: "UPDATE connection SET lastError = ? WHERE id = ? AND tenantId = ?",
+                           arguments: [String(reason.prefix(500)), connectionId, tenantId])
+        }
+    }
+}
