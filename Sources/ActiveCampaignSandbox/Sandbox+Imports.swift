@@ -39,7 +39,7 @@ extension Sandbox {
                 reasons.append(["contact": .number(Double(index + configuration.failureIndexBase)), "failureReason": "Field 'email' not found"])
                 continue
             }
-            if !EmailRule.isValid(email) {
+            if !EmailRule.isValid(email) || configuration.faults.refuseEmailsContaining.map({ !$0.isEmpty && email.contains($0) }) == true {
                 reasons.append(["contact": .number(Double(index + configuration.failureIndexBase)),
                                 "failureReason": .string("Field 'email' incorrect format: \(email)")])
             }
@@ -57,6 +57,8 @@ extension Sandbox {
             batch.outcome = configuration.faults.batchFailureStatus
         }
         account.lastFinish = finish
+        account.receivedContacts += objects.count
+        account.receivedImports += 1
         account.batches[batchId] = batch
         account.batchOrder.append(batchId)
         return .json(200, [configuration.successKey: 1, "queued_contacts": .number(Double(objects.count)),
@@ -112,6 +114,10 @@ extension Sandbox {
                 for list in subscribe { account.discardedContacts[list, default: 0] += 1 }
                 continue
             }
+            if let failing = configuration.faults.failEmailsContaining, !failing.isEmpty, email.contains(failing) {
+                batch.failure.append(email)
+                continue
+            }
             let isNew = account.emailIndex[email.lowercased()] == nil
             if isNew, !subscribe.isEmpty, let limit = configuration.contactLimit, account.activeContactCount >= limit {
                 batch.failure.append(email)
@@ -150,6 +156,17 @@ extension Sandbox {
                  "status": .number(Double(contact.lists[list]!.rawValue))]
             }
             return .json(200, ["contacts": .array(members), "discarded": .number(Double(account.discardedContacts[list] ?? 0))])
+        case ("DELETE", let path) where path.count == 2 && path[0] == "lists":
+            // A list deleted in ActiveCampaign (its id then answers 404).
+            guard let list = Int(path[1]) else { return .json(404, ["message": "No such list"]) }
+            configuration.lists.removeAll { $0.id == list }
+            return .json(200, ["deleted": .number(Double(list))])
+        case ("POST", ["revoke"]):
+            // The key was reset in ActiveCampaign: every call with it answers 403 from now on.
+            accounts[key] = nil
+            return .json(200, ["revoked": true])
+        case ("GET", ["received"]):
+            return .json(200, ["contacts": .number(Double(account.receivedContacts)), "imports": .number(Double(account.receivedImports))])
         case ("GET", ["requests"]):
             return .json(200, ["counts": .object((requestCounts[key] ?? [:]).mapValues { .number(Double($0)) })])
         case ("GET", ["automations"]):

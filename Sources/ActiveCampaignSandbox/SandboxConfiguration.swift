@@ -83,6 +83,10 @@ public struct SandboxConfiguration: Sendable, Codable, Equatable {
         public var batchFailureRate: Double = 0
         public var batchFailureStatus: String = "failed"
         public var seed: UInt64 = 42
+        /// Emails containing this text make the importer refuse their whole batch ("incorrect format").
+        public var refuseEmailsContaining: String?
+        /// Emails containing this text end in a completed batch's `failure` list (as on an exclusion list).
+        public var failEmailsContaining: String?
 
         public init() {}
     }

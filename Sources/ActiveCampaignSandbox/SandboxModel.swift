@@ -68,6 +68,9 @@ struct SandboxAccount: Sendable {
     var multiImportLimiter: SlidingWindow
     var singleImportLimiter: SlidingWindow
     var burst429Left: Int
+    /// Contacts and imports the importer accepted (queued), resends included.
+    var receivedContacts = 0
+    var receivedImports = 0
 
     var activeContactCount: Int { contacts.values.filter { $0.lists.values.contains(.active) }.count }
 }

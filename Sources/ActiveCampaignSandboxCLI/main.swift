@@ -138,11 +138,11 @@ struct SandboxCommand: AsyncParsableCommand {
         let keys = await sandbox.apiKeys
         var logger = Logger(label: "activecampaign-sandbox")
         logger.logLevel = .warning
-        let app = SandboxServer.buildApplication(sandbox: sandbox, host: host, port: port, logger: logger) { port in
+        let app = SandboxServer.buildApplication(sandbox: sandbox, host: host, port: port, logger: logger, onListening: { port in
             print("ActiveCampaign sandbox listening on http://\(host):\(port)")
             if generated { print("API key: \(keys[0])") }
             fflush(nil)
-        }
+        })
         try await app.runService()
     }
 }

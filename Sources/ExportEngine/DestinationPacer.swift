@@ -25,34 +25,36 @@ actor DestinationPacer {
     init(configuration: EngineConfiguration) { self.configuration = configuration }
 
     enum Decision: Equatable {
-        /// Send at this time (the slot is reserved).
-        case sendAt(Date)
-        /// The importer's minute is full: ask again at this time (nothing reserved, so other requests go on).
+        /// Send now: the slot is taken.
+        case sendNow
+        /// Not yet: ask again at this time (nothing is held meanwhile, so a slot is never granted for a time that
+        /// has passed by the time its holder wakes up).
         case askAgainAt(Date)
     }
 
     func reserve(host: String, kind: RequestKind, now: Date, scale: Double) -> Decision {
         var state = hosts[host] ?? HostState()
         defer { hosts[host] = state }
-        var at = max(now, state.nextRequest, state.pausedUntil)
+        var earliest = max(state.nextRequest, state.pausedUntil)
         if case .bulkImport(let single) = kind {
-            at = max(at, state.importsPausedUntil)
+            earliest = max(earliest, state.importsPausedUntil)
             let limit = single ? configuration.singleContactImportsPerMinute : configuration.importsPerMinute
             // A 1% margin over the minute keeps clock differences with ActiveCampaign from costing a rejection.
             let window = 60.6 / scale
             let recent = single ? state.singleImports : state.imports
-            if recent.count >= limit {
-                let free = recent[recent.count - limit].addingTimeInterval(window)
-                if free > at { return .askAgainAt(free) }
-            }
+            if recent.count >= limit { earliest = max(earliest, recent[recent.count - limit].addingTimeInterval(window)) }
+        }
+        guard earliest <= now else { return .askAgainAt(earliest) }
+        if case .bulkImport(let single) = kind {
+            let limit = single ? configuration.singleContactImportsPerMinute : configuration.importsPerMinute
             if single {
-                state.singleImports = Array((state.singleImports + [at]).suffix(limit))
+                state.singleImports = Array((state.singleImports + [now]).suffix(limit))
             } else {
-                state.imports = Array((state.imports + [at]).suffix(limit))
+                state.imports = Array((state.imports + [now]).suffix(limit))
             }
         }
-        state.nextRequest = at.addingTimeInterval(1 / (configuration.requestsPerSecond * scale))
-        return .sendAt(at)
+        state.nextRequest = now.addingTimeInterval(1 / (configuration.requestsPerSecond * scale))
+        return .sendNow
     }
 
     /// ActiveCampaign said 429/503: nobody sends to this host before `until`.

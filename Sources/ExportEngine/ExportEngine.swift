@@ -91,6 +91,10 @@ public final class ExportEngine: Service, Sendable {
                     try? await context.queue.beat(now: lastBeat, startedAt: startedAt)
                 }
             }
+            guard !active.isEmpty else {
+                group.cancelAll()
+                return
+            }
             // Shutting down: the runs see the flag before their next request; give them the grace period.
             let grace = context.configuration.shutdownGrace
             group.addTask {

@@ -75,8 +75,7 @@ struct PacedSession {
     private func waitForSlot(_ kind: RequestKind) async throws {
         while true {
             switch await pacer.reserve(host: host, kind: kind, now: clock.now, scale: scale) {
-            case .sendAt(let time):
-                try await sleep(until: time)
+            case .sendNow:
                 return
             case .askAgainAt(let time):
                 try await sleep(until: time)

@@ -429,7 +429,7 @@ public struct RunWork: Sendable {
                     reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
                 WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
                 """, arguments: [failed, failed, failureReason, batch.runId, batch.seq])
-            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, now: now)
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .emails(failed), now: now)
             var confirmed = batch
             confirmed.state = .confirmed
             confirmed.confirmedAt = now
@@ -446,7 +446,8 @@ public struct RunWork: Sendable {
                 try db.execute(sql: "UPDATE runContact SET outcome = 'rejected', reason = ? WHERE runId = ? AND seq = ? AND outcome IS NULL",
                                arguments: [reason, batch.runId, seq])
             }
-            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, now: now)
+            let seqList = "[" + seqs.keys.map(String.init).joined(separator: ",") + "]"
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList), now: now)
             let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
                                         arguments: [batch.runId, batch.seq]) ?? 0
             var updated = batch
@@ -489,7 +490,17 @@ public struct RunWork: Sendable {
 
     /// Accepted contacts enter (or update) the ledger; rejected ones count a streak per fingerprint; accepted
     /// removals leave it.
-    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, now: Date) throws {
+    /// Which rejected rows are new in this step (JSON arrays), so a streak counts once per run.
+    enum NewlyRejected {
+        case emails(String)
+        case seqs(String)
+    }
+
+    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected, now: Date) throws {
+        let (rejectedFilter, rejectedList): (String, String) = switch newlyRejected {
+        case .emails(let list): ("r.email IN (SELECT value FROM json_each(?))", list)
+        case .seqs(let list): ("r.seq IN (SELECT value FROM json_each(?))", list)
+        }
         switch batch.kind {
         case .subscribe:
             try db.execute(sql: """
@@ -505,12 +516,12 @@ public struct RunWork: Sendable {
             try db.execute(sql: """
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
                 SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
-                FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected'
+                FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected' AND \(rejectedFilter)
                 ON CONFLICT (exportId, email) DO UPDATE SET
                     rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
                                         THEN exportLedger.rejectStreak + 1 ELSE 1 END,
                     rejectedFingerprint = excluded.rejectedFingerprint
-                """, arguments: [exportId, batch.runId, batch.seq])
+                """, arguments: [exportId, batch.runId, batch.seq, rejectedList])
         case .unsubscribe:
             try db.execute(sql: """
                 DELETE FROM exportLedger WHERE exportId = ? AND email IN (

@@ -1,0 +1,200 @@
+import ActiveCampaign
+import ActiveCampaignSandbox
+import NIOHTTP1
+import ExportEngine
+import Foundation
+import OutboundCore
+import Store
+import Testing
+
+/// The engine against the sandbox at ActiveCampaign's real limits, on a manual clock.
+@Suite struct EngineRunTests {
+    @Test func aFirstRunSendsEveryValidContactOnceAndASecondRunOnlyWhatChanged() async throws {
+        var people = profiles(1...600)
+        people.append(TestProfile(id: "x1", email: nil))                                  // missing
+        people.append(TestProfile(id: "x2", email: "not an email"))                       // malformed
+        people.append(TestProfile(id: "x3", email: "  Person5@Example.COM "))             // same as p5 after normalising
+        people.append(TestProfile(id: "x4", email: "elsewhere@example.com", country: "FR"))   // not in the segment
+        try await EngineWorld.with(profiles: people) { world in
+            let export = try await world.createExport()
+            let first = try await world.run(export)
+            #expect(first.state == .succeeded)
+            #expect(first.members == 603)
+            #expect(first.invalid == 2)
+            #expect(first.duplicates == 1)
+            #expect(first.valid == 600)
+            #expect(first.toSend == 600 && first.accepted == 600 && first.rejected == 0)
+            #expect(first.batches == 3)
+
+            let list = try await world.listContacts()
+            #expect(list.count == 600)
+            #expect(Set(list.map { $0["email"] as! String }) == Set((1...600).map { "person\($0)@example.com" }))
+            #expect(list.allSatisfy { ($0["status"] as! NSNumber).intValue == 1 })
+            let five = try #require(list.first { $0["email"] as? String == "person5@example.com" })
+            #expect(five["firstName"] as? String == "First5")   // the lowest profile id won the email
+            #expect(five["phone"] as? String == "+49 30 5")
+            // exclude_automations was sent: no automation ran for 600 new subscribers.
+            let triggered = try await world.raw(.GET, "/__sandbox/automations")["triggered"] as? [String: Any]
+            #expect(triggered?.isEmpty == true)
+
+            let invalid = try await world.database.runProblems(tenantId: world.tenantId, runId: first.id!, kind: .invalid)
+            #expect(invalid.compactMap(\.row.profileId).sorted() == ["x1", "x2"])
+            #expect(Set(invalid.map(\.row.reason)) == ["No email address", "Not a valid email address"])
+
+            // Change three, add two: only those five go out.
+            var changed = profiles(1...3)
+            for index in changed.indices { changed[index].lastName = "Changed" }
+            try await world.put(changed + profiles(601...602))
+            let before = try await world.received()
+            let second = try await world.run(export)
+            #expect(second.state == .succeeded)
+            #expect(second.toSend == 5 && second.accepted == 5)
+            #expect(second.unchanged == 597)
+            #expect(try await world.received().contacts - before.contacts == 5)
+            let changedOne = try await world.listContacts().first { $0["email"] as? String == "person1@example.com" }
+            #expect(changedOne?["lastName"] as? String == "Changed")
+
+            // A full resync sends everyone again.
+            let full = try await world.run(export, full: true)
+            #expect(full.toSend == 602 && full.accepted == 602 && full.unchanged == 0)
+            #expect(try await world.listContacts().count == 602)
+        }
+    }
+
+    @Test func runAutomationsWhenTheExportSaysSo() async throws {
+        try await EngineWorld.with(profiles: profiles(1...20)) { world in
+            let export = try await world.createExport(runAutomations: true)
+            #expect(try await world.run(export).state == .succeeded)
+            let triggered = try await world.raw(.GET, "/__sandbox/automations")["triggered"] as? [String: Any]
+            #expect((triggered?["1"] as? NSNumber)?.intValue == 20)
+        }
+    }
+
+    @Test func contactsActiveCampaignRefusesAreRejectedWithTheirReasonAndTheRestArrive() async throws {
+        var list = profiles(1...300)
+        list[10].email = "refuse.me@example.com"      // the importer refuses the whole batch for this one
+        list[260].email = "excluded@example.com"      // completes, but listed in the batch's failure
+        let people = list
+        try await EngineWorld.with(profiles: people) { world in
+            try await world.faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1,"refuseEmailsContaining":"refuse.me","failEmailsContaining":"excluded@"}"#)
+            let export = try await world.createExport()
+            let run = try await world.run(export)
+            #expect(run.state == .completedWithErrors)
+            #expect(run.accepted == 298 && run.rejected == 2)
+            let statuses = try await world.listStatuses()
+            #expect(statuses.count == 298)
+            #expect(statuses["refuse.me@example.com"] == nil && statuses["excluded@example.com"] == nil)
+            let rejected = try await world.database.runProblems(tenantId: world.tenantId, runId: run.id!, kind: .rejected)
+            #expect(rejected.map(\.row.email) == ["refuse.me@example.com", "excluded@example.com"])
+            #expect(rejected[0].row.reason.contains("incorrect format"))
+            #expect(rejected[1].row.reason.contains("did not import"))
+
+            // Rejects go again next run, at most three runs in a row; then they wait for their profile to change.
+            #expect(try await world.run(export).toSend == 2)
+            #expect(try await world.run(export).toSend == 2)
+            let held = try await world.run(export)
+            #expect(held.toSend == 0 && held.held == 2 && held.state == .succeeded)
+            var fixed = people[10]
+            fixed.email = "fixed@example.com"
+            try await world.put([fixed])
+            let afterFix = try await world.run(export)
+            #expect(afterFix.toSend == 1 && afterFix.accepted == 1)
+        }
+    }
+
+    @Test func aStormOf429sIsWaitedOutWithoutSpendingRetries() async throws {
+        try await EngineWorld.with(profiles: profiles(1...500)) { world in
+            try await world.faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":40,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#)
+            let export = try await world.createExport()
+            let run = try await world.run(export, engine: world.engine { $0.maxTransientAttempts = 2 })
+            #expect(run.state == .succeeded)
+            #expect(try await world.listStatuses().count == 500)
+        }
+    }
+
+    @Test func serverErrorsOnAFifthOfRequestsAreRetriedUntilEveryoneArrives() async throws {
+        try await EngineWorld.with(profiles: profiles(1...1_000)) { world in
+            try await world.faults(#"{"serverErrorRate":0.2,"serverErrorStatuses":[500,502,504],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":3}"#)
+            let export = try await world.createExport()
+            let run = try await world.run(export)
+            #expect(run.state == .succeeded)
+            #expect(run.accepted == 1_000)
+            #expect(try await world.listStatuses().count == 1_000)
+        }
+    }
+
+    @Test(arguments: ["failed", "interrupted"])
+    func batchesActiveCampaignFailsOrCutsShortAreSentAgain(_ status: String) async throws {
+        try await EngineWorld.with(profiles: profiles(1...1_000)) { world in
+            try await world.faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0.4,"batchFailureStatus":"\#(status)","seed":5}"#)
+            let export = try await world.createExport()
+            let run = try await world.run(export)
+            #expect(run.state == .succeeded)
+            #expect(run.accepted == 1_000)
+            let statuses = try await world.listStatuses()
+            #expect(statuses.count == 1_000 && statuses.values.allSatisfy { $0 == 1 })
+            #expect(try await world.received().imports > 4)   // some batches went twice
+        }
+    }
+
+    @Test func anExportOverTheLimitFailsBeforeSendingAnything() async throws {
+        try await EngineWorld.with(profiles: profiles(1...30)) { world in
+            let export = try await world.createExport()
+            let run = try await world.run(export, engine: world.engine { $0.exportLimit = 25 })
+            #expect(run.state == .failed)
+            #expect(run.reason?.contains("30 profiles") == true && run.reason?.contains("limit of 25") == true)
+            #expect(try await world.received().imports == 0)
+        }
+    }
+
+    @Test func aContactWhoUnsubscribedStaysUnsubscribed() async throws {
+        try await EngineWorld.with(profiles: profiles(1...10)) { world in
+            let export = try await world.createExport()
+            #expect(try await world.run(export).state == .succeeded)
+            let client = world.client()
+            let contact = try #require(try await client.contact(email: "person3@example.com"))
+            try await client.setListStatus(contactId: contact.id, listId: "1", subscribed: false)
+            let full = try await world.run(export, full: true)
+            #expect(full.state == .succeeded && full.accepted == 10)
+            let statuses = try await world.listStatuses()
+            #expect(statuses["person3@example.com"] == 2)
+            #expect(statuses.values.filter { $0 == 1 }.count == 9)
+            // The engine never used contactLists (status 1 would re-subscribe).
+            #expect(try await world.requestCounts()["POST /api/3/contactLists"] == 1)   // the test's own call
+        }
+    }
+
+    @Test func aSecondRunWhileOneIsQueuedIsSkippedWithWhy() async throws {
+        try await EngineWorld.with(profiles: profiles(1...5)) { world in
+            let export = try await world.createExport()
+            let request = RunRequest(trigger: .schedule, userId: nil, by: "schedule")
+            let first = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!, request: request, actor: .commandLine, now: world.clock.now)
+            let second = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!, request: request, actor: .commandLine, now: world.clock.now)
+            guard case .queued = first, case .skipped(let skipped) = second else {
+                Issue.record("expected queued then skipped, got \(first) and \(second)")
+                return
+            }
+            #expect(skipped.state == .skipped)
+            #expect(skipped.reason == "The previous run (#\(first.run.id!)) is still going.")
+            await world.engine().runUntilIdle()
+            #expect(try await world.database.run(tenantId: world.tenantId, id: first.run.id!)?.state == .succeeded)
+        }
+    }
+
+    @Test func aRunOfAnotherWorkspacesExportIsNotFound() async throws {
+        try await EngineWorld.with(profiles: profiles(1...5)) { world in
+            let export = try await world.createExport()
+            await #expect(throws: StoreError.notFound) {
+                try await world.database.enqueueRun(tenantId: world.otherTenantId, exportId: export.id!,
+                                                    request: RunRequest(trigger: .manual, userId: nil, by: "mallory"), actor: .commandLine,
+                                                    now: world.clock.now)
+            }
+            let run = try await world.run(export)
+            #expect(try await world.database.run(tenantId: world.otherTenantId, id: run.id!) == nil)
+            #expect(try await world.database.runProblems(tenantId: world.otherTenantId, runId: run.id!, kind: .invalid).isEmpty)
+            await #expect(throws: RunCommandProblem.notFound) {
+                try await world.database.cancelRun(tenantId: world.otherTenantId, runId: run.id!, actor: .commandLine, now: world.clock.now)
+            }
+        }
+    }
+}
