@@ -73,6 +73,7 @@ let package = Package(
         .executableTarget(name: "OutboundCLI", dependencies: [
             "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "Logging", package: "swift-log"),
         ]),
         .testTarget(name: "OutboundTests", dependencies: [

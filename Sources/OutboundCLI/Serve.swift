@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import Secrets
+import ServiceLifecycle
 import Store
 import Web
 
@@ -12,6 +13,10 @@ struct Serve: AsyncParsableCommand {
         discussion: "On the very first start it creates a workspace and its administrator, and prints their one-time password once.")
 
     @OptionGroup var data: DataOptions
+    @OptionGroup var engine: EngineOptions
+
+    @Flag(help: "Serve the web app only; run the export engine elsewhere with `outbound engine`.")
+    var noEngine = false
 
     @Option(help: "Address to listen on (env OUTBOUND_HOST).")
     var host: String = Environment.value("OUTBOUND_HOST") ?? "127.0.0.1"
@@ -86,7 +91,13 @@ struct Serve: AsyncParsableCommand {
         }
         let app: any ApplicationProtocol
         do {
-            app = try await buildApplication(configuration: configuration, database: database, vault: vault, logger: logger)
+            var engineLogger = logger
+            engineLogger[metadataKey: "component"] = "engine"
+            let services: [any Service] = noEngine ? [] : [
+                engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: engineLogger)
+            ]
+            app = try await buildApplication(configuration: configuration, database: database, vault: vault, logger: logger,
+                                             services: services)
         } catch let error as Views.LoadError {
             throw CLIError(error.description)
         } catch let error as StartupError {

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import Logging
 import Secrets
+import ServiceLifecycle
 import Store
 
 /// Builds the whole web application. Shared by `outbound serve` and the tests, so that both run the same thing.
@@ -14,7 +15,8 @@ public func buildApplication(
     vault: Vault,
     clock: AppClock = AppClock(),
     resolver: any HostResolver = SystemResolver(),
-    logger: Logger = Logger(label: "outbound")
+    logger: Logger = Logger(label: "outbound"),
+    services: [any Service] = []
 ) async throws -> some ApplicationProtocol {
     let router = try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock,
                                        resolver: resolver, logger: logger)
@@ -23,6 +25,8 @@ public func buildApplication(
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         logger: logger)
     app.addServices(Housekeeping(database: database, clock: clock, idleTimeout: configuration.sessionIdleTimeout))
+    // More background services (the export engine in `outbound serve`) stop with the server on SIGTERM.
+    app.addServices(services)
     return app
 }
 

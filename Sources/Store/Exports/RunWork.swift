@@ -433,7 +433,9 @@ public struct RunWork: Sendable {
             var confirmed = batch
             confirmed.state = .confirmed
             confirmed.confirmedAt = now
+            confirmed.polls += 1
             try confirmed.update(db)
+            try db.execute(sql: "UPDATE exportRun SET requests = requests + 1 WHERE id = ?", arguments: [batch.runId])
             try Self.recount(db, runId: batch.runId)
         }
     }
