@@ -22,7 +22,11 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Runs one engine process works on at once (env OUTBOUND_ENGINE_RUNS).")
     var engineRuns: Int = Environment.value("OUTBOUND_ENGINE_RUNS").flatMap(Int.init) ?? 8
 
+    @Option(help: "Seconds a run's lease lasts before another engine may take it up (env OUTBOUND_LEASE_SECONDS).")
+    var leaseSeconds: Double = Environment.value("OUTBOUND_LEASE_SECONDS").flatMap(Double.init) ?? 60
+
     func validate() throws {
+        guard leaseSeconds >= 1, leaseSeconds <= 3_600 else { throw ValidationError("--lease-seconds must be between 1 and 3600.") }
         guard exportLimit >= 1 else { throw ValidationError("--export-limit must be at least 1.") }
         guard requestsPerSecond > 0, requestsPerSecond <= 5 else {
             throw ValidationError("--requests-per-second must be more than 0 and at most 5 (ActiveCampaign's limit per account).")
@@ -37,6 +41,7 @@ struct EngineOptions: ParsableArguments {
         configuration.requestsPerSecond = requestsPerSecond
         configuration.paceScale = paceScale
         configuration.maxConcurrentRuns = engineRuns
+        configuration.leaseDuration = leaseSeconds
         return configuration
     }
 
