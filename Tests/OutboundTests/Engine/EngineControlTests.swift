@@ -1,0 +1,277 @@
+import ActiveCampaign
+import ActiveCampaignSandbox
+import ExportEngine
+import Foundation
+import OutboundCore
+import Secrets
+@testable import Store
+import Synchronization
+import Testing
+
+/// Stopping, failing, resuming and sharing: cancel, removal, bad key, deleted list, lost export user, detached
+/// connection, a lost lease, shutdown, mirror with its guard, fairness and pacing.
+@Suite struct EngineControlTests {
+    static func isImport(_ request: SandboxRequest) -> Bool { request.method == "POST" && request.path == "/api/3/import/bulk_import" }
+
+    @Test func aCanceledRunSendsNoRequestAfterTheCancelCommits() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            let afterCancel = Counter()
+            let canceled = Mutex(false)
+            world.observer.set { request, _ in
+                if canceled.withLock({ $0 }) {
+                    _ = afterCancel.next()
+                    return
+                }
+                guard Self.isImport(request), imports.next() == 2 else { return }
+                // The cancel commits before ActiveCampaign's answer reaches the engine.
+                let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
+                _ = try? await world.database.cancelRun(tenantId: world.tenantId, runId: run!.id!, actor: .commandLine, now: world.clock.now)
+                canceled.withLock { $0 = true }
+            }
+            let run = try await world.run(export)
+            #expect(run.state == .canceled)
+            #expect(run.reason == "Canceled by command line.")
+            #expect(afterCancel.current == 0)
+            #expect(try await world.received().imports == 2)
+        }
+    }
+
+    @Test func removingAnExportMidRunStopsItsTransferAtOnce() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            let afterRemoval = Counter()
+            let removed = Mutex(false)
+            world.observer.set { request, _ in
+                if removed.withLock({ $0 }) {
+                    _ = afterRemoval.next()
+                    return
+                }
+                guard Self.isImport(request), imports.next() == 1 else { return }
+                try? await world.database.removeExport(tenantId: world.tenantId, id: export.id!, actor: .commandLine)
+                removed.withLock { $0 = true }
+            }
+            _ = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
+                                                    request: RunRequest(trigger: .manual, userId: nil, by: "test"), actor: .commandLine, now: world.clock.now)
+            await world.engine().runUntilIdle()
+            #expect(afterRemoval.current == 0)
+            #expect(try await world.database.exports(tenantId: world.tenantId).isEmpty)
+            #expect(try await world.database.activity(tenantId: world.tenantId, page: 1).events.contains { $0.action == "export.removed" })
+        }
+    }
+
+    @Test func removingTheConnectionCancelsQueuedRunsInTheSameTransaction() async throws {
+        try await EngineWorld.with(profiles: profiles(1...10)) { world in
+            let export = try await world.createExport()
+            let queued = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
+                                                             request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                                                             actor: .commandLine, now: world.clock.now)
+            try await world.database.removeConnection(tenantId: world.tenantId, id: world.connectionId, exports: .detach, actor: .commandLine)
+            let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
+            #expect(run.state == .canceled)
+            #expect(run.reason == "The export lost its connection.")
+            await world.engine().runUntilIdle()
+            #expect(try await world.received().imports == 0)
+            // Run again: it fails at once, saying why.
+            let again = try await world.run(export)
+            #expect(again.state == .failed)
+            #expect(again.reason == "This export has no connection. Give it a connection to run it.")
+        }
+    }
+
+    @Test func aKeyRevokedMidRunFailsTheRunAndMarksTheConnection() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            world.observer.set { request, _ in
+                guard Self.isImport(request), imports.next() == 2 else { return }
+                _ = await world.sandbox.handle(SandboxRequest(method: "POST", path: "/__sandbox/revoke", query: [:],
+                                                              apiToken: EngineWorld.apiKey, body: Data()))
+            }
+            let run = try await world.run(export)
+            #expect(run.state == .failed)
+            #expect(run.reason?.hasPrefix("ActiveCampaign refused the connection's API key") == true)
+            let connection = try await world.database.connection(tenantId: world.tenantId, id: world.connectionId)
+            #expect(connection?.lastError?.hasPrefix("ActiveCampaign refused the connection's API key") == true)
+        }
+    }
+
+    @Test func aListDeletedMidRunFailsTheRun() async throws {
+        try await EngineWorld.with(profiles: profiles(1...3_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            world.observer.set { request, _ in
+                guard Self.isImport(request), imports.next() == 2 else { return }
+                _ = await world.sandbox.handle(SandboxRequest(method: "DELETE", path: "/__sandbox/lists/1", query: [:],
+                                                              apiToken: EngineWorld.apiKey, body: Data()))
+            }
+            let run = try await world.run(export, engine: world.engine { $0.listCheckEvery = 2 })
+            #expect(run.state == .failed)
+            #expect(run.reason == "The ActiveCampaign list 1 no longer exists in this account. Choose another list for the export.")
+            #expect(try await world.received().imports < 12)
+        }
+    }
+
+    @Test func anExportUserWhoIsNoLongerAdminFailsTheRunWithWhatToDo() async throws {
+        try await EngineWorld.with(profiles: profiles(1...10)) { world in
+            _ = try await world.database.addMember(tenantId: world.tenantId, email: "bo@acme.test", role: .admin, newPasswordHash: "x",
+                                                   mustChangePassword: false, actor: .commandLine)
+            try await world.database.changeRole(tenantId: world.tenantId, userId: world.adminId, to: .contributor, actor: .commandLine)
+            let export = try await world.createExport()
+            let run = try await world.run(export)
+            #expect(run.state == .failed)
+            #expect(run.reason == "The export user alice@acme.test is no longer an administrator of this workspace. An administrator must add themselves as export user on the connection Sandbox.")
+            #expect(try await world.received().imports == 0)
+        }
+    }
+
+    @Test func anotherEngineResumesALostRunFromItsLastCheckpointWithoutSendingABatchTwice() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            world.observer.set { request, _ in
+                guard Self.isImport(request), imports.next() == 3 else { return }
+                // The worker "dies": its lease is gone and another process's name is on the run.
+                try? await world.database.writer.write { db in
+                    try db.execute(sql: "UPDATE exportRun SET leaseOwner = 'crashed', leaseExpiresAt = ?", arguments: [world.clock.now.addingTimeInterval(-1)])
+                }
+            }
+            let queued = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
+                                                             request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                                                             actor: .commandLine, now: world.clock.now)
+            await world.engine().runUntilIdle()
+            let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
+            #expect(run.state == .succeeded)
+            #expect(run.claims == 2)
+            #expect(run.accepted == 2_000)
+            #expect(try await world.received().contacts == 2_000)
+            #expect(try await world.listStatuses().count == 2_000)
+        }
+    }
+
+    @Test func shutdownGivesTheRunBackAndTheNextEngineFinishesIt() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let first = world.engine()
+            let imports = Counter()
+            world.observer.set { request, _ in
+                if Self.isImport(request), imports.next() == 2 { first.stop() }
+            }
+            let queued = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
+                                                             request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                                                             actor: .commandLine, now: world.clock.now)
+            await first.runUntilIdle()
+            let paused = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
+            #expect(paused.state == .running && paused.leaseOwner == nil)
+            #expect(try await world.received().imports == 2)
+            world.observer.set { _, _ in }
+            await world.engine().runUntilIdle()
+            let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
+            #expect(run.state == .succeeded && run.accepted == 2_000)
+            #expect(try await world.received().contacts == 2_000)
+        }
+    }
+
+    @Test func mirrorUnsubscribesOnlyWhatItAddedAndHoldsLargeRemovalsForConfirmation() async throws {
+        let veteran = TestProfile(id: "veteran", email: "veteran@example.com", firstName: "Vera")
+        try await EngineWorld.with(profiles: profiles(1...100) + [veteran]) { world in
+            // Vera was on the list before the export.
+            _ = try await world.client().bulkImport([BulkContact(email: "veteran@example.com", subscribe: [1])], excludeAutomations: true)
+            world.clock.advance(by: 120)
+            let export = try await world.createExport(mirror: true, guardPercent: 20)
+            let first = try await world.run(export)
+            #expect(first.state == .succeeded && first.accepted == 101)
+
+            // Ten people and Vera leave the segment: the ten are unsubscribed, Vera stays.
+            var leaving = profiles(1...10, country: "FR")
+            var veraLeaves = veteran
+            veraLeaves.country = "FR"
+            leaving.append(veraLeaves)
+            try await world.put(leaving)
+            let second = try await world.run(export)
+            #expect(second.state == .succeeded)
+            #expect(second.toUnsubscribe == 10 && second.unsubscribed == 10)
+            var statuses = try await world.listStatuses()
+            #expect((1...10).allSatisfy { statuses["person\($0)@example.com"] == 2 })
+            #expect(statuses["veteran@example.com"] == 1)
+
+            // Thirty more would be over 20% of the list: the run waits for a person.
+            try await world.put(profiles(11...40, country: "FR"))
+            let held = try await world.run(export)
+            #expect(held.state == .needsConfirmation)
+            #expect(held.reason?.contains("more than the export's guard of 20%") == true)
+            statuses = try await world.listStatuses()
+            #expect(statuses["person11@example.com"] == 1)
+            _ = try await world.database.confirmRun(tenantId: world.tenantId, runId: held.id!, actor: .commandLine)
+            await world.engine().runUntilIdle()
+            let confirmed = try #require(try await world.database.run(tenantId: world.tenantId, id: held.id!))
+            #expect(confirmed.state == .succeeded && confirmed.unsubscribed == 30)
+            statuses = try await world.listStatuses()
+            #expect((11...40).allSatisfy { statuses["person\($0)@example.com"] == 2 })
+            #expect(statuses.values.filter { $0 == 1 }.count == 61)
+        }
+    }
+
+    @Test func aSmallExportOfAnotherTenantIsNotStuckBehindLargeOnes() async throws {
+        try await EngineWorld.with(profiles: profiles(1...3_000)) { world in
+            let big1 = try await world.createExport(name: "Big one")
+            let big2 = try await world.createExport(name: "Big two", list: "2")
+            // Globex: its own profiles, segment, connection and a small export to the same account.
+            try await world.put(profiles(5_001...5_010), tenantId: world.otherTenantId)
+            let globexAttributes = try await world.database.attributes(tenantId: world.otherTenantId)
+            let attribute = { (name: String) in globexAttributes.first { $0.name == name }!.id! }
+            let segment = try await world.database.saveSegment(
+                tenantId: world.otherTenantId, id: nil, name: "All", description: "",
+                rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [
+                    RuleCondition(attribute: "country", op: .equals, value: "DE")])]), actor: .commandLine, now: world.clock.now)
+            try world.database.refreshSegment(tenantId: world.otherTenantId, id: segment.id!, now: world.clock.now)
+            let mallory = try await world.database.addMember(tenantId: world.otherTenantId, email: "mallory@globex.test", role: .admin,
+                                                             newPasswordHash: "x", mustChangePassword: false, actor: .commandLine)
+            guard case .newAccount(let admin) = mallory else { throw CancellationError() }
+            let connection = try await world.database.createConnection(
+                Connection(tenantId: world.otherTenantId, name: "Sandbox", usableBy: .admins, apiHost: "127.0.0.1:\(world.port)",
+                           exportUserId: admin.id!, consentUserId: admin.id!, consentAt: world.clock.now, now: world.clock.now),
+                apiKey: Redacted(EngineWorld.apiKey), vault: world.vault, actor: .commandLine)
+            let small = try await world.database.createExport(
+                tenantId: world.otherTenantId,
+                settings: ExportSettings(name: "Small", connectionId: connection.id, listId: "2", segmentIds: [segment.id!],
+                                         emailAttributeId: attribute("email")),
+                actor: .commandLine, now: world.clock.now)
+            var runs: [Int64] = []
+            for (tenant, export) in [(world.tenantId, big1), (world.tenantId, big2), (world.otherTenantId, small)] {
+                runs.append(try await world.database.enqueueRun(tenantId: tenant, exportId: export.id!,
+                                                                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                                                                actor: .commandLine, now: world.clock.now).run.id!)
+            }
+            await world.engine { $0.maxConcurrentRuns = 2 }.runUntilIdle()
+            let first = try #require(try await world.database.run(tenantId: world.tenantId, id: runs[0]))
+            let second = try #require(try await world.database.run(tenantId: world.tenantId, id: runs[1]))
+            let smallRun = try #require(try await world.database.run(tenantId: world.otherTenantId, id: runs[2]))
+            #expect([first.state, second.state, smallRun.state] == [.succeeded, .succeeded, .succeeded])
+            #expect(smallRun.finishedAt! < first.finishedAt!)
+            #expect(smallRun.startedAt! < second.startedAt!)
+        }
+    }
+
+    @Test func pacingKeepsWithinActiveCampaignsLimitsAndNearTheImportersRate() async throws {
+        try await EngineWorld.with(profiles: profiles(1...26_000)) { world in
+            let export = try await world.createExport()
+            let refused = Counter()
+            let importTimes = Mutex<[Date]>([])
+            world.observer.set { request, response in
+                if response.status == 429 || String(decoding: response.body, as: UTF8.self).contains("Rate limit exceeded") { _ = refused.next() }
+                if Self.isImport(request), response.status == 200 { importTimes.withLock { $0.append(world.clock.now) } }
+            }
+            let run = try await world.run(export)
+            #expect(run.state == .succeeded && run.accepted == 26_000)
+            #expect(refused.current == 0)
+            let times = importTimes.withLock { $0 }
+            #expect(times.count == 104)
+            // 104 imports at 100 a minute: the 101st waits for the first minute to pass, and not much longer.
+            let span = times[100].timeIntervalSince(times[0])
+            #expect(span >= 60 && span <= 63, "101 imports took \(span) s")
+        }
+    }
+}
