@@ -66,8 +66,15 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
 
     router.get("healthz") { _, _ -> Response in
         let healthy = await database.isReachable()
+        // The engine's heartbeat is reported, not judged: with `serve --no-engine` it runs in another process.
+        let engine: String
+        if healthy, let beat = try? await database.engineStatus().lastHeartbeat {
+            engine = "engine: last heartbeat \(max(0, Int(clock.now.timeIntervalSince(beat)))) s ago\n"
+        } else {
+            engine = "engine: no heartbeat\n"
+        }
         return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" : "database unreachable\n")))
+                        body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" + engine : "database unreachable\n")))
     }
 
     let auth = AuthController(services: services)

@@ -423,6 +423,12 @@ public struct RunWork: Sendable {
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
         let failed = String(decoding: try JSONEncoder().encode(failures.map { $0.lowercased() }), as: UTF8.self)
         try await database.writer.write { db in
+            let pending = try Row.fetchOne(db, sql: """
+                SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
+                FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
+                """, arguments: [failed, batch.runId, batch.seq])!
+            let newlyRejected: Int = pending[1]
+            let newlyAccepted = (pending[0] as Int) - newlyRejected
             try db.execute(sql: """
                 UPDATE runContact SET
                     outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
@@ -435,8 +441,12 @@ public struct RunWork: Sendable {
             confirmed.confirmedAt = now
             confirmed.polls += 1
             try confirmed.update(db)
-            try db.execute(sql: "UPDATE exportRun SET requests = requests + 1 WHERE id = ?", arguments: [batch.runId])
-            try Self.recount(db, runId: batch.runId)
+            // Counted as they happen (one transaction with the outcomes), so a run page never lags its rows.
+            try db.execute(sql: """
+                UPDATE exportRun SET requests = requests + 1, batchesConfirmed = batchesConfirmed + 1,
+                    accepted = accepted + ?, unsubscribed = unsubscribed + ?, rejected = rejected + ? WHERE id = ?
+                """, arguments: [batch.kind == .subscribe ? newlyAccepted : 0, batch.kind == .unsubscribe ? newlyAccepted : 0,
+                                 newlyRejected, batch.runId])
         }
     }
 
@@ -444,9 +454,11 @@ public struct RunWork: Sendable {
     /// batch stays planned. Returns how many contacts are left in the batch.
     public func reject(_ batch: RunBatch, exportId: Int64, seqs: [Int64: String], now: Date) async throws -> Int {
         try await database.writer.write { db in
+            var newlyRejected = 0
             for (seq, reason) in seqs {
                 try db.execute(sql: "UPDATE runContact SET outcome = 'rejected', reason = ? WHERE runId = ? AND seq = ? AND outcome IS NULL",
                                arguments: [reason, batch.runId, seq])
+                newlyRejected += db.changesCount
             }
             let seqList = "[" + seqs.keys.map(String.init).joined(separator: ",") + "]"
             try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList), now: now)
@@ -459,7 +471,8 @@ public struct RunWork: Sendable {
                 updated.confirmedAt = now
             }
             try updated.update(db)
-            try Self.recount(db, runId: batch.runId)
+            try db.execute(sql: "UPDATE exportRun SET rejected = rejected + ?, batchesConfirmed = batchesConfirmed + ? WHERE id = ?",
+                           arguments: [newlyRejected, left == 0 ? 1 : 0, batch.runId])
             return left
         }
     }
@@ -532,8 +545,8 @@ public struct RunWork: Sendable {
         }
     }
 
-    /// Recounts accepted, rejected and removed contacts and confirmed batches from the rows themselves, so the
-    /// counts can never drift from what the run page lists.
+    /// Recounts accepted, rejected and removed contacts and confirmed batches from the rows themselves when a run
+    /// ends, so its final counts are exactly what its rows say.
     static func recount(_ db: Database, runId: Int64) throws {
         try db.execute(sql: """
             UPDATE exportRun SET

@@ -15,7 +15,7 @@ import Testing
         let port = try freePort()
         let host = "127.0.0.1:\(port)"
         let sandbox = try Self.start(packageRoot + "/.build/debug/activecampaign-sandbox",
-                                     ["--port", "\(port)", "--api-key", "crash-key", "--time-scale", "20"], log: directory + "/sandbox.log")
+                                     ["--port", "\(port)", "--api-key", "crash-key", "--time-scale", "2"], log: directory + "/sandbox.log")
         defer { sandbox.terminate(); sandbox.waitUntilExit() }
         _ = try await Self.inspect(port, "/__sandbox/received?key=crash-key")   // listening
         let environment = ["OUTBOUND_DATA_DIR": directory + "/data", "OUTBOUND_ALLOW_DESTINATION_HOST": host]
@@ -37,7 +37,9 @@ import Testing
 
         let database = try AppDatabase.open(path: directory + "/data/outbound.sqlite")
         let tenant = try #require(try await database.tenant(slug: "acme"))
-        let engineArguments = ["engine", "--pace-scale", "10", "--lease-seconds", "1", "--log-level", "error"]
+        // Paced at twice ActiveCampaign's rates, the run needs at least 20 s of requests: long enough for 20 kills
+        // of at most half a second of work each, however slow the machine.
+        let engineArguments = ["engine", "--pace-scale", "2", "--lease-seconds", "1", "--log-level", "error"]
         var generator = SystemRandomNumberGenerator()
         var killed = 0
         while killed < Self.kills {
@@ -62,6 +64,11 @@ import Testing
             try await Task.sleep(for: .milliseconds(250))
             run = try await database.run(tenantId: tenant.id!, id: 1)
         }
+        // SIGTERM once it has started (its signal handlers are in place): it stops cleanly.
+        for _ in 0..<400 where !((try? String(contentsOfFile: directory + "/engine-last.log", encoding: .utf8)) ?? "").contains("Export engine") {
+            try await Task.sleep(for: .milliseconds(25))
+        }
+        try await Task.sleep(for: .milliseconds(300))
         last.terminate()
         last.waitUntilExit()
         #expect(last.terminationStatus == 0)

@@ -61,6 +61,23 @@ import Testing
         }
     }
 
+    @Test func changingTheListResetsWhatTheExportKnowsItDelivered() async throws {
+        try await EngineWorld.with(profiles: profiles(1...40)) { world in
+            let export = try await world.createExport()
+            #expect(try await world.run(export).accepted == 40)
+            #expect(try await world.run(export).toSend == 0)
+            let summary = try #require(try await world.database.export(tenantId: world.tenantId, id: export.id!))
+            var settings = ExportSettings(name: export.name, connectionId: export.connectionId, listId: "2",
+                                          segmentIds: summary.segments.map(\.id), emailAttributeId: export.emailAttributeId!)
+            settings.firstNameAttributeId = export.firstNameAttributeId
+            let moved = try await world.database.updateExport(tenantId: world.tenantId, id: export.id!, settings: settings,
+                                                              actor: .commandLine, now: world.clock.now)
+            let run = try await world.run(moved)
+            #expect(run.toSend == 40 && run.accepted == 40)
+            #expect(try await world.listStatuses(2).count == 40)
+        }
+    }
+
     @Test func runAutomationsWhenTheExportSaysSo() async throws {
         try await EngineWorld.with(profiles: profiles(1...20)) { world in
             let export = try await world.createExport(runAutomations: true)
