@@ -48,7 +48,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "ProfileImport", dependencies: ["Store", "Secrets"]),
+        .target(name: "ProfileImport", dependencies: [
+            "OutboundCore", "Store", "Secrets",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Benchmark only: compares CSVStream with yaslab/CSV.swift (see BENCHMARKS.md).
         .executableTarget(name: "CSVParseBench", dependencies: [
             "ProfileImport",
@@ -66,6 +69,7 @@ let package = Package(
         ]),
         .executableTarget(name: "OutboundCLI", dependencies: [
             "OutboundCore", "Web", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
         ]),

@@ -147,7 +147,7 @@ public struct ProfileImporter: Sendable {
         func finish(_ status: ImportJob.Status, message: String?) throws -> ImportJob {
             job.status = status
             job.message = message
-            job.finishedAt = Date()
+            job.finishedAt = database.clock.now
             job.problems = String(decoding: (try? JSONEncoder().encode(problems)) ?? Data("[]".utf8), as: UTF8.self)
             try database.updateImport(job)
             progress(job)
@@ -277,7 +277,7 @@ final class ChunkWriter: @unchecked Sendable {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            do { try database.upsertProfiles(tenantId: tenantId, importId: importId, rows: rows, now: Date()) } catch {
+            do { try database.upsertProfiles(tenantId: tenantId, importId: importId, rows: rows, now: database.clock.now) } catch {
                 lock.withLock { failure = failure ?? error }
             }
         }

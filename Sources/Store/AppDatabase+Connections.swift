@@ -114,11 +114,11 @@ extension AppDatabase {
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
             let exportUser = try User.email(db, id: exportUserId)
             let tenant = connection.tenantId
-            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.created",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.created",
                                      detail: "Created ActiveCampaign connection \(name) for \(host) (key ending \(apiKey.lastFour), usable by \(usableBy.label.lowercased()))")
-            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.consent",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.consent",
                                      detail: "Agreed to the data privacy and compliance terms for \(name)")
-            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.export_user",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.export_user",
                                      detail: "Set the export user of \(name) to \(exportUser)")
             return connection
         }
@@ -138,7 +138,7 @@ extension AppDatabase {
             connection.usableBy = changes.usableBy
             connection.updatedAt = now
             try connection.update(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.edited",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.edited",
                                      detail: "Edited \(changes.name): " + changed.joined(separator: "; "))
         }
     }
@@ -165,7 +165,7 @@ extension AppDatabase {
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
             let what = previousHost == host ? "Replaced the API key of \(connection.name) (now ending \(apiKey.lastFour))"
                 : "Changed the host of \(connection.name) from \(previousHost) to \(host) with a new API key ending \(apiKey.lastFour)"
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.credentials", detail: what)
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.credentials", detail: what)
         }
     }
 
@@ -182,7 +182,7 @@ extension AppDatabase {
                 connection.lastError = error
             }
             try connection.update(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.verified",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.verified",
                                      detail: error.map { "Verification of \(connection.name) failed: \($0)" } ?? "Verified \(connection.name)")
         }
     }
@@ -196,7 +196,7 @@ extension AppDatabase {
             connection.updatedAt = now
             try connection.update(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.export_user",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.export_user",
                                      detail: "Set the export user of \(connection.name) to \(email)")
         }
     }
@@ -225,14 +225,15 @@ extension AppDatabase {
             }
             _ = try connection.delete(db)
             let exportText = names.isEmpty ? "" : "; \(exports == .detach ? "detached" : "removed") exports: " + names.joined(separator: ", ")
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.removed",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.removed",
                                      detail: "Removed connection \(connection.name) (\(connection.apiHost)) and its stored API key\(exportText)")
         }
     }
 
     /// For tests and, later, the exports issue: a minimal export row.
-    public func createExport(tenantId: Int64, name: String, connectionId: Int64?, listId: String?, now: Date = .now) async throws -> ExportReference {
+    public func createExport(tenantId: Int64, name: String, connectionId: Int64?, listId: String?) async throws -> ExportReference {
         try await writer.write { db in
+            let now = clock.now
             try db.execute(sql: """
                 INSERT INTO export (tenantId, name, connectionId, listId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
                 """, arguments: [tenantId, name, connectionId, listId, now, now])

@@ -36,7 +36,7 @@ public struct Connection: Codable, Sendable, Equatable, FetchableRecord, Mutable
 
     public init(tenantId: Int64, name: String, usableBy: ConnectionUsers, apiHost: String, accountName: String? = nil,
                 exportUserId: Int64? = nil, consentUserId: Int64? = nil, consentAt: Date? = nil, verifiedAt: Date? = nil,
-                now: Date = .now) {
+                now: Date) {
         self.tenantId = tenantId
         self.kind = "activecampaign"
         self.name = name
@@ -68,7 +68,7 @@ extension AppDatabase {
             connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
             connection.apiKeyLastFour = apiKey.lastFour
             try connection.update(db)
-            try ActivityEvent.record(db, tenantId: connection.tenantId, actor: actor, action: "connection.created",
+            try ActivityEvent.record(db, at: clock.now, tenantId: connection.tenantId, actor: actor, action: "connection.created",
                                      detail: "Created ActiveCampaign connection \(connection.name) for \(connection.apiHost)")
             return connection
         }
@@ -82,7 +82,7 @@ extension AppDatabase {
             }
             connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
             connection.apiKeyLastFour = apiKey.lastFour
-            connection.updatedAt = .now
+            connection.updatedAt = clock.now
             try connection.update(db)
             return connection
         }

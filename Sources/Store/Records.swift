@@ -20,7 +20,7 @@ public struct Tenant: Codable, Sendable, Equatable, FetchableRecord, MutablePers
     public var timeZone: String
     public var createdAt: Date
 
-    public init(id: Int64? = nil, slug: String, name: String, timeZone: String = "UTC", createdAt: Date = .now) {
+    public init(id: Int64? = nil, slug: String, name: String, timeZone: String = "UTC", createdAt: Date) {
         self.id = id
         self.slug = slug
         self.name = name
@@ -38,7 +38,7 @@ public struct User: Codable, Sendable, Equatable, FetchableRecord, MutablePersis
     public var mustChangePassword: Bool
     public var createdAt: Date
 
-    public init(id: Int64? = nil, email: String, passwordHash: String, mustChangePassword: Bool, createdAt: Date = .now) {
+    public init(id: Int64? = nil, email: String, passwordHash: String, mustChangePassword: Bool, createdAt: Date) {
         self.id = id
         self.email = email
         self.passwordHash = passwordHash
@@ -115,10 +115,10 @@ public struct Actor: Sendable, Equatable {
 }
 
 extension ActivityEvent {
-    static func record(_ db: Database, tenantId: Int64, actor: Actor, action: String, detail: String) throws {
+    static func record(_ db: Database, at now: Date, tenantId: Int64, actor: Actor, action: String, detail: String) throws {
         var event = ActivityEvent(
             id: nil, tenantId: tenantId, actorUserId: actor.userId, actorEmail: actor.email,
-            action: action, detail: detail, clientAddress: actor.clientAddress, createdAt: .now)
+            action: action, detail: detail, clientAddress: actor.clientAddress, createdAt: now)
         try event.insert(db)
     }
 }

@@ -82,7 +82,7 @@ extension AppDatabase {
                                   generation: 0, memberCount: 0, refreshedAt: nil, createdAt: now, updatedAt: now)
                 try segment.insert(db)
             }
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: id == nil ? "segment.created" : "segment.edited",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: id == nil ? "segment.created" : "segment.edited",
                                      detail: "\(id == nil ? "Created" : "Edited") segment \(name) (\(rules.conditionCount) conditions)")
             return segment
         }
@@ -203,7 +203,7 @@ extension AppDatabase {
             guard exports.isEmpty else { throw SegmentInUse(exports: exports) }
             // Members go with the segment (ON DELETE CASCADE).
             _ = try segment.delete(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "segment.deleted", detail: "Deleted segment \(segment.name)")
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "segment.deleted", detail: "Deleted segment \(segment.name)")
         }
     }
 

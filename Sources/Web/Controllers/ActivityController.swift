@@ -6,7 +6,7 @@ struct ActivityController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("activity", use: list)
+        group.get(.activity, use: list)
     }
 
     struct ActivityPage {
@@ -31,7 +31,7 @@ struct ActivityController {
             },
             hasEvents: !events.isEmpty,
             page: page,
-            newerHref: page > 1 ? SitePath.activity(slug, page: page - 1) : nil,
-            olderHref: hasMore ? SitePath.activity(slug, page: page + 1) : nil))
+            newerHref: page > 1 ? TenantRoute.activity.path(slug, query: ["page": page - 1 > 1 ? String(page - 1) : nil]) : nil,
+            olderHref: hasMore ? TenantRoute.activity.path(slug, query: ["page": String(page + 1)]) : nil))
     }
 }

@@ -1,4 +1,5 @@
 import ActiveCampaign
+import OutboundCore
 import Foundation
 import Hummingbird
 import Secrets
@@ -11,13 +12,13 @@ struct ConnectionsController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("connections", use: list)
-        group.get("connections/new", use: newPage)
-        group.post("connections/new", use: newStep)
-        group.get("connections/:id", use: editPage)
-        group.post("connections/:id", use: editStep)
-        group.get("connections/:id/remove", use: removePage)
-        group.post("connections/:id/remove", use: remove)
+        group.get(.connections, use: list)
+        group.get(.newConnection, use: newPage)
+        group.post(.newConnection, use: newStep)
+        group.get(.connection, use: editPage)
+        group.post(.connection, use: editStep)
+        group.get(.removeConnection, use: removePage)
+        group.post(.removeConnection, use: remove)
     }
 
     // MARK: List
@@ -46,14 +47,14 @@ struct ConnectionsController {
             chrome: try await services.chrome("Connections", section: "Connections", context),
             rows: summaries.map { summary in
                 let connection = summary.connection
-                return .init(name: connection.name, href: SitePath.connection(slug, connection.id!), type: "ActiveCampaign",
+                return .init(name: connection.name, href: TenantRoute.connection.path(slug, connection.id!), type: "ActiveCampaign",
                              usableBy: connection.usableBy.label,
                              exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
                              connected: summary.attention == nil, attention: summary.attention,
                              created: Format.dateTime(connection.createdAt),
                              lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never")
             },
-            hasRows: !summaries.isEmpty, newHref: SitePath.newConnection(slug), notice: notice))
+            hasRows: !summaries.isEmpty, newHref: TenantRoute.newConnection.path(slug), notice: notice))
     }
 
     // MARK: The form (add and edit share it)
@@ -121,7 +122,7 @@ struct ConnectionsController {
         guard request.uri.queryParameters.get("type") == "activecampaign" else {
             return try services.views.page("connections/choose", ChoosePage(
                 chrome: try await services.chrome("Add connection", section: "Connections", context),
-                activeCampaignHref: SitePath.newConnection(context.access.tenant.slug) + "?type=activecampaign"))
+                activeCampaignHref: TenantRoute.newConnection.path(context.access.tenant.slug, query: ["type": "activecampaign"])))
         }
         return try await renderNew(context, entered: Entered(), draft: nil, problems: Problems(), notice: nil)
     }
@@ -165,7 +166,7 @@ struct ConnectionsController {
                 _ = try await services.database.createConnection(
                     tenantId: context.tenantId, name: entered.name, usableBy: entered.usableBy, draft: draft,
                     consentUserId: context.signedIn.userId, vault: services.vault, actor: context.actor, now: now)
-                return .seeOther(SitePath.connections(context.access.tenant.slug) + "?done=created")
+                return .seeOther(TenantRoute.connections.path(context.access.tenant.slug, query: ["done": "created"]))
             }
         default:
             throw HTTPError(.badRequest, message: "Choose Connect, Add yourself as export user, or Save.")
@@ -179,7 +180,7 @@ struct ConnectionsController {
         let exportUserEmail = try await draft?.exportUserId.asyncMap { try await services.database.user(id: $0)?.email }
         return try services.views.page("connections/form", FormPage(
             chrome: try await services.chrome("Add an ActiveCampaign connection", section: "Connections", context),
-            isNew: true, action: SitePath.newConnection(context.access.tenant.slug), removeHref: nil,
+            isNew: true, action: TenantRoute.newConnection.path(context.access.tenant.slug), removeHref: nil,
             draftId: draft?.id.map(String.init) ?? "", name: entered.name,
             usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
             apiHost: entered.apiHost, hostNote: hostNote(entered.apiHost),
@@ -242,12 +243,12 @@ struct ConnectionsController {
             try await services.database.recordVerification(
                 tenantId: context.tenantId, id: id, accountName: try? result.get(), error: result.failureMessage,
                 actor: context.actor, now: now)
-            if result.failureMessage == nil { return .seeOther(SitePath.connection(slug, id) + "?done=verified") }
+            if result.failureMessage == nil { return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "verified"])) }
             problems.form = "Verification failed: \(result.failureMessage ?? "")"
         case "export-user":
             try await services.database.setExportUser(tenantId: context.tenantId, id: id, userId: context.signedIn.userId,
                                                       actor: context.actor, now: now)
-            return .seeOther(SitePath.connection(slug, id) + "?done=export-user")
+            return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "export-user"]))
         case "save":
             problems = try await validateNameAndConsent(entered, context: context, except: id, consentNeeded: false)
             if let draft, draft.isConnected {
@@ -267,7 +268,7 @@ struct ConnectionsController {
                     try await services.database.replaceCredentials(tenantId: context.tenantId, id: id, draft: draft,
                                                                    vault: services.vault, actor: context.actor, now: now)
                 }
-                return .seeOther(SitePath.connection(slug, id) + "?done=saved")
+                return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "saved"]))
             }
         default:
             throw HTTPError(.badRequest, message: "Choose Connect, Verify again, Add yourself as export user, or Save.")
@@ -287,7 +288,7 @@ struct ConnectionsController {
             : stored ?? "No key is stored: enter it and press Connect."
         return try services.views.page("connections/form", FormPage(
             chrome: try await services.chrome("Connection \(connection.name)", section: "Connections", context),
-            isNew: false, action: SitePath.connection(slug, connection.id!), removeHref: SitePath.removeConnection(slug, connection.id!),
+            isNew: false, action: TenantRoute.connection.path(slug, connection.id!), removeHref: TenantRoute.removeConnection.path(slug, connection.id!),
             draftId: draft?.id.map(String.init) ?? "", name: entered.name,
             usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
             apiHost: entered.apiHost, hostNote: hostNote(entered.apiHost), keyStatus: keyStatus,
@@ -321,7 +322,7 @@ struct ConnectionsController {
         let slug = context.access.tenant.slug
         return try services.views.page("connections/remove", RemovePage(
             chrome: try await services.chrome("Remove \(summary.connection.name)", section: "Connections", context),
-            name: summary.connection.name, action: SitePath.removeConnection(slug, id), cancelHref: SitePath.connection(slug, id),
+            name: summary.connection.name, action: TenantRoute.removeConnection.path(slug, id), cancelHref: TenantRoute.connection.path(slug, id),
             exports: exports.map { .init(name: $0.name) }, hasExports: !exports.isEmpty))
     }
 
@@ -333,7 +334,7 @@ struct ConnectionsController {
         }
         try await services.database.removeConnection(tenantId: context.tenantId, id: summary.connection.id!, exports: choice,
                                                      actor: context.actor)
-        return .seeOther(SitePath.connections(context.access.tenant.slug) + "?done=removed")
+        return .seeOther(TenantRoute.connections.path(context.access.tenant.slug, query: ["done": "removed"]))
     }
 
     // MARK: Steps
@@ -355,12 +356,8 @@ struct ConnectionsController {
     private func validateNameAndConsent(_ entered: Entered, context: TenantContext, except id: Int64?,
                                         consentNeeded: Bool = true) async throws -> Problems {
         var problems = Problems()
-        if entered.name.isEmpty {
-            problems.name = "Enter a display name."
-        } else if entered.name.count > 100 {
-            problems.name = "A display name has at most 100 characters."
-        } else if entered.name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-            problems.name = "A display name cannot contain control characters."
+        if let problem = Validate.name(entered.name, noun: "display name") {
+            problems.name = problem
         } else if try await services.database.connectionNameTaken(tenantId: context.tenantId, name: entered.name, except: id) {
             problems.name = "Another connection in this workspace is already called \(entered.name)."
         }

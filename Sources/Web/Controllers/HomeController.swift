@@ -6,7 +6,7 @@ struct HomeController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get("/", use: home)
+        group.get(.home, use: home)
     }
 
     struct HomePage {
@@ -18,14 +18,14 @@ struct HomeController {
 
     @Sendable func home(request: Request, context: SignedInContext) async throws -> Response {
         let tenants = try await services.tenantsOf(context.signedIn)
-        if tenants.count == 1 { return .seeOther(SitePath.tenant(tenants[0].tenant.slug)) }
+        if tenants.count == 1 { return .seeOther(TenantRoute.root.path(tenants[0].tenant.slug)) }
         return try services.views.page("home", HomePage(
             chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants),
-            tenants: tenants.map { .init(name: $0.tenant.name, href: SitePath.tenant($0.tenant.slug), role: $0.role.label) },
+            tenants: tenants.map { .init(name: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug), role: $0.role.label) },
             hasTenants: !tenants.isEmpty))
     }
 
     @Sendable static func tenantRoot(request: Request, context: TenantContext) async throws -> Response {
-        .seeOther(SitePath.exports(context.access.tenant.slug))
+        .seeOther(TenantRoute.exports.path(context.access.tenant.slug))
     }
 }

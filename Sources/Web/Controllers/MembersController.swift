@@ -10,10 +10,10 @@ struct MembersController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("members", use: list)
-        group.post("members", use: add)
-        group.post("members/:userId/role", use: changeRole)
-        group.post("members/:userId/remove", use: remove)
+        group.get(.members, use: list)
+        group.post(.members, use: add)
+        group.post(.memberRole, use: changeRole)
+        group.post(.memberRemove, use: remove)
     }
 
     struct MembersPage {
@@ -71,7 +71,7 @@ struct MembersController {
                 return try await render(context, notice: "Added \(user.email) as \(role.label).",
                                         oneTimePassword: password, newAccountEmail: user.email)
             case .existingAccount:
-                return .seeOther(SitePath.members(context.access.tenant.slug) + "?done=added")
+                return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "added"]))
             }
         } catch StoreError.alreadyMember {
             return try await render(context, emailError: "\(email) is already a member of this workspace.", email: email,
@@ -93,8 +93,8 @@ struct MembersController {
         } catch StoreError.notFound {
             throw HTTPError(.notFound)
         }
-        if userId == context.signedIn.userId, role != .admin { return .seeOther(SitePath.tenant(context.access.tenant.slug)) }
-        return .seeOther(SitePath.members(context.access.tenant.slug) + "?done=role")
+        if userId == context.signedIn.userId, !Policy(role: role).can(.administer) { return .seeOther(TenantRoute.root.path(context.access.tenant.slug)) }
+        return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "role"]))
     }
 
     @Sendable func remove(request: Request, context: TenantContext) async throws -> Response {
@@ -106,8 +106,8 @@ struct MembersController {
         } catch StoreError.notFound {
             throw HTTPError(.notFound)
         }
-        if userId == context.signedIn.userId { return .seeOther(SitePath.home) }
-        return .seeOther(SitePath.members(context.access.tenant.slug) + "?done=removed")
+        if userId == context.signedIn.userId { return .seeOther(SiteRoute.home.path) }
+        return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "removed"]))
     }
 
     private func render(_ context: TenantContext, notice: String? = nil, error: String? = nil, emailError: String? = nil,
@@ -120,11 +120,11 @@ struct MembersController {
         }
         return try services.views.page("members", MembersPage(
             chrome: try await services.chrome("Members", section: "Members", context),
-            addAction: SitePath.members(slug),
+            addAction: TenantRoute.members.path(slug),
             members: members.map {
                 .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),
                       isYou: $0.userId == context.signedIn.userId,
-                      roleAction: SitePath.memberRole(slug, $0.userId), removeAction: SitePath.memberRemove(slug, $0.userId),
+                      roleAction: TenantRoute.memberRole.path(slug, $0.userId), removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
                       roles: options($0.role))
             },
             roles: options(.viewer), notice: notice, error: error, emailError: emailError, email: email,

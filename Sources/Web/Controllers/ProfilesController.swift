@@ -12,12 +12,12 @@ struct ProfilesController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("profiles", use: page)
-        group.post("profiles/import", use: upload)
-        group.get("profiles/imports/:id", use: importPage)
-        group.post("profiles/imports/:id/retry", use: retry)
-        group.get("profiles/delete", use: deleteAllPage)
-        group.post("profiles/delete", use: deleteAll)
+        group.get(.profiles, use: page)
+        group.post(.importProfiles, use: upload)
+        group.get(.importJob, use: importPage)
+        group.post(.retryImport, use: retry)
+        group.get(.deleteProfiles, use: deleteAllPage)
+        group.post(.deleteProfiles, use: deleteAll)
     }
 
     struct ProfilesPage {
@@ -55,27 +55,26 @@ struct ProfilesController {
                                                         search: search.isEmpty ? nil : search)
         let count = try await services.database.profileCount(tenantId: context.tenantId)
         let imports = try await services.database.recentImports(tenantId: context.tenantId)
-        let base = SitePath.profiles(slug)
-        let query = search.isEmpty ? "" : "q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&"
+        let q = search.isEmpty ? nil : search
         let notice: String? = request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil
         return try services.views.page("profiles/index", ProfilesPage(
             chrome: try await services.chrome("Profiles", section: "Profiles", context),
-            count: count.formatted(), canEdit: context.access.role != .viewer,
-            importAction: base + "/import?_csrf=" + context.signedIn.session.csrfToken,
+            count: count.formatted(), canEdit: context.policy.can(.changeData),
+            importAction: TenantRoute.importProfiles.path(slug, query: ["_csrf": context.signedIn.session.csrfToken]),
             maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(services.configuration.maxImportBytes), countStyle: .file),
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
             rows: rows.prefix(Self.pageSize).map { row in
                 .init(profileId: row.profileId, cells: shown.map { .init(value: row.values[$0.id!] ?? "") })
             },
             hasRows: !rows.isEmpty, search: search,
-            nextHref: rows.count > Self.pageSize ? "\(base)?\(query)after=\(rows[Self.pageSize - 1].rowId)" : nil,
-            firstHref: after > 0 ? "\(base)?\(query)" : nil,
+            nextHref: rows.count > Self.pageSize ? TenantRoute.profiles.path(slug, query: ["q": q, "after": String(rows[Self.pageSize - 1].rowId)]) : nil,
+            firstHref: after > 0 ? TenantRoute.profiles.path(slug, query: ["q": q]) : nil,
             imports: imports.map {
-                .init(href: "\(base)/imports/\($0.id!)", fileName: $0.fileName, status: Self.statusLabel($0.status),
+                .init(href: TenantRoute.importJob.path(slug, $0.id!), fileName: $0.fileName, status: Self.statusLabel($0.status),
                       started: Format.dateTime($0.startedAt),
                       counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected")
             },
-            hasImports: !imports.isEmpty, deleteHref: base + "/delete", notice: notice))
+            hasImports: !imports.isEmpty, deleteHref: TenantRoute.deleteProfiles.path(slug), notice: notice))
     }
 
     static func statusLabel(_ status: ImportJob.Status) -> String {
@@ -112,7 +111,7 @@ struct ProfilesController {
     }
 
     @Sendable func upload(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot import profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot import profiles.")
         let contentType = request.headers[.contentType] ?? ""
         guard contentType.lowercased().hasPrefix("multipart/form-data"),
               let boundaryRange = contentType.range(of: "boundary=") else {
@@ -165,51 +164,18 @@ struct ProfilesController {
         let idColumn = upload.fields["idColumn"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         let replaceAll = upload.fields["replaceAll"] == "yes"
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
-        let job = try await services.database.startImport(tenantId: context.tenantId, fileName: fileName, replaceAll: replaceAll,
-                                                          userId: context.signedIn.userId, now: services.clock.now)
-        startJob(job, file: path, options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
-                 context: context)
-        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
-    }
-
-    /// Runs an import job on the import thread; it outlives the request, and its page shows progress. A file
-    /// without a recognisable id column is kept, and the job page asks which column holds the id.
-    private func startJob(_ job: ImportJob, file path: String, options: ImportOptions, context: TenantContext) {
-        let importer = ProfileImporter(database: services.database, tenantId: context.tenantId, options: options)
-        let database = services.database
-        let pool = services.importPool
-        let actor = context.actor
-        let tenantId = context.tenantId
-        Task.detached {
-            var finished: ImportJob?
-            do {
-                finished = try await pool.run { try importer.run(file: path, job: job) }
-            } catch {
-                var failed = job
-                failed.status = .failed
-                failed.finishedAt = Date()
-                failed.message = error is BlockingPool.Busy ? "Too many imports are waiting; import the file again later."
-                    : "The import stopped because of an internal error. Rows imported before it are kept."
-                try? database.updateImport(failed)
-            }
-            if var waiting = finished, waiting.status == .failed, waiting.columns != nil {
-                waiting.pendingFile = path
-                try? database.updateImport(waiting)
-                return
-            }
-            try? FileManager.default.removeItem(atPath: path)
-            if let finished {
-                try? await database.recordActivity(tenantId: tenantId, actor: actor, action: "profiles.imported",
-                                                   detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")
-            }
-        }
+        let job = try await services.imports.enqueue(ImportService.Request(
+            tenantId: context.tenantId, file: path, fileName: fileName,
+            options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
+            userId: context.signedIn.userId, actor: context.actor, ownsFile: true))
+        return .seeOther(TenantRoute.importJob.path(context.access.tenant.slug, job.id!))
     }
 
     struct RetryForm: Decodable { var idColumn: String? }
 
     /// The id column chosen on the job page: a new job imports the kept file with it.
     @Sendable func retry(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot import profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot import profiles.")
         guard let id = context.parameters.get("id", as: Int64.self),
               let waiting = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
         let form = try await Web.Form.decode(RetryForm.self, from: request, limit: services.configuration.maxFormBytes)
@@ -220,11 +186,11 @@ struct ProfilesController {
               FileManager.default.fileExists(atPath: path) else {
             throw HTTPError(.badRequest, message: "The uploaded file is no longer kept (after an hour, or once used). Upload it again.")
         }
-        let job = try await services.database.startImport(tenantId: context.tenantId, fileName: waiting.fileName,
-                                                          replaceAll: waiting.replaceAll, userId: context.signedIn.userId,
-                                                          now: services.clock.now)
-        startJob(job, file: path, options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll), context: context)
-        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
+        let job = try await services.imports.enqueue(ImportService.Request(
+            tenantId: context.tenantId, file: path, fileName: waiting.fileName,
+            options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll),
+            userId: context.signedIn.userId, actor: context.actor, ownsFile: true))
+        return .seeOther(TenantRoute.importJob.path(context.access.tenant.slug, job.id!))
     }
 
     static func dispositionParameter(_ name: String, in header: String) -> String? {
@@ -271,9 +237,9 @@ struct ProfilesController {
             rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
             problems: problems.map { .init(line: $0.line, problem: $0.problem) }, hasProblems: !problems.isEmpty,
             moreProblems: job.rowsRejected > problems.count ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
-            backHref: SitePath.profiles(context.access.tenant.slug),
-            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && context.access.role != .viewer,
-            retryAction: SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)/retry",
+            backHref: TenantRoute.profiles.path(context.access.tenant.slug),
+            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && context.policy.can(.changeData),
+            retryAction: TenantRoute.retryImport.path(context.access.tenant.slug, job.id!),
             csrf: context.signedIn.session.csrfToken))
     }
 
@@ -282,20 +248,20 @@ struct ProfilesController {
     struct DeletePage { var chrome: Chrome; var count: String; var action: String; var cancelHref: String }
 
     @Sendable func deleteAllPage(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot delete profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot delete profiles.")
         return try services.views.page("profiles/delete", DeletePage(
             chrome: try await services.chrome("Delete all profiles", section: "Profiles", context),
             count: try await services.database.profileCount(tenantId: context.tenantId).formatted(),
-            action: SitePath.profiles(context.access.tenant.slug) + "/delete", cancelHref: SitePath.profiles(context.access.tenant.slug)))
+            action: TenantRoute.deleteProfiles.path(context.access.tenant.slug), cancelHref: TenantRoute.profiles.path(context.access.tenant.slug)))
     }
 
     struct DeleteForm: Decodable { var confirm: String? }
 
     @Sendable func deleteAll(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot delete profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot delete profiles.")
         let form = try await Web.Form.decode(DeleteForm.self, from: request, limit: services.configuration.maxFormBytes)
         guard form.confirm == "delete" else { throw HTTPError(.badRequest, message: "Tick the box to confirm that every profile is deleted.") }
         _ = try await services.database.deleteAllProfiles(tenantId: context.tenantId, actor: context.actor)
-        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "?done=deleted")
+        return .seeOther(TenantRoute.profiles.path(context.access.tenant.slug, query: ["done": "deleted"]))
     }
 }

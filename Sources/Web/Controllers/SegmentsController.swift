@@ -11,11 +11,11 @@ struct SegmentsController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("segments", use: list)
-        group.get("segments/new", use: newPage)
-        group.post("segments/new", use: step)
-        group.get("segments/:id", use: editPage)
-        group.post("segments/:id", use: step)
+        group.get(.segments, use: list)
+        group.get(.newSegment, use: newPage)
+        group.post(.newSegment, use: step)
+        group.get(.segment, use: editPage)
+        group.post(.segment, use: step)
     }
 
     struct ListPage {
@@ -34,11 +34,11 @@ struct SegmentsController {
         return try services.views.page("segments/list", ListPage(
             chrome: try await services.chrome("Segments", section: "Segments", context),
             rows: summaries.map {
-                .init(name: $0.segment.name, href: SitePath.segments(slug) + "/\($0.segment.id!)", members: $0.segment.memberCount.formatted(),
+                .init(name: $0.segment.name, href: TenantRoute.segment.path(slug, $0.segment.id!), members: $0.segment.memberCount.formatted(),
                       refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
                       exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", "))
             },
-            hasRows: !summaries.isEmpty, canEdit: context.access.role != .viewer, newHref: SitePath.segments(slug) + "/new",
+            hasRows: !summaries.isEmpty, canEdit: context.policy.can(.changeData), newHref: TenantRoute.newSegment.path(slug),
             notice: request.uri.queryParameters.get("done") == "deleted" ? "The segment was deleted." : nil))
     }
 
@@ -70,7 +70,7 @@ struct SegmentsController {
     }
 
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot create segments.") }
+        try context.policy.require(.changeData, "Viewers cannot create segments.")
         return try await render(context, segment: nil, name: "", description: "",
                                 rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [])]))
     }
@@ -87,7 +87,7 @@ struct SegmentsController {
     }
 
     @Sendable func step(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot change segments.") }
+        try context.policy.require(.changeData, "Viewers cannot change segments.")
         let segment: Segment? = context.parameters.get("id") == nil ? nil : try await loadSegment(context)
         var request = request
         let body = try await request.collectBody(upTo: services.configuration.maxFormBytes)
@@ -113,8 +113,7 @@ struct SegmentsController {
             }
         case "save":
             var nameError: String?
-            if name.isEmpty { nameError = "Enter a name." }
-            else if name.count > 100 { nameError = "A name has at most 100 characters." }
+            if let problem = Validate.name(name) { nameError = problem }
             else if try await services.database.segmentNameTaken(tenantId: context.tenantId, name: name, except: segment?.id) {
                 nameError = "Another segment is already called \(name)."
             }
@@ -133,11 +132,11 @@ struct SegmentsController {
                                                                 description: description, rules: rules, actor: context.actor,
                                                                 now: services.clock.now)
             try await refresh(saved, context: context)
-            return .seeOther(SitePath.segments(slug) + "/\(saved.id!)?done=saved")
+            return .seeOther(TenantRoute.segment.path(slug, saved.id!, query: ["done": "saved"]))
         case "refresh":
             guard let segment else { throw HTTPError(.badRequest, message: "Save the segment first.") }
             try await refresh(segment, context: context)
-            return .seeOther(SitePath.segments(slug) + "/\(segment.id!)?done=refreshed")
+            return .seeOther(TenantRoute.segment.path(slug, segment.id!, query: ["done": "refreshed"]))
         case "delete":
             guard let segment else { throw HTTPError(.badRequest, message: "Nothing to delete.") }
             do {
@@ -148,7 +147,7 @@ struct SegmentsController {
                                         deleteError: "This segment cannot be deleted while these exports use it: \(inUse.exports.map(\.name).joined(separator: ", ")).",
                                         status: .conflict)
             }
-            return .seeOther(SitePath.segments(slug) + "?done=deleted")
+            return .seeOther(TenantRoute.segments.path(slug, query: ["done": "deleted"]))
         default:
             throw HTTPError(.badRequest, message: "Choose Preview, Add a group, Save, Refresh or Delete.")
         }
@@ -211,15 +210,15 @@ struct SegmentsController {
         }
         return try services.views.page("segments/editor", EditorPage(
             chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context),
-            isNew: segment == nil, canEdit: context.access.role != .viewer,
-            action: segment.map { SitePath.segments(slug) + "/\($0.id!)" } ?? SitePath.segments(slug) + "/new",
+            isNew: segment == nil, canEdit: context.policy.can(.changeData),
+            action: segment.map { TenantRoute.segment.path(slug, $0.id!) } ?? TenantRoute.newSegment.path(slug),
             name: name, description: description, all: rules.combinator == .all, any: rules.combinator == .any,
             groups: groups, hasAttributes: !attributes.isEmpty, preview: preview, notice: notice,
             problem: deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" },
             nameError: nameError, memberCount: segment.map { $0.memberCount.formatted() },
             refreshed: segment.map { $0.refreshedAt.map(Format.dateTime) ?? "Never" },
             exports: exports.map { $0.isEmpty ? "None" : $0.map(\.name).joined(separator: ", ") },
-            profilesHref: SitePath.profiles(slug)), status: status)
+            profilesHref: TenantRoute.profiles.path(slug)), status: status)
     }
 
     private func loadSegment(_ context: TenantContext) async throws -> Segment {
