@@ -10,6 +10,7 @@ import Store
 /// connection id is a 404.
 struct ConnectionsController {
     let services: AppServices
+    var steps: ConnectionSteps { ConnectionSteps(database: services.database, vault: services.vault, gateway: services.gateway) }
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
         group.get(.connections, use: list)
@@ -113,10 +114,7 @@ struct ConnectionsController {
         }
     }
 
-    struct Problems {
-        var name: String?, key: String?, host: String?, consent: String?, exportUser: String?, form: String?
-        var isEmpty: Bool { [name, key, host, consent, exportUser, form].allSatisfy { $0 == nil } }
-    }
+    typealias Problems = ConnectionProblems
 
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
         guard request.uri.queryParameters.get("type") == "activecampaign" else {
@@ -138,7 +136,7 @@ struct ConnectionsController {
         var notice: String?
         switch form.step {
         case "connect":
-            switch await connect(entered: entered, typedKey: form.apiKey, draft: draft) {
+            switch await steps.connect(apiHost: entered.apiHost, typedKey: form.apiKey, draft: draft) {
             case .success(let verified):
                 draft = try await services.database.saveDraft(
                     existing: draft, sessionId: context.signedIn.session.id!, tenantId: context.tenantId, connectionId: nil,
@@ -153,10 +151,10 @@ struct ConnectionsController {
                 verified: nil, exportUserId: context.signedIn.userId, vault: services.vault, now: now)
             notice = "You are the export user: exports on this connection run on your behalf."
         case "save":
-            problems = try await validateNameAndConsent(entered, context: context, except: nil)
+            problems = try await steps.nameAndConsentProblems(name: entered.name, consent: entered.consent, tenantId: context.tenantId, except: nil)
             if draft?.isConnected != true {
                 problems.key = problems.key ?? "Press Connect to check the API key before saving."
-            } else if let host = draft?.apiHost, (try? services.gateway.policy.normalise(entered.apiHost).destination.description) != host {
+            } else if let host = draft?.apiHost, steps.normalisedHost(entered.apiHost) != host {
                 problems.host = "The hostname changed since Connect. Press Connect again."
             }
             if draft?.exportUserId == nil {
@@ -183,7 +181,7 @@ struct ConnectionsController {
             isNew: true, action: TenantRoute.newConnection.path(context.access.tenant.slug), removeHref: nil,
             draftId: draft?.id.map(String.init) ?? "", name: entered.name,
             usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
-            apiHost: entered.apiHost, hostNote: hostNote(entered.apiHost),
+            apiHost: entered.apiHost, hostNote: steps.hostNote(entered.apiHost),
             keyStatus: draft?.isConnected == true ? "Key ending \(draft?.apiKeyLastFour ?? "") checked for \(draft?.apiHost ?? "")." : nil,
             connectedAs: draft?.isConnected == true ? draft?.accountName : nil,
             exportUser: exportUserEmail ?? nil, exportUserLost: false,
@@ -221,7 +219,7 @@ struct ConnectionsController {
         var problems = Problems()
         var notice: String?
         let typedKey = (form.apiKey ?? "").trimmingCharacters(in: .whitespaces)
-        let hostChanged = (try? services.gateway.policy.normalise(entered.apiHost).destination.description) != connection.apiHost
+        let hostChanged = steps.normalisedHost(entered.apiHost) != connection.apiHost
 
         switch form.step {
         case "connect" where !typedKey.isEmpty || hostChanged:
@@ -229,7 +227,7 @@ struct ConnectionsController {
                 problems.key = "A new hostname needs the API key again: enter it and press Connect."
                 break
             }
-            switch await connect(entered: entered, typedKey: typedKey, draft: nil) {
+            switch await steps.connect(apiHost: entered.apiHost, typedKey: typedKey, draft: nil) {
             case .success(let verified):
                 draft = try await services.database.saveDraft(
                     existing: draft, sessionId: context.signedIn.session.id!, tenantId: context.tenantId, connectionId: id,
@@ -239,7 +237,7 @@ struct ConnectionsController {
                 problems = failure.problems
             }
         case "connect", "verify":
-            let result = await verifyStored(connection)
+            let result = await steps.verifyStored(connection)
             try await services.database.recordVerification(
                 tenantId: context.tenantId, id: id, accountName: try? result.get(), error: result.failureMessage,
                 actor: context.actor, now: now)
@@ -250,9 +248,10 @@ struct ConnectionsController {
                                                       actor: context.actor, now: now)
             return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "export-user"]))
         case "save":
-            problems = try await validateNameAndConsent(entered, context: context, except: id, consentNeeded: false)
+            problems = try await steps.nameAndConsentProblems(name: entered.name, consent: entered.consent, tenantId: context.tenantId, except: id,
+                                                              consentNeeded: false)
             if let draft, draft.isConnected {
-                if (try? services.gateway.policy.normalise(entered.apiHost).destination.description) != draft.apiHost {
+                if steps.normalisedHost(entered.apiHost) != draft.apiHost {
                     problems.host = "The hostname changed since Connect. Press Connect again."
                 }
             } else if !typedKey.isEmpty {
@@ -291,7 +290,7 @@ struct ConnectionsController {
             isNew: false, action: TenantRoute.connection.path(slug, connection.id!), removeHref: TenantRoute.removeConnection.path(slug, connection.id!),
             draftId: draft?.id.map(String.init) ?? "", name: entered.name,
             usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
-            apiHost: entered.apiHost, hostNote: hostNote(entered.apiHost), keyStatus: keyStatus,
+            apiHost: entered.apiHost, hostNote: steps.hostNote(entered.apiHost), keyStatus: keyStatus,
             connectedAs: draft?.isConnected == true ? draft?.accountName : connection.accountName,
             exportUser: summary.exportUserEmail, exportUserLost: summary.connection.exportUserId == nil || !summary.exportUserIsAdmin,
             consentGiven: true,
@@ -352,93 +351,6 @@ struct ConnectionsController {
         return try await services.database.draft(id: id, sessionId: context.signedIn.session.id!, tenantId: context.tenantId,
                                                  connectionId: connectionId, now: services.clock.now)
     }
-
-    private func validateNameAndConsent(_ entered: Entered, context: TenantContext, except id: Int64?,
-                                        consentNeeded: Bool = true) async throws -> Problems {
-        var problems = Problems()
-        if let problem = Validate.name(entered.name, noun: "display name") {
-            problems.name = problem
-        } else if try await services.database.connectionNameTaken(tenantId: context.tenantId, name: entered.name, except: id) {
-            problems.name = "Another connection in this workspace is already called \(entered.name)."
-        }
-        if consentNeeded, !entered.consent { problems.consent = "Agree to the data privacy and compliance terms to save." }
-        return problems
-    }
-
-    /// Connect: checks the host rules, then the key against ActiveCampaign (`users/me`, then one list read, so a
-    /// key without permission is caught now rather than at the first export).
-    private func connect(entered: Entered, typedKey: String?, draft: ConnectionDraft?) async -> Result<VerifiedKey, ProblemsError> {
-        var problems = Problems()
-        let destination: HostPolicy.Destination
-        do { destination = try services.gateway.policy.normalise(entered.apiHost).destination } catch {
-            problems.host = error.description
-            return .failure(ProblemsError(problems))
-        }
-        var key = (typedKey ?? "").trimmingCharacters(in: .whitespaces)
-        if key.isEmpty, let draft, draft.apiHost == destination.description, let sealed = draft.apiKeySealed,
-           let context = draft.apiKeyContext, let opened = try? services.vault.open(sealed, context: context) {
-            key = opened.value
-        }
-        if key.isEmpty {
-            problems.key = "Enter the API key from Settings > Developer in ActiveCampaign."
-            return .failure(ProblemsError(problems))
-        }
-        guard key.count <= 200, !key.contains(where: { $0.isWhitespace || $0.isNewline }),
-              key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 33 }) else {
-            problems.key = "This is not an API key: it has spaces or characters an ActiveCampaign key never has."
-            return .failure(ProblemsError(problems))
-        }
-        do {
-            let user = try await services.gateway.withClient(destination, apiKey: Redacted(key)) { client throws(ActiveCampaignError) in
-                let user = try await client.me()
-                try await client.checkListAccess()
-                return user
-            }
-            let name = user.email.isEmpty ? user.username : "\(user.username) (\(user.email))"
-            return .success(VerifiedKey(apiHost: destination.description, apiKey: Redacted(key), accountName: name))
-        } catch {
-            switch error {
-            case .host(let refusal): problems.host = refusal.description
-            case .api(.invalidCredentials), .api(.noPermission): problems.key = error.description
-            case .api: problems.host = error.description
-            }
-            return .failure(ProblemsError(problems))
-        }
-    }
-
-    private func verifyStored(_ connection: Connection) async -> Result<String, VerificationFailure> {
-        guard let sealed = connection.apiKeySealed, let context = connection.apiKeyContext else {
-            return .failure(VerificationFailure(message: "No API key is stored; enter it and press Connect."))
-        }
-        guard let key = try? services.vault.open(sealed, context: context) else {
-            return .failure(VerificationFailure(message: "The stored API key cannot be read with this key ring; enter it again."))
-        }
-        do {
-            let destination = try services.gateway.policy.normalise(connection.apiHost).destination
-            let user = try await services.gateway.withClient(destination, apiKey: key) { client throws(ActiveCampaignError) in
-                try await client.me()
-            }
-            return .success(user.email.isEmpty ? user.username : "\(user.username) (\(user.email))")
-        } catch let refusal as HostPolicy.Refusal {
-            return .failure(VerificationFailure(message: refusal.description))
-        } catch let failure as ActiveCampaignGateway.Failure {
-            return .failure(VerificationFailure(message: failure.description))
-        } catch {
-            return .failure(VerificationFailure(message: "the check could not run"))
-        }
-    }
-
-    private func hostNote(_ input: String) -> String? {
-        guard let (destination, changed) = try? services.gateway.policy.normalise(input), changed else { return nil }
-        return "Outbound uses the hostname \(destination.description) (the address part of what was pasted)."
-    }
-}
-
-struct ProblemsError: Error { let problems: ConnectionsController.Problems; init(_ problems: ConnectionsController.Problems) { self.problems = problems } }
-struct VerificationFailure: Error { let message: String }
-
-extension Result where Failure == VerificationFailure {
-    var failureMessage: String? { if case .failure(let failure) = self { failure.message } else { nil } }
 }
 
 extension Optional {

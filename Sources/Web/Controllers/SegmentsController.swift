@@ -9,6 +9,7 @@ import Store
 /// the editor needs no JavaScript.
 struct SegmentsController {
     let services: AppServices
+    var steps: SegmentSteps { SegmentSteps(database: services.database, pool: services.importPool) }
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
         group.get(.segments, use: list)
@@ -112,11 +113,7 @@ struct SegmentsController {
                                         problem: problem, status: .unprocessableContent)
             }
         case "save":
-            var nameError: String?
-            if let problem = Validate.name(name) { nameError = problem }
-            else if try await services.database.segmentNameTaken(tenantId: context.tenantId, name: name, except: segment?.id) {
-                nameError = "Another segment is already called \(name)."
-            }
+            let nameError = try await steps.nameProblem(name, tenantId: context.tenantId, except: segment?.id)
             let attributes = try await services.database.attributes(tenantId: context.tenantId)
             do {
                 _ = try rules.compile(attributes: attributes)
@@ -131,11 +128,11 @@ struct SegmentsController {
             let saved = try await services.database.saveSegment(tenantId: context.tenantId, id: segment?.id, name: name,
                                                                 description: description, rules: rules, actor: context.actor,
                                                                 now: services.clock.now)
-            try await refresh(saved, context: context)
+            try await steps.refresh(saved, tenantId: context.tenantId, actor: context.actor)
             return .seeOther(TenantRoute.segment.path(slug, saved.id!, query: ["done": "saved"]))
         case "refresh":
             guard let segment else { throw HTTPError(.badRequest, message: "Save the segment first.") }
-            try await refresh(segment, context: context)
+            try await steps.refresh(segment, tenantId: context.tenantId, actor: context.actor)
             return .seeOther(TenantRoute.segment.path(slug, segment.id!, query: ["done": "refreshed"]))
         case "delete":
             guard let segment else { throw HTTPError(.badRequest, message: "Nothing to delete.") }
@@ -151,20 +148,6 @@ struct SegmentsController {
         default:
             throw HTTPError(.badRequest, message: "Choose Preview, Add a group, Save, Refresh or Delete.")
         }
-    }
-
-    /// Refreshes on the import thread: a refresh over a million profiles takes seconds of SQLite work.
-    private func refresh(_ segment: Segment, context: TenantContext) async throws {
-        let database = services.database
-        let tenantId = context.tenantId
-        let now = services.clock.now
-        do {
-            _ = try await services.importPool.run { try database.refreshSegment(tenantId: tenantId, id: segment.id!, now: now) }
-        } catch is BlockingPool.Busy {
-            throw HTTPError(.serviceUnavailable, message: "Outbound is busy importing; refresh the segment again in a minute.")
-        }
-        try await database.recordActivity(tenantId: tenantId, actor: context.actor, action: "segment.refreshed",
-                                          detail: "Refreshed segment \(segment.name)")
     }
 
     static func parseRules(_ fields: [String: String]) -> SegmentRules {
