@@ -15,20 +15,6 @@ struct AccountController {
         group.post(.accountEndOtherSessions, use: endOtherSessions)
     }
 
-    struct AccountPage {
-        struct SessionRow { var started: String; var lastSeen: String; var address: String; var userAgent: String; var current: Bool }
-        var chrome: Chrome
-        var email: String
-        var mustChangePassword: Bool
-        var notice: String?
-        var currentError: String?
-        var newError: String?
-        var confirmError: String?
-        var sessions: [SessionRow]
-        var hasOtherSessions: Bool
-        var minPasswordLength = Validate.minPasswordLength
-    }
-
     struct PasswordForm: Decodable {
         var current: String?
         var new: String?

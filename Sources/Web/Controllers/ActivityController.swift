@@ -9,16 +9,6 @@ struct ActivityController {
         group.get(.activity, use: list)
     }
 
-    struct ActivityPage {
-        struct Row { var when: String; var who: String; var action: String; var detail: String; var address: String }
-        var chrome: Chrome
-        var events: [Row]
-        var hasEvents: Bool
-        var page: Int
-        var newerHref: String?
-        var olderHref: String?
-    }
-
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let page = max(1, min(request.uri.queryParameters.get("page", as: Int.self) ?? 1, 100_000))
         let slug = context.access.tenant.slug

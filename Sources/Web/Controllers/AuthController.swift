@@ -19,13 +19,6 @@ struct AuthController {
         group.post(.logout, use: logout)
     }
 
-    struct LoginPage {
-        var chrome = Chrome.signedOut(title: "Sign in")
-        var loginToken: String
-        var email: String
-        var error: String?
-    }
-
     struct LoginForm: Decodable {
         var email: String?
         var password: String?

@@ -24,18 +24,6 @@ struct ConnectionsController {
 
     // MARK: List
 
-    struct ListPage {
-        struct Row {
-            var name: String; var href: String; var type: String; var usableBy: String; var exportUser: String
-            var connected: Bool; var attention: String?; var created: String; var lastVerified: String
-        }
-        var chrome: Chrome
-        var rows: [Row]
-        var hasRows: Bool
-        var newHref: String
-        var notice: String?
-    }
-
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.connectionSummaries(tenantId: context.tenantId)
@@ -70,33 +58,6 @@ struct ConnectionsController {
         var consent: String?
     }
 
-    struct FormPage {
-        var chrome: Chrome
-        var isNew: Bool
-        var action: String
-        var removeHref: String?
-        var draftId: String
-        var name: String
-        var usableByAdmins: Bool
-        var usableByContributors: Bool
-        var apiHost: String
-        var hostNote: String?
-        var keyStatus: String?
-        var connectedAs: String?
-        var exportUser: String?
-        var exportUserLost: Bool
-        var consentGiven: Bool
-        var consentRecord: String?
-        var notice: String?
-        var nameError: String?
-        var keyError: String?
-        var hostError: String?
-        var consentError: String?
-        var exportUserError: String?
-        var formError: String?
-        var consentText: String = ConsentText.full
-    }
-
     /// What the person typed, kept across steps (never the key).
     struct Entered {
         var name = ""
@@ -124,8 +85,6 @@ struct ConnectionsController {
         }
         return try await renderNew(context, entered: Entered(), draft: nil, problems: Problems(), notice: nil)
     }
-
-    struct ChoosePage { var chrome: Chrome; var activeCampaignHref: String }
 
     @Sendable func newStep(request: Request, context: TenantContext) async throws -> Response {
         let form = try await Web.Form.decode(Form.self, from: request, limit: services.configuration.maxFormBytes)
@@ -301,16 +260,6 @@ struct ConnectionsController {
     }
 
     // MARK: Remove
-
-    struct RemovePage {
-        struct ExportRow { var name: String }
-        var chrome: Chrome
-        var name: String
-        var action: String
-        var cancelHref: String
-        var exports: [ExportRow]
-        var hasExports: Bool
-    }
 
     struct RemoveForm: Decodable { var exports: String? }
 

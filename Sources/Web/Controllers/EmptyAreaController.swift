@@ -22,8 +22,6 @@ struct EmptyAreaController {
              purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."),
     ]
 
-    struct EmptyAreaPage { var chrome: Chrome; var title: String; var purpose: String }
-
     func addAdminRoutes(to group: RouterGroup<TenantContext>) {
         for area in Self.adminAreas { group.get(area.route, use: handler(area)) }
     }

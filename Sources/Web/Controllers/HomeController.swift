@@ -9,13 +9,6 @@ struct HomeController {
         group.get(.home, use: home)
     }
 
-    struct HomePage {
-        struct Entry { var name: String; var href: String; var role: String }
-        var chrome: Chrome
-        var tenants: [Entry]
-        var hasTenants: Bool
-    }
-
     @Sendable func home(request: Request, context: SignedInContext) async throws -> Response {
         let tenants = try await services.tenantsOf(context.signedIn)
         if tenants.count == 1 { return .seeOther(TenantRoute.root.path(tenants[0].tenant.slug)) }

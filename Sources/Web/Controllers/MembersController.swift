@@ -16,25 +16,6 @@ struct MembersController {
         group.post(.memberRemove, use: remove)
     }
 
-    struct MembersPage {
-        struct Row {
-            var userId: Int64; var email: String; var roleLabel: String; var since: String; var isYou: Bool
-            var roleAction: String; var removeAction: String
-            var roles: [RoleOption]
-        }
-        struct RoleOption { var value: String; var label: String; var selected: Bool }
-        var chrome: Chrome
-        var addAction: String
-        var members: [Row]
-        var roles: [RoleOption]
-        var notice: String?
-        var error: String?
-        var emailError: String?
-        var email: String
-        var oneTimePassword: String?
-        var newAccountEmail: String?
-    }
-
     struct AddForm: Decodable { var email: String?; var role: String? }
     struct RoleForm: Decodable { var role: String? }
 

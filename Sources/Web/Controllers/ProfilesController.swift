@@ -20,28 +20,6 @@ struct ProfilesController {
         group.post(.deleteProfiles, use: deleteAll)
     }
 
-    struct ProfilesPage {
-        struct Cell { var value: String }
-        struct Row { var profileId: String; var cells: [Cell] }
-        struct Heading { var name: String; var type: String }
-        struct ImportRow { var href: String; var fileName: String; var status: String; var started: String; var counts: String }
-        var chrome: Chrome
-        var count: String
-        var canEdit: Bool
-        var importAction: String
-        var maxUploadText: String
-        var headings: [Heading]
-        var rows: [Row]
-        var hasRows: Bool
-        var search: String
-        var nextHref: String?
-        var firstHref: String?
-        var imports: [ImportRow]
-        var hasImports: Bool
-        var deleteHref: String
-        var notice: String?
-    }
-
     static let pageSize = 50
     static let shownAttributes = 8
 
@@ -127,28 +105,6 @@ struct ProfilesController {
 
     // MARK: Job page
 
-    struct ImportPage {
-        struct ProblemRow { var line: Int; var problem: String }
-        var chrome: Chrome
-        var running: Bool
-        var fileName: String
-        var status: String
-        var failed: Bool
-        var rowsRead: String
-        var rowsImported: String
-        var rowsRejected: String
-        var rowsRemoved: String?
-        var message: String?
-        var problems: [ProblemRow]
-        var hasProblems: Bool
-        var moreProblems: String?
-        var backHref: String
-        var chooseColumns: [String]
-        var waitsForIdColumn: Bool
-        var retryAction: String
-        var csrf: String
-    }
-
     @Sendable func importPage(request: Request, context: TenantContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self),
               let job = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
@@ -167,8 +123,6 @@ struct ProfilesController {
     }
 
     // MARK: Delete all
-
-    struct DeletePage { var chrome: Chrome; var count: String; var action: String; var cancelHref: String }
 
     @Sendable func deleteAllPage(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot delete profiles.")

@@ -19,16 +19,6 @@ struct SegmentsController {
         group.post(.segment, use: step)
     }
 
-    struct ListPage {
-        struct Row { var name: String; var href: String; var members: String; var refreshed: String; var exports: String }
-        var chrome: Chrome
-        var rows: [Row]
-        var hasRows: Bool
-        var canEdit: Bool
-        var newHref: String
-        var notice: String?
-    }
-
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.segmentSummaries(tenantId: context.tenantId)
@@ -45,30 +35,6 @@ struct SegmentsController {
 
     // MARK: Editor
 
-    struct Option { var value: String; var label: String; var selected: Bool }
-    struct ConditionView { var prefix: String; var attributes: [Option]; var operators: [Option]; var value: String; var value2: String; var problem: String? }
-    struct GroupView { var prefix: String; var number: Int; var all: Bool; var any: Bool; var conditions: [ConditionView] }
-
-    struct EditorPage {
-        var chrome: Chrome
-        var isNew: Bool
-        var canEdit: Bool
-        var action: String
-        var name: String
-        var description: String
-        var all: Bool
-        var any: Bool
-        var groups: [GroupView]
-        var hasAttributes: Bool
-        var preview: String?
-        var notice: String?
-        var problem: String?
-        var nameError: String?
-        var memberCount: String?
-        var refreshed: String?
-        var exports: String?
-        var profilesHref: String
-    }
 
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot create segments.")
