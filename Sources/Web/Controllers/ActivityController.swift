@@ -13,15 +13,7 @@ struct ActivityController {
         let page = max(1, min(request.uri.queryParameters.get("page", as: Int.self) ?? 1, 100_000))
         let slug = context.access.tenant.slug
         let (events, hasMore) = try await services.database.activity(tenantId: context.tenantId, page: page)
-        return try services.views.page("activity", ActivityPage(
-            chrome: try await services.chrome("Activity", section: "Activity", context),
-            events: events.map {
-                .init(when: Format.dateTime($0.createdAt), who: $0.actorEmail, action: $0.action, detail: $0.detail,
-                      address: $0.clientAddress)
-            },
-            hasEvents: !events.isEmpty,
-            page: page,
-            newerHref: page > 1 ? TenantRoute.activity.path(slug, query: ["page": page - 1 > 1 ? String(page - 1) : nil]) : nil,
-            olderHref: hasMore ? TenantRoute.activity.path(slug, query: ["page": String(page + 1)]) : nil))
+        return try services.views.page("activity", ActivityPage.build(
+            events, page: page, hasMore: hasMore, slug: slug, chrome: try await services.chrome("Activity", section: "Activity", context)))
     }
 }

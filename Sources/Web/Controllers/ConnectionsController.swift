@@ -32,18 +32,8 @@ struct ConnectionsController {
         case "removed": "The connection and its stored API key were removed."
         default: nil
         }
-        return try services.views.page("connections/list", ListPage(
-            chrome: try await services.chrome("Connections", section: "Connections", context),
-            rows: summaries.map { summary in
-                let connection = summary.connection
-                return .init(name: connection.name, href: TenantRoute.connection.path(slug, connection.id!), type: "ActiveCampaign",
-                             usableBy: connection.usableBy.label,
-                             exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
-                             connected: summary.attention == nil, attention: summary.attention,
-                             created: Format.dateTime(connection.createdAt),
-                             lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never")
-            },
-            hasRows: !summaries.isEmpty, newHref: TenantRoute.newConnection.path(slug), notice: notice))
+        return try services.views.page("connections/list", ListPage.build(
+            summaries, slug: slug, chrome: try await services.chrome("Connections", section: "Connections", context), notice: notice))
     }
 
     // MARK: The form (add and edit share it)

@@ -108,18 +108,9 @@ struct ProfilesController {
     @Sendable func importPage(request: Request, context: TenantContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self),
               let job = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
-        let problems = job.problemList
-        return try services.views.page("profiles/import", ImportPage(
-            chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context),
-            running: job.status == .running, fileName: job.fileName, status: Self.statusLabel(job.status), failed: job.status == .failed,
-            rowsRead: job.rowsRead.formatted(), rowsImported: job.rowsImported.formatted(), rowsRejected: job.rowsRejected.formatted(),
-            rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
-            problems: problems.map { .init(line: $0.line, problem: $0.problem) }, hasProblems: !problems.isEmpty,
-            moreProblems: job.rowsRejected > problems.count ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
-            backHref: TenantRoute.profiles.path(context.access.tenant.slug),
-            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && context.policy.can(.changeData),
-            retryAction: TenantRoute.retryImport.path(context.access.tenant.slug, job.id!),
-            csrf: context.signedIn.session.csrfToken))
+        return try services.views.page("profiles/import", ImportPage.build(
+            job, slug: context.access.tenant.slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
+            chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context)))
     }
 
     // MARK: Delete all

@@ -22,14 +22,8 @@ struct SegmentsController {
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.segmentSummaries(tenantId: context.tenantId)
-        return try services.views.page("segments/list", ListPage(
-            chrome: try await services.chrome("Segments", section: "Segments", context),
-            rows: summaries.map {
-                .init(name: $0.segment.name, href: TenantRoute.segment.path(slug, $0.segment.id!), members: $0.segment.memberCount.formatted(),
-                      refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
-                      exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", "))
-            },
-            hasRows: !summaries.isEmpty, canEdit: context.policy.can(.changeData), newHref: TenantRoute.newSegment.path(slug),
+        return try services.views.page("segments/list", ListPage.build(
+            summaries, slug: slug, chrome: try await services.chrome("Segments", section: "Segments", context), policy: context.policy,
             notice: request.uri.queryParameters.get("done") == "deleted" ? "The segment was deleted." : nil))
     }
 

@@ -15,3 +15,21 @@ extension ConnectionsController {
         var notice: String?
     }
 }
+
+extension ConnectionsController.ListPage {
+    /// Built from store reads; the controller and the tests call it.
+    static func build(_ summaries: [ConnectionSummary], slug: String, chrome: Chrome, notice: String?) -> Self {
+        Self(
+            chrome: chrome,
+            rows: summaries.map { summary in
+                let connection = summary.connection
+                return .init(name: connection.name, href: TenantRoute.connection.path(slug, connection.id!), type: "ActiveCampaign",
+                             usableBy: connection.usableBy.label,
+                             exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
+                             connected: summary.attention == nil, attention: summary.attention,
+                             created: Format.dateTime(connection.createdAt),
+                             lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never")
+            },
+            hasRows: !summaries.isEmpty, newHref: TenantRoute.newConnection.path(slug), notice: notice)
+    }
+}

@@ -25,3 +25,22 @@ extension ProfilesController {
         var csrf: String
     }
 }
+
+extension ProfilesController.ImportPage {
+    /// Built from store reads; the controller and the tests call it.
+    static func build(_ job: ImportJob, slug: String, policy: Policy, csrf: String, chrome: Chrome) -> Self {
+        let problems = job.problemList
+        return Self(
+            chrome: chrome,
+            running: job.status == .running, fileName: job.fileName, status: ProfilesController.statusLabel(job.status),
+            failed: job.status == .failed,
+            rowsRead: job.rowsRead.formatted(), rowsImported: job.rowsImported.formatted(), rowsRejected: job.rowsRejected.formatted(),
+            rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
+            problems: problems.map { .init(line: $0.line, problem: $0.problem) }, hasProblems: !problems.isEmpty,
+            moreProblems: job.rowsRejected > problems.count ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
+            backHref: TenantRoute.profiles.path(slug),
+            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && policy.can(.changeData),
+            retryAction: TenantRoute.retryImport.path(slug, job.id!),
+            csrf: csrf)
+    }
+}
