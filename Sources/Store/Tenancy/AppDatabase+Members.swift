@@ -85,22 +85,4 @@ extension AppDatabase {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND role = 'admin'",
                          arguments: [tenantId]) ?? 0
     }
-
-    // MARK: Activity
-
-    public func recordActivity(tenantId: Int64, actor: Actor, action: String, detail: String) async throws {
-        try await writer.write { db in
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: action, detail: detail)
-        }
-    }
-
-    /// One page of the tenant's events, newest first, and whether an older page exists.
-    public func activity(tenantId: Int64, page: Int, pageSize: Int = 50) async throws -> (events: [ActivityEvent], hasMore: Bool) {
-        try await reader.read { db in
-            let rows = try ActivityEvent.fetchAll(db, sql: """
-                SELECT * FROM activity WHERE tenantId = ? ORDER BY id DESC LIMIT ? OFFSET ?
-                """, arguments: [tenantId, pageSize + 1, max(0, page - 1) * pageSize])
-            return (Array(rows.prefix(pageSize)), rows.count > pageSize)
-        }
-    }
 }

@@ -20,17 +20,6 @@ public struct ConnectionSummary: Sendable, Equatable {
     }
 }
 
-public struct ExportReference: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-}
-
-public enum DetachedExports: String, Sendable {
-    /// They keep their settings, show "No connection" and never run until given another connection.
-    case detach
-    case remove
-}
-
 public struct ConnectionChanges: Sendable, Equatable {
     public var name: String
     public var usableBy: ConnectionUsers
@@ -44,7 +33,7 @@ public struct ConnectionChanges: Sendable, Equatable {
 extension Connection {
     /// The connection with `id` in this tenant only: another tenant's id finds nothing.
     static func fetchOne(_ db: Database, tenantId: Int64, id: Int64) throws -> Connection? {
-        try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db)
+        try Connection.filter(Connection.Columns.tenantId == tenantId && Connection.Columns.id == id).fetchOne(db)
     }
 }
 
@@ -58,7 +47,7 @@ extension User {
 extension AppDatabase {
     public func connectionSummaries(tenantId: Int64) async throws -> [ConnectionSummary] {
         try await reader.read { db in
-            try Connection.filter(Column("tenantId") == tenantId).order(Column("name").collating(.nocase)).fetchAll(db)
+            try Connection.filter(Connection.Columns.tenantId == tenantId).order(Connection.Columns.name.collating(.nocase)).fetchAll(db)
                 .map { try Self.summary(db, $0) }
         }
     }
@@ -80,7 +69,7 @@ extension AppDatabase {
         let consentEmail = try connection.consentUserId.flatMap {
             try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [$0])
         }
-        let exports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM export WHERE connectionId = ?", arguments: [connection.id]) ?? 0
+        let exports = try ExportLinks.countUsingConnection(db, tenantId: connection.tenantId, connectionId: connection.id!)
         return ConnectionSummary(connection: connection, exportUserEmail: exportUser?["email"],
                                  exportUserIsAdmin: (exportUser?["role"] as String?) == Role.admin.rawValue,
                                  consentUserEmail: consentEmail, exportCount: exports)
@@ -201,13 +190,6 @@ extension AppDatabase {
         }
     }
 
-    public func exportsUsing(tenantId: Int64, connectionId: Int64) async throws -> [ExportReference] {
-        try await reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
-                             arguments: [tenantId, connectionId]).map { ExportReference(id: $0[0], name: $0[1]) }
-        }
-    }
-
     /// Removes the connection and its sealed key, and detaches or removes its exports, in one transaction. The
     /// engine checks for the connection before each request, so any run of these exports stops there.
     public func removeConnection(tenantId: Int64, id: Int64, exports: DetachedExports, actor: Actor) async throws {
@@ -215,14 +197,8 @@ extension AppDatabase {
             guard let connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
-            let names = try String.fetchAll(db, sql: "SELECT name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
-                                            arguments: [tenantId, id])
-            switch exports {
-            case .detach:
-                try db.execute(sql: "UPDATE export SET connectionId = NULL WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, id])
-            case .remove:
-                try db.execute(sql: "DELETE FROM export WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, id])
-            }
+            let names = try ExportLinks.usingConnection(db, tenantId: tenantId, connectionId: id).map(\.name)
+            try ExportLinks.release(db, tenantId: tenantId, connectionId: id, exports)
             _ = try connection.delete(db)
             let exportText = names.isEmpty ? "" : "; \(exports == .detach ? "detached" : "removed") exports: " + names.joined(separator: ", ")
             try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.removed",
@@ -230,22 +206,4 @@ extension AppDatabase {
         }
     }
 
-    /// For tests and, later, the exports issue: a minimal export row.
-    public func createExport(tenantId: Int64, name: String, connectionId: Int64?, listId: String?) async throws -> ExportReference {
-        try await writer.write { db in
-            let now = clock.now
-            try db.execute(sql: """
-                INSERT INTO export (tenantId, name, connectionId, listId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [tenantId, name, connectionId, listId, now, now])
-            return ExportReference(id: db.lastInsertedRowID, name: name)
-        }
-    }
-
-    public func exportConnectionId(tenantId: Int64, exportId: Int64) async throws -> Int64?? {
-        try await reader.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT connectionId FROM export WHERE tenantId = ? AND id = ?",
-                                             arguments: [tenantId, exportId]) else { return nil }
-            return .some(row["connectionId"] as Int64?)
-        }
-    }
 }
