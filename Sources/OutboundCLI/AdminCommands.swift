@@ -24,7 +24,7 @@ struct TenantCommand: AsyncParsableCommand {
             let database = try data.openDatabase()
             do {
                 let tenant = try await database.createTenant(slug: slug, name: name.trimmingCharacters(in: .whitespaces))
-                print("Created workspace \(tenant.name) at /t/\(tenant.slug).")
+                print("Created workspace \(tenant.name) at \(TenantRoute.root.path(tenant.slug)).")
             } catch StoreError.slugTaken {
                 throw CLIError("A workspace with the slug \(slug) already exists.")
             }

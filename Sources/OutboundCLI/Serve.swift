@@ -77,7 +77,7 @@ struct Serve: AsyncParsableCommand {
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
             print("""
                 First start: created the workspace "\(first.tenantSlug)" and its administrator.
-                  Sign in at http://\(host):\(port)/login
+                  Sign in at http://\(host):\(port)\(SiteRoute.login.path)
                   Email:              \(first.email)
                   One-time password:  \(first.oneTimePassword)
                 This password is shown only now; you choose your own at first sign-in.

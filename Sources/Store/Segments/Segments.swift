@@ -35,6 +35,13 @@ public struct SegmentSummary: Sendable, Equatable {
     public var exports: [ExportReference]
 }
 
+extension Segment {
+    /// The segment with `id` in this tenant only: another tenant's id finds nothing.
+    static func fetchOne(_ db: Database, tenantId: Int64, id: Int64) throws -> Segment? {
+        try Segment.filter(Columns.tenantId == tenantId && Columns.id == id).fetchOne(db)
+    }
+}
+
 extension AppDatabase {
     public func segmentSummaries(tenantId: Int64) async throws -> [SegmentSummary] {
         try await reader.read { db in
@@ -45,7 +52,7 @@ extension AppDatabase {
     }
 
     public func segment(tenantId: Int64, id: Int64) async throws -> Segment? {
-        try await reader.read { db in try Segment.filter(Segment.Columns.tenantId == tenantId && Segment.Columns.id == id).fetchOne(db) }
+        try await reader.read { db in try Segment.fetchOne(db, tenantId: tenantId, id: id) }
     }
 
     public func segmentNameTaken(tenantId: Int64, name: String, except id: Int64?) async throws -> Bool {
@@ -60,7 +67,7 @@ extension AppDatabase {
         try await writer.write { db in
             var segment: Segment
             if let id {
-                guard let existing = try Segment.filter(Segment.Columns.tenantId == tenantId && Segment.Columns.id == id).fetchOne(db) else {
+                guard let existing = try Segment.fetchOne(db, tenantId: tenantId, id: id) else {
                     throw StoreError.notFound
                 }
                 segment = existing
@@ -96,7 +103,7 @@ extension AppDatabase {
     @discardableResult
     public func refreshSegment(tenantId: Int64, id: Int64, now: Date, chunkRows: Int64 = 50_000) throws -> Int {
         let (segment, attributes, bounds) = try writer.read { db in
-            guard let segment = try Segment.filter(Segment.Columns.tenantId == tenantId && Segment.Columns.id == id).fetchOne(db) else {
+            guard let segment = try Segment.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
             let attributes = try Attribute.filter(Attribute.Columns.tenantId == tenantId).fetchAll(db)
@@ -176,7 +183,7 @@ extension AppDatabase {
     /// Deletes a segment unless an export uses it; then the error names those exports.
     public func deleteSegment(tenantId: Int64, id: Int64, actor: Actor) async throws {
         try await writer.write { db in
-            guard let segment = try Segment.filter(Segment.Columns.tenantId == tenantId && Segment.Columns.id == id).fetchOne(db) else {
+            guard let segment = try Segment.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
             let exports = try ExportLinks.usingSegment(db, tenantId: tenantId, segmentId: id)

@@ -3,7 +3,7 @@ import Hummingbird
 
 /// Every route outside a workspace. The router registers `pattern`; links and form actions use `path`, so a
 /// route and its links cannot drift apart (after SwiftPackageIndex-Server's `SiteURL`).
-enum SiteRoute: String, CaseIterable, Sendable {
+public enum SiteRoute: String, CaseIterable, Sendable {
     case home = ""
     case login = "login"
     case logout = "logout"
@@ -13,7 +13,7 @@ enum SiteRoute: String, CaseIterable, Sendable {
     case health = "healthz"
 
     var pattern: RouterPath { RouterPath(rawValue.isEmpty ? "/" : rawValue) }
-    var path: String { "/" + rawValue }
+    public var path: String { "/" + rawValue }
 
     func path(query: KeyValuePairs<String, String?>) -> String { LinkQuery.append(query, to: path) }
 }
@@ -32,7 +32,7 @@ enum LinkQuery {
 
 /// Every route under `/t/{tenant}`, with the policy rule each method needs. The router registers `pattern`
 /// (relative to `t/:tenant`); links call `path(slug, ids…)`. The exports routes are declared for the coming pages.
-enum TenantRoute: String, CaseIterable, Sendable {
+public enum TenantRoute: String, CaseIterable, Sendable {
     case root = ""
     case connections = "admin/connections"
     case newConnection = "admin/connections/new"
@@ -62,7 +62,7 @@ enum TenantRoute: String, CaseIterable, Sendable {
     var pattern: RouterPath { RouterPath(rawValue) }
 
     /// The path with the tenant and, in order, each `:placeholder` filled: `connection.path("acme", 3)`.
-    func path(_ slug: String, _ ids: Int64...) -> String {
+    public func path(_ slug: String, _ ids: Int64...) -> String {
         fill(slug, ids)
     }
 
