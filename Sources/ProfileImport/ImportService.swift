@@ -2,6 +2,7 @@ import Foundation
 import OutboundCore
 import ServiceLifecycle
 import Store
+import Synchronization
 
 /// Runs profile imports as a ServiceLifecycle service: the web upload and `outbound profiles import` both call
 /// `enqueue`, and the jobs run one at a time on the import thread, outliving the request that queued them.
@@ -40,6 +41,8 @@ public final class ImportService: Service, Sendable {
     private let queue: AsyncStream<Queued>
     private let queueInput: AsyncStream<Queued>.Continuation
     private let marksInterruptedJobs: Bool
+    /// Opens once interrupted jobs are marked, so a job queued during start-up is never taken for one of them.
+    private let started = Gate()
 
     /// - Parameter marksInterruptedJobs: the server's service marks, at its start, the jobs a stopped process left
     ///   running; a one-off command must not, since a running server may be importing.
@@ -53,6 +56,7 @@ public final class ImportService: Service, Sendable {
     /// Creates the job (its page shows it at once) and queues it. `finished` is called with the final job.
     @discardableResult
     public func enqueue(_ request: Request, finished: @escaping @Sendable (ImportJob) -> Void = { _ in }) async throws -> ImportJob {
+        if marksInterruptedJobs { await started.wait() }
         let job = try await database.startImport(tenantId: request.tenantId, fileName: request.fileName,
                                                  replaceAll: request.options.replaceAll, userId: request.userId,
                                                  now: database.clock.now)
@@ -62,7 +66,10 @@ public final class ImportService: Service, Sendable {
 
     /// Marks imports a stopped process left running, then runs queued jobs until shutdown.
     public func run() async throws {
-        if marksInterruptedJobs { try await database.failInterruptedImports(now: database.clock.now) }
+        if marksInterruptedJobs {
+            defer { started.open() }
+            try await database.failInterruptedImports(now: database.clock.now)
+        }
         await cancelWhenGracefulShutdown {
             await withDiscardingTaskGroup { group in
                 for await queued in self.queue {
@@ -121,5 +128,29 @@ extension ImportService {
             guard let result else { throw CancellationError() }
             return result
         }
+    }
+}
+
+/// A one-way door: `wait` returns once `open` has been called.
+private final class Gate: Sendable {
+    private let state = Mutex<(isOpen: Bool, waiting: [CheckedContinuation<Void, Never>])>((false, []))
+
+    func wait() async {
+        await withCheckedContinuation { continuation in
+            let isOpen = state.withLock { state in
+                if !state.isOpen { state.waiting.append(continuation) }
+                return state.isOpen
+            }
+            if isOpen { continuation.resume() }
+        }
+    }
+
+    func open() {
+        let waiting = state.withLock { state in
+            state.isOpen = true
+            defer { state.waiting = [] }
+            return state.waiting
+        }
+        for continuation in waiting { continuation.resume() }
     }
 }

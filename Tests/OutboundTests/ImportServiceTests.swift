@@ -18,14 +18,16 @@ import Testing
                                                            userId: nil, now: fixture.database.clock.now)
         let service = ImportService(database: fixture.database, pool: BlockingPool(name: "test-import", threads: 1, maxPending: 2))
         let (done, finish) = AsyncStream.makeStream(of: ImportJob.self)
-        try await withThrowingTaskGroup(of: Void.self) { group in
+        let upload = try request(fixture, csv: "profile_id,city\n1,Berlin\n", ownsFile: true)
+        await withThrowingTaskGroup(of: Void.self) { group in
+            // Queued before the service starts: it waits for the start-up marking, so it is not taken for a stale job.
+            group.addTask { try await service.enqueue(upload) { finish.yield($0) } }
             group.addTask { try await service.run() }
-            let upload = try request(fixture, csv: "profile_id,city\n1,Berlin\n", ownsFile: true)
-            try await service.enqueue(upload) { finish.yield($0) }
             var finished: ImportJob?
             for await job in done { finished = job; break }
             group.cancelAll()
             #expect(finished?.status == .succeeded)
+            #expect(finished?.rowsImported == 1)
             #expect(!FileManager.default.fileExists(atPath: upload.file))   // an upload is the service's to delete
         }
         let marked = try #require(try await fixture.database.importJob(tenantId: fixture.tenantId, id: stale.id!))
