@@ -83,7 +83,9 @@ public final class ImportService: Service, Sendable {
     /// Runs one job on the import thread. A file without a recognisable id column is kept (when the service owns
     /// it), and the job page asks which column holds the id.
     private func perform(_ request: Request, job: ImportJob) async -> ImportJob {
-        let importer = ProfileImporter(database: database, tenantId: request.tenantId, options: request.options)
+        var options = request.options
+        options.keepsFileForIdColumn = request.ownsFile
+        let importer = ProfileImporter(database: database, tenantId: request.tenantId, options: options)
         let database = database
         var finished: ImportJob
         do {
@@ -98,11 +100,7 @@ public final class ImportService: Service, Sendable {
             if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }
             return finished
         }
-        if request.ownsFile, finished.status == .failed, finished.columns != nil {
-            finished.pendingFile = request.file
-            try? database.updateImport(finished)
-            return finished
-        }
+        if finished.pendingFile != nil { return finished }   // kept for the id-column question
         if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }
         try? await database.recordActivity(tenantId: request.tenantId, actor: request.actor, action: "profiles.imported",
                                            detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")
