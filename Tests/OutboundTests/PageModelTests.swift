@@ -56,4 +56,44 @@ import Testing
         #expect(!viewer.waitsForIdColumn)
         #expect(admin.retryAction == "/t/acme/data/profiles/imports/\(job.id!)/retry")
     }
+
+    @Test func membersMarkYouAndPreselectEachRole() async throws {
+        let world = try await TestWorld.make()
+        let members = try await world.database.members(tenantId: world.acme.id!)
+        let page = MembersController.MembersPage.build(members, slug: "acme", you: world.userId("alice@acme.test"),
+                                                       chrome: .mockTenant("Members", section: "Members"))
+        let bob = try #require(page.members.first { $0.email == "bob@acme.test" })
+        #expect(bob.roles.filter(\.selected).map(\.value) == ["contributor"])
+        #expect(bob.roleAction == "/t/acme/admin/members/\(world.userId("bob@acme.test"))/role")
+        #expect(page.members.filter(\.isYou).map(\.email) == ["alice@acme.test"])
+        #expect(page.roles.filter(\.selected).map(\.value) == ["viewer"])
+    }
+
+    @Test func homeListsTheWorkspacesWithTheRoleInEach() async throws {
+        let world = try await TestWorld.make()
+        let tenants = try await world.database.tenants(ofUser: world.userId("carol@acme.test"))
+        let page = HomeController.HomePage.build(tenants, chrome: .mockAccount)
+        #expect(page.tenants.map(\.href) == ["/t/acme"])
+        #expect(page.tenants.map(\.role) == ["Viewer"])
+    }
+
+    @Test func profilesPageShowsOnePageAndLinksToTheNext() async throws {
+        let world = try await TestWorld.make()
+        let acme = world.acme.id!
+        _ = try await importCSV("profile_id,city\n1,Berlin\n2,Paris\n3,Rome\n", into: world.database, tenantId: acme)
+        let rows = try await world.database.profiles(tenantId: acme, afterRowId: 0, limit: 3, search: nil)
+        let reads = ProfilesController.ProfilesPage.Reads(
+            attributes: try await world.database.attributes(tenantId: acme), rows: Array(rows.prefix(2)) + [rows[2]],
+            count: try await world.database.profileCount(tenantId: acme), imports: try await world.database.recentImports(tenantId: acme))
+        let page = ProfilesController.ProfilesPage.build(reads, search: "", after: 0, slug: "acme", policy: Policy(role: .viewer),
+                                                         csrf: "tok", maxImportBytes: 1_000, chrome: .mockTenant("Profiles", section: "Profiles"),
+                                                         notice: nil)
+        #expect(page.count == "3")
+        #expect(!page.canEdit)
+        #expect(page.headings.map(\.name) == ["city"])
+        #expect(page.rows.map { $0.cells.map(\.value) } == [["Berlin"], ["Paris"], ["Rome"]])   // fewer than a page: no next
+        #expect(page.nextHref == nil)
+        #expect(page.imports.map(\.status) == ["Imported"])
+        #expect(page.importAction == "/t/acme/data/profiles/import?_csrf=tok")
+    }
 }

@@ -12,10 +12,8 @@ struct HomeController {
     @Sendable func home(request: Request, context: SignedInContext) async throws -> Response {
         let tenants = try await services.tenantsOf(context.signedIn)
         if tenants.count == 1 { return .seeOther(TenantRoute.root.path(tenants[0].tenant.slug)) }
-        return try services.views.page("home", HomePage(
-            chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants),
-            tenants: tenants.map { .init(name: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug), role: $0.role.label) },
-            hasTenants: !tenants.isEmpty))
+        return try services.views.page("home", HomePage.build(
+            tenants, chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants)))
     }
 
     @Sendable static func tenantRoot(request: Request, context: TenantContext) async throws -> Response {

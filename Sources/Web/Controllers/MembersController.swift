@@ -94,21 +94,15 @@ struct MembersController {
     private func render(_ context: TenantContext, notice: String? = nil, error: String? = nil, emailError: String? = nil,
                         email: String = "", oneTimePassword: String? = nil, newAccountEmail: String? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
-        let slug = context.access.tenant.slug
-        let members = try await services.database.members(tenantId: context.tenantId)
-        func options(_ selected: Role?) -> [MembersPage.RoleOption] {
-            Role.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
-        }
-        return try services.views.page("members", MembersPage(
-            chrome: try await services.chrome("Members", section: "Members", context),
-            addAction: TenantRoute.members.path(slug),
-            members: members.map {
-                .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),
-                      isYou: $0.userId == context.signedIn.userId,
-                      roleAction: TenantRoute.memberRole.path(slug, $0.userId), removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
-                      roles: options($0.role))
-            },
-            roles: options(.viewer), notice: notice, error: error, emailError: emailError, email: email,
-            oneTimePassword: oneTimePassword, newAccountEmail: newAccountEmail), status: status)
+        var page = MembersPage.build(
+            try await services.database.members(tenantId: context.tenantId), slug: context.access.tenant.slug,
+            you: context.signedIn.userId, chrome: try await services.chrome("Members", section: "Members", context))
+        page.notice = notice
+        page.error = error
+        page.emailError = emailError
+        page.email = email
+        page.oneTimePassword = oneTimePassword
+        page.newAccountEmail = newAccountEmail
+        return try services.views.page("members", page, status: status)
     }
 }

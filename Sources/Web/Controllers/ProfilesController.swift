@@ -28,31 +28,16 @@ struct ProfilesController {
         let search = String((request.uri.queryParameters.get("q") ?? "").prefix(200))
         let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
-        let shown = Array(attributes.prefix(Self.shownAttributes))
         let rows = try await services.database.profiles(tenantId: context.tenantId, afterRowId: after, limit: Self.pageSize + 1,
                                                         search: search.isEmpty ? nil : search)
-        let count = try await services.database.profileCount(tenantId: context.tenantId)
-        let imports = try await services.database.recentImports(tenantId: context.tenantId)
-        let q = search.isEmpty ? nil : search
-        let notice: String? = request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil
-        return try services.views.page("profiles/index", ProfilesPage(
+        let reads = ProfilesPage.Reads(attributes: attributes, rows: rows,
+                                       count: try await services.database.profileCount(tenantId: context.tenantId),
+                                       imports: try await services.database.recentImports(tenantId: context.tenantId))
+        return try services.views.page("profiles/index", ProfilesPage.build(
+            reads, search: search, after: after, slug: slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
+            maxImportBytes: services.configuration.maxImportBytes,
             chrome: try await services.chrome("Profiles", section: "Profiles", context),
-            count: count.formatted(), canEdit: context.policy.can(.changeData),
-            importAction: TenantRoute.importProfiles.path(slug, query: ["_csrf": context.signedIn.session.csrfToken]),
-            maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(services.configuration.maxImportBytes), countStyle: .file),
-            headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
-            rows: rows.prefix(Self.pageSize).map { row in
-                .init(profileId: row.profileId, cells: shown.map { .init(value: row.values[$0.id!] ?? "") })
-            },
-            hasRows: !rows.isEmpty, search: search,
-            nextHref: rows.count > Self.pageSize ? TenantRoute.profiles.path(slug, query: ["q": q, "after": String(rows[Self.pageSize - 1].rowId)]) : nil,
-            firstHref: after > 0 ? TenantRoute.profiles.path(slug, query: ["q": q]) : nil,
-            imports: imports.map {
-                .init(href: TenantRoute.importJob.path(slug, $0.id!), fileName: $0.fileName, status: Self.statusLabel($0.status),
-                      started: Format.dateTime($0.startedAt),
-                      counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected")
-            },
-            hasImports: !imports.isEmpty, deleteHref: TenantRoute.deleteProfiles.path(slug), notice: notice))
+            notice: request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil))
     }
 
     static func statusLabel(_ status: ImportJob.Status) -> String {

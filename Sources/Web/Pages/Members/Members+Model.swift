@@ -22,3 +22,23 @@ extension MembersController {
         var newAccountEmail: String?
     }
 }
+
+extension MembersController.MembersPage {
+    /// Built from store reads; the controller and the tests call it.
+    /// The member list with its forms; the add form starts empty, with Viewer chosen.
+    static func build(_ members: [Member], slug: String, you: Int64, chrome: Chrome) -> Self {
+        func options(_ selected: Role?) -> [RoleOption] {
+            Role.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
+        }
+        return Self(
+            chrome: chrome,
+            addAction: TenantRoute.members.path(slug),
+            members: members.map {
+                .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),
+                      isYou: $0.userId == you,
+                      roleAction: TenantRoute.memberRole.path(slug, $0.userId), removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
+                      roles: options($0.role))
+            },
+            roles: options(.viewer), notice: nil, error: nil, emailError: nil, email: "", oneTimePassword: nil, newAccountEmail: nil)
+    }
+}
