@@ -97,3 +97,43 @@ import Testing
         #expect(page.importAction == "/t/acme/data/profiles/import?_csrf=tok")
     }
 }
+
+extension PageModelTests {
+    @Test func theSegmentEditorOffersEveryAttributeAndABlankConditionPerGroup() async throws {
+        let world = try await TestWorld.make()
+        let acme = world.acme.id!
+        _ = try await importCSV("profile_id,city,age\n1,Berlin,41\n", into: world.database, tenantId: acme)
+        let rules = SegmentRules(combinator: .any, groups: [
+            RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "CITY", op: .equals, value: "Berlin")]),
+        ])
+        let page = SegmentsController.EditorPage.build(
+            segment: nil, rules: rules, attributes: try await world.database.attributes(tenantId: acme), exports: nil, slug: "acme",
+            policy: Policy(role: .contributor), chrome: .mockTenant("New segment", section: "Segments"))
+        #expect(page.isNew && page.canEdit && page.any)
+        #expect(page.action == "/t/acme/data/segments/new")
+        let conditions = try #require(page.groups.first?.conditions)
+        #expect(conditions.map(\.prefix) == ["g0.c0", "g0.c1"])
+        #expect(conditions[0].attributes.filter(\.selected).map(\.value) == ["city"])   // matched without case
+        #expect(conditions[1].attributes.filter(\.selected).map(\.value) == [""])
+        #expect(page.memberCount == nil && page.exports == nil)
+    }
+}
+
+extension PageModelTests {
+    @Test func theEditorShowsARuleProblemBesideItsCondition() async throws {
+        let world = try await TestWorld.make()
+        _ = try await importCSV("profile_id,age\n1,41\n", into: world.database, tenantId: world.acme.id!)
+        try await world.app().test(.router) { client in
+            var bob = Browser(client: client)
+            try await bob.signIn("bob@acme.test")
+            let page = "/t/acme/data/segments/new"
+            let response = try await bob.post(page, [
+                ("name", "Old"), ("action", "preview"), ("g0.combinator", "all"),
+                ("g0.c0.attribute", "age"), ("g0.c0.op", "greaterThan"), ("g0.c0.value", "not a number"),
+            ], tokenFrom: page)
+            #expect(response.status == .unprocessableContent)
+            expectText(response.text, #"<p class="field-error">"#)
+            expectText(response.text, "Group 1, condition 1:")
+        }
+    }
+}

@@ -133,35 +133,23 @@ struct SegmentsController {
     private func render(_ context: TenantContext, segment: Segment?, name: String, description: String, rules: SegmentRules,
                         preview: String? = nil, notice: String? = nil, problem: SegmentRules.Problem? = nil,
                         nameError: String? = nil, deleteError: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let slug = context.access.tenant.slug
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
         let exports = try await segment.asyncMap { try await services.database.exportsUsing(tenantId: context.tenantId, segmentId: $0.id!) }
-        let groups = rules.groups.enumerated().map { g, group in
-            // Every group shows one blank condition to fill in.
-            let shown = group.conditions + [RuleCondition(attribute: "", op: .equals)]
-            return GroupView(prefix: "g\(g)", number: g + 1, all: group.combinator == .all, any: group.combinator == .any,
-                             conditions: shown.enumerated().map { c, condition in
-                                 ConditionView(
-                                    prefix: "g\(g).c\(c)",
-                                    attributes: [Option(value: "", label: "— attribute —", selected: condition.attribute.isEmpty)]
-                                        + attributes.map { Option(value: $0.name, label: "\($0.name) (\($0.type.rawValue))",
-                                                                  selected: $0.name.lowercased() == condition.attribute.lowercased()) },
-                                    operators: RuleOperator.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == condition.op) },
-                                    value: condition.value, value2: condition.value2,
-                                    problem: problem.flatMap { $0.group == g && $0.condition == c ? $0.message : nil })
-                             })
+        var page = EditorPage.build(
+            segment: segment, rules: rules, attributes: attributes, exports: exports, slug: context.access.tenant.slug,
+            policy: context.policy,
+            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context))
+        page.name = name
+        page.description = description
+        page.preview = preview
+        page.notice = notice
+        page.nameError = nameError
+        page.problem = deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" }
+        if let problem, page.groups.indices.contains(problem.group),
+           page.groups[problem.group].conditions.indices.contains(problem.condition) {
+            page.groups[problem.group].conditions[problem.condition].problem = problem.message
         }
-        return try services.views.page("segments/editor", EditorPage(
-            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context),
-            isNew: segment == nil, canEdit: context.policy.can(.changeData),
-            action: segment.map { TenantRoute.segment.path(slug, $0.id!) } ?? TenantRoute.newSegment.path(slug),
-            name: name, description: description, all: rules.combinator == .all, any: rules.combinator == .any,
-            groups: groups, hasAttributes: !attributes.isEmpty, preview: preview, notice: notice,
-            problem: deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" },
-            nameError: nameError, memberCount: segment.map { $0.memberCount.formatted() },
-            refreshed: segment.map { $0.refreshedAt.map(Format.dateTime) ?? "Never" },
-            exports: exports.map { $0.isEmpty ? "None" : $0.map(\.name).joined(separator: ", ") },
-            profilesHref: TenantRoute.profiles.path(slug)), status: status)
+        return try services.views.page("segments/editor", page, status: status)
     }
 
     private func loadSegment(_ context: TenantContext) async throws -> Segment {

@@ -28,3 +28,36 @@ extension SegmentsController {
         var profilesHref: String
     }
 }
+
+extension SegmentsController.EditorPage {
+    /// The editor for `rules` (of `segment`, or a new one), from store reads; the controller adds what the last step
+    /// said (preview, notices, problems). Every group shows one blank condition to fill in.
+    static func build(segment: Segment?, rules: SegmentRules, attributes: [Attribute], exports: [ExportReference]?, slug: String,
+                      policy: Policy, chrome: Chrome) -> Self {
+        typealias Option = SegmentsController.Option
+        let groups = rules.groups.enumerated().map { g, group in
+            let shown = group.conditions + [RuleCondition(attribute: "", op: .equals)]
+            return SegmentsController.GroupView(
+                prefix: "g\(g)", number: g + 1, all: group.combinator == .all, any: group.combinator == .any,
+                conditions: shown.enumerated().map { c, condition in
+                    SegmentsController.ConditionView(
+                        prefix: "g\(g).c\(c)",
+                        attributes: [Option(value: "", label: "— attribute —", selected: condition.attribute.isEmpty)]
+                            + attributes.map { Option(value: $0.name, label: "\($0.name) (\($0.type.rawValue))",
+                                                      selected: $0.name.lowercased() == condition.attribute.lowercased()) },
+                        operators: RuleOperator.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == condition.op) },
+                        value: condition.value, value2: condition.value2, problem: nil)
+                })
+        }
+        return Self(
+            chrome: chrome, isNew: segment == nil, canEdit: policy.can(.changeData),
+            action: segment.map { TenantRoute.segment.path(slug, $0.id!) } ?? TenantRoute.newSegment.path(slug),
+            name: segment?.name ?? "", description: segment?.description ?? "",
+            all: rules.combinator == .all, any: rules.combinator == .any,
+            groups: groups, hasAttributes: !attributes.isEmpty, preview: nil, notice: nil, problem: nil, nameError: nil,
+            memberCount: segment.map { $0.memberCount.formatted() },
+            refreshed: segment.map { $0.refreshedAt.map(Format.dateTime) ?? "Never" },
+            exports: exports.map { $0.isEmpty ? "None" : $0.map(\.name).joined(separator: ", ") },
+            profilesHref: TenantRoute.profiles.path(slug))
+    }
+}
