@@ -137,3 +137,24 @@ extension PageModelTests {
         }
     }
 }
+
+extension PageModelTests {
+    @Test func theConnectionEditFormShowsOnlyTheKeysLastFourAndALostExportUser() async throws {
+        let world = try await TestWorld.make()
+        let connection = try await world.connect(name: "Main", key: "secret-key-1234", host: "acme.api-us1.com", exportUser: "alice@acme.test")
+        try await world.database.changeRole(tenantId: world.acme.id!, userId: world.userId("bob@acme.test"), to: .admin, actor: .commandLine)
+        try await world.database.changeRole(tenantId: world.acme.id!, userId: world.userId("alice@acme.test"), to: .viewer, actor: .commandLine)
+        let summary = try #require(try await world.database.connectionSummary(tenantId: world.acme.id!, id: connection.id!))
+        var entered = ConnectionsController.Entered()
+        entered.name = "Main"
+        entered.apiHost = "acme.api-us1.com"
+        let page = ConnectionsController.FormPage.buildEdit(
+            summary: summary, entered: entered, draft: nil, hostNote: nil, problems: ConnectionProblems(), notice: nil, slug: "acme",
+            chrome: .mockTenant("Connection Main", section: "Connections"))
+        #expect(page.keyStatus?.hasPrefix("Stored key ends in 1234") == true)
+        #expect(!String(describing: page).contains("secret-key"))
+        #expect(page.exportUserLost)
+        #expect(page.removeHref == "/t/acme/admin/connections/\(connection.id!)/remove")
+        #expect(page.notice?.hasPrefix("Needs attention:") == true)
+    }
+}

@@ -125,18 +125,10 @@ struct ConnectionsController {
     private func renderNew(_ context: TenantContext, entered: Entered, draft: ConnectionDraft?, problems: Problems,
                            notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
         let exportUserEmail = try await draft?.exportUserId.asyncMap { try await services.database.user(id: $0)?.email }
-        return try services.views.page("connections/form", FormPage(
-            chrome: try await services.chrome("Add an ActiveCampaign connection", section: "Connections", context),
-            isNew: true, action: TenantRoute.newConnection.path(context.access.tenant.slug), removeHref: nil,
-            draftId: draft?.id.map(String.init) ?? "", name: entered.name,
-            usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
-            apiHost: entered.apiHost, hostNote: steps.hostNote(entered.apiHost),
-            keyStatus: draft?.isConnected == true ? "Key ending \(draft?.apiKeyLastFour ?? "") checked for \(draft?.apiHost ?? "")." : nil,
-            connectedAs: draft?.isConnected == true ? draft?.accountName : nil,
-            exportUser: exportUserEmail ?? nil, exportUserLost: false,
-            consentGiven: entered.consent, consentRecord: nil, notice: notice,
-            nameError: problems.name, keyError: problems.key, hostError: problems.host, consentError: problems.consent,
-            exportUserError: problems.exportUser, formError: problems.form), status: status)
+        return try services.views.page("connections/form", FormPage.buildNew(
+            entered: entered, draft: draft, exportUserEmail: exportUserEmail ?? nil, hostNote: steps.hostNote(entered.apiHost),
+            problems: problems, notice: notice, slug: context.access.tenant.slug,
+            chrome: try await services.chrome("Add an ActiveCampaign connection", section: "Connections", context)), status: status)
     }
 
     // MARK: Edit
@@ -228,25 +220,10 @@ struct ConnectionsController {
 
     private func renderEdit(_ context: TenantContext, summary: ConnectionSummary, entered: Entered, draft: ConnectionDraft?,
                             problems: Problems, notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let connection = summary.connection
-        let slug = context.access.tenant.slug
-        let stored = connection.apiKeyLastFour.map { "Stored key ends in \($0)" + (connection.verifiedAt.map { ", last verified \(Format.dateTime($0))." } ?? ".") }
-        let keyStatus = draft?.isConnected == true
-            ? "New key ending \(draft?.apiKeyLastFour ?? "") checked for \(draft?.apiHost ?? ""); Save to use it."
-            : stored ?? "No key is stored: enter it and press Connect."
-        return try services.views.page("connections/form", FormPage(
-            chrome: try await services.chrome("Connection \(connection.name)", section: "Connections", context),
-            isNew: false, action: TenantRoute.connection.path(slug, connection.id!), removeHref: TenantRoute.removeConnection.path(slug, connection.id!),
-            draftId: draft?.id.map(String.init) ?? "", name: entered.name,
-            usableByAdmins: entered.usableBy == .admins, usableByContributors: entered.usableBy == .contributors,
-            apiHost: entered.apiHost, hostNote: steps.hostNote(entered.apiHost), keyStatus: keyStatus,
-            connectedAs: draft?.isConnected == true ? draft?.accountName : connection.accountName,
-            exportUser: summary.exportUserEmail, exportUserLost: summary.connection.exportUserId == nil || !summary.exportUserIsAdmin,
-            consentGiven: true,
-            consentRecord: summary.connection.consentAt.map { "Agreed by \(summary.consentUserEmail ?? "a former member") on \(Format.dateTime($0))." },
-            notice: notice ?? summary.attention.map { "Needs attention: \($0)" },
-            nameError: problems.name, keyError: problems.key, hostError: problems.host, consentError: problems.consent,
-            exportUserError: problems.exportUser, formError: problems.form), status: status)
+        try services.views.page("connections/form", FormPage.buildEdit(
+            summary: summary, entered: entered, draft: draft, hostNote: steps.hostNote(entered.apiHost), problems: problems,
+            notice: notice, slug: context.access.tenant.slug,
+            chrome: try await services.chrome("Connection \(summary.connection.name)", section: "Connections", context)), status: status)
     }
 
     // MARK: Remove
