@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift.git", from: "2.5.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/pointfreeco/swift-snapshot-testing.git", from: "1.19.7"),
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
@@ -48,7 +49,10 @@ let package = Package(
             .product(name: "Hummingbird", package: "hummingbird"),
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        .target(name: "ProfileImport", dependencies: ["Store", "Secrets"]),
+        .target(name: "ProfileImport", dependencies: [
+            "OutboundCore", "Store", "Secrets",
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ]),
         // Benchmark only: compares CSVStream with yaslab/CSV.swift (see BENCHMARKS.md).
         .executableTarget(name: "CSVParseBench", dependencies: [
             "ProfileImport",
@@ -81,7 +85,8 @@ let package = Package(
             .product(name: "HummingbirdTesting", package: "hummingbird"),
             .product(name: "AsyncHTTPClient", package: "async-http-client"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
-        ]),
+            .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+        ], exclude: ["__Snapshots__"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,8 @@ import Foundation
 /// Messages never contain the API key.
 public enum ActiveCampaignError: Error, Equatable, Sendable, CustomStringConvertible {
     public enum HostProblem: Equatable, Sendable {
-        case nameNotFound, tlsFailed, connectionRefused, other(String)
+        case nameNotFound, tlsFailed, connectionRefused
+        case other(String)
     }
 
     public struct Rejection: Equatable, Sendable {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutboundCore
 import Secrets
 import Store
 import Web
@@ -15,20 +16,15 @@ struct TenantCommand: AsyncParsableCommand {
         @Option(help: "The name people see.") var name: String
 
         func validate() throws {
-            guard slug.range(of: "^[a-z0-9][a-z0-9-]{0,39}$", options: .regularExpression) != nil else {
-                throw ValidationError("--slug must be 1 to 40 lower-case letters, digits or dashes, starting with a letter or digit.")
-            }
-            let trimmed = name.trimmingCharacters(in: .whitespaces)
-            guard !trimmed.isEmpty, trimmed.count <= 100, !trimmed.contains("\0") else {
-                throw ValidationError("--name must be 1 to 100 characters.")
-            }
+            if let problem = Validate.slug(slug) { throw ValidationError("--slug: \(problem)") }
+            if let problem = Validate.name(name.trimmingCharacters(in: .whitespaces)) { throw ValidationError("--name: \(problem)") }
         }
 
         func run() async throws {
             let database = try data.openDatabase()
             do {
                 let tenant = try await database.createTenant(slug: slug, name: name.trimmingCharacters(in: .whitespaces))
-                print("Created workspace \(tenant.name) at /t/\(tenant.slug).")
+                print("Created workspace \(tenant.name) at \(TenantRoute.root.path(tenant.slug)).")
             } catch StoreError.slugTaken {
                 throw CLIError("A workspace with the slug \(slug) already exists.")
             }
@@ -55,9 +51,7 @@ struct UserCommand: AsyncParsableCommand {
 
         func validate() throws {
             guard Role(rawValue: role) != nil else { throw ValidationError("--role must be admin, contributor or viewer.") }
-            guard email.contains("@"), email.count <= 254, !email.contains(" ") else {
-                throw ValidationError("--email must be an email address like name@example.com.")
-            }
+            if let problem = Validate.email(email) { throw ValidationError("--email: \(problem)") }
         }
 
         func run() async throws {
@@ -68,7 +62,7 @@ struct UserCommand: AsyncParsableCommand {
             if existing == nil, isatty(0) == 0 {
                 let input = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
                 let password = input.hasSuffix("\n") ? String(input.dropLast()) : input
-                guard password.count >= 12 else { throw CLIError("The password read from standard input must have at least 12 characters.") }
+                if let problem = Validate.newPassword(password) { throw CLIError("The password read from standard input: \(problem)") }
                 ownPassword = password
             }
             let oneTime = FirstStart.makeOneTimePassword()

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutboundCore
 import ProfileImport
 import Store
 
@@ -42,20 +43,17 @@ struct ProfilesCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (database, workspace) = try await data.openWorkspace(tenant)
-            let job = try await database.startImport(tenantId: workspace.id!, fileName: (file as NSString).lastPathComponent,
-                                                     replaceAll: replaceAll, userId: nil, now: Date())
-            let importer = ProfileImporter(database: database, tenantId: workspace.id!,
-                                           options: ImportOptions(idColumn: idColumn, declaredTypes: try declaredTypes(), replaceAll: replaceAll))
-            let started = Date()
-            let result = try importer.run(file: file, job: job)
-            let seconds = Date().timeIntervalSince(started)
+            let started = ContinuousClock.now
+            let result = try await ImportService.runOne(database: database, ImportService.Request(
+                tenantId: workspace.id!, file: file, fileName: (file as NSString).lastPathComponent,
+                options: ImportOptions(idColumn: idColumn, declaredTypes: try declaredTypes(), replaceAll: replaceAll),
+                userId: nil, actor: .commandLine, ownsFile: false))
+            let seconds = (ContinuousClock.now - started) / .seconds(1)
             print("\(result.status.rawValue): \(result.rowsImported) rows imported, \(result.rowsRejected) rejected"
                   + (result.replaceAll ? ", \(result.rowsRemoved) removed" : "") + String(format: " in %.1f s.", seconds))
             if let message = result.message { print(message) }
             for problem in result.problemList.prefix(20) { print("  line \(problem.line): \(problem.problem)") }
             if result.rowsRejected > 20 { print("  … and \(result.rowsRejected - 20) more (see Data > Profiles).") }
-            try await database.recordActivity(tenantId: workspace.id!, actor: .commandLine, action: "profiles.imported",
-                                              detail: "Imported \(result.fileName): \(result.rowsImported) rows, \(result.rowsRejected) rejected")
             if result.status == .failed { throw ExitCode.failure }
         }
     }
@@ -87,7 +85,7 @@ struct SegmentsCommand: AsyncParsableCommand {
 
         func validate() throws {
             _ = try parsed()
-            guard !name.trimmingCharacters(in: .whitespaces).isEmpty, name.count <= 100 else { throw ValidationError("--name must be 1 to 100 characters.") }
+            if let problem = Validate.name(name.trimmingCharacters(in: .whitespaces)) { throw ValidationError("--name: \(problem)") }
         }
 
         func run() async throws {
@@ -103,10 +101,10 @@ struct SegmentsCommand: AsyncParsableCommand {
                 throw CLIError("A segment called \(name) already exists.")
             }
             let segment = try await database.saveSegment(tenantId: workspace.id!, id: nil, name: name, description: "", rules: rules,
-                                                         actor: .commandLine, now: Date())
-            let started = Date()
-            let count = try database.refreshSegment(tenantId: workspace.id!, id: segment.id!, now: Date())
-            print("Created \(name): \(count) members" + String(format: " (refreshed in %.2f s).", Date().timeIntervalSince(started)))
+                                                         actor: .commandLine, now: database.clock.now)
+            let started = ContinuousClock.now
+            let count = try database.refreshSegment(tenantId: workspace.id!, id: segment.id!, now: database.clock.now)
+            print("Created \(name): \(count) members" + String(format: " (refreshed in %.2f s).", (ContinuousClock.now - started) / .seconds(1)))
         }
     }
 
@@ -118,9 +116,9 @@ struct SegmentsCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, workspace) = try await data.openWorkspace(tenant)
             for summary in try await database.segmentSummaries(tenantId: workspace.id!) {
-                let started = Date()
-                let count = try database.refreshSegment(tenantId: workspace.id!, id: summary.segment.id!, now: Date())
-                print("\(summary.segment.name): \(count) members" + String(format: " in %.2f s.", Date().timeIntervalSince(started)))
+                let started = ContinuousClock.now
+                let count = try database.refreshSegment(tenantId: workspace.id!, id: summary.segment.id!, now: database.clock.now)
+                print("\(summary.segment.name): \(count) members" + String(format: " in %.2f s.", (ContinuousClock.now - started) / .seconds(1)))
             }
         }
     }

@@ -82,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
             print("""
                 First start: created the workspace "\(first.tenantSlug)" and its administrator.
-                  Sign in at http://\(host):\(port)/login
+                  Sign in at http://\(host):\(port)\(SiteRoute.login.path)
                   Email:              \(first.email)
                   One-time password:  \(first.oneTimePassword)
                 This password is shown only now; you choose your own at first sign-in.
@@ -97,7 +97,7 @@ struct Serve: AsyncParsableCommand {
                 engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: engineLogger)
             ]
             app = try await buildApplication(configuration: configuration, database: database, vault: vault, logger: logger,
-                                             services: services)
+                                             backgroundServices: services)
         } catch let error as Views.LoadError {
             throw CLIError(error.description)
         } catch let error as StartupError {

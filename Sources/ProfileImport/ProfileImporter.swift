@@ -8,6 +8,9 @@ public struct ImportOptions: Sendable {
     /// Remove the profiles the file does not contain.
     public var replaceAll: Bool
     public var chunkSize: Int
+    /// A file without an id column is kept for the job page to ask which column holds the id (web uploads only:
+    /// the service owns those files). Written with the failure, so the page never sees one without the other.
+    public var keepsFileForIdColumn = false
 
     public init(idColumn: String? = nil, declaredTypes: [String: AttributeType] = [:], replaceAll: Bool = false, chunkSize: Int = 5_000) {
         self.idColumn = idColumn
@@ -147,7 +150,7 @@ public struct ProfileImporter: Sendable {
         func finish(_ status: ImportJob.Status, message: String?) throws -> ImportJob {
             job.status = status
             job.message = message
-            job.finishedAt = Date()
+            job.finishedAt = database.clock.now
             job.problems = String(decoding: (try? JSONEncoder().encode(problems)) ?? Data("[]".utf8), as: UTF8.self)
             try database.updateImport(job)
             progress(job)
@@ -160,6 +163,7 @@ public struct ProfileImporter: Sendable {
             if case .needsIdColumn(let columns) = refusal {
                 // The caller may keep the file and ask which column holds the id.
                 job.columns = String(decoding: (try? JSONEncoder().encode(columns)) ?? Data("[]".utf8), as: UTF8.self)
+                if options.keepsFileForIdColumn { job.pendingFile = file }
             }
             return try finish(.failed, message: refusal.description)
         }
@@ -277,7 +281,7 @@ final class ChunkWriter: @unchecked Sendable {
         slots.wait()
         queue.async { [self] in
             defer { slots.signal() }
-            do { try database.upsertProfiles(tenantId: tenantId, importId: importId, rows: rows, now: Date()) } catch {
+            do { try database.upsertProfiles(tenantId: tenantId, importId: importId, rows: rows, now: database.clock.now) } catch {
                 lock.withLock { failure = failure ?? error }
             }
         }

@@ -1,13 +1,17 @@
 import Foundation
 import GRDB
+import OutboundCore
 
 /// Owns the SQLite database: its configuration, its migrations, and every read and write of Outbound's data.
 /// Production uses a WAL `DatabasePool`; tests use an in-memory `DatabaseQueue`.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
+    /// Every write stamps its time from here, so tests on a manual clock see the times they set.
+    public let clock: AppClock
 
-    public init(_ writer: any DatabaseWriter) throws {
+    public init(_ writer: any DatabaseWriter, clock: AppClock = AppClock()) throws {
         self.writer = writer
+        self.clock = clock
         try Self.migrator.migrate(writer)
     }
 
@@ -30,17 +34,13 @@ public struct AppDatabase: Sendable {
     }
 
     /// Opens (creating when needed) the database at `path` in WAL mode and runs pending migrations.
-    public static func open(path: String) throws -> AppDatabase {
-        try AppDatabase(DatabasePool(path: path, configuration: configuration()))
+    public static func open(path: String, clock: AppClock = AppClock()) throws -> AppDatabase {
+        try AppDatabase(DatabasePool(path: path, configuration: configuration()), clock: clock)
     }
 
     /// A fresh in-memory database, for tests only.
-    public static func inMemory() throws -> AppDatabase {
-        try AppDatabase(DatabaseQueue(configuration: configuration()))
-    }
-
-    public func journalMode() throws -> String {
-        try writer.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "" }
+    public static func inMemory(clock: AppClock = AppClock()) throws -> AppDatabase {
+        try AppDatabase(DatabaseQueue(configuration: configuration()), clock: clock)
     }
 
     public func appliedMigrations() throws -> [String] {

@@ -67,4 +67,5 @@ public struct TenantContext: ChildRequestContext {
 
     var actor: Actor { Actor(userId: signedIn.userId, email: signedIn.user.email, clientAddress: clientAddress) }
     var tenantId: Int64 { access.tenantId }
+    var policy: Policy { Policy(role: access.role) }
 }

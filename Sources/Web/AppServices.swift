@@ -1,5 +1,8 @@
 import OutboundCore
 import ActiveCampaign
+import Foundation
+import Logging
+import ProfileImport
 import Secrets
 import Store
 
@@ -15,6 +18,33 @@ struct AppServices: Sendable {
     let gateway: ActiveCampaignGateway
     /// Imports and segment refreshes run here, never on Swift's cooperative pool.
     let importPool: BlockingPool
+    /// Queues import jobs; `buildApplication` runs it as a service.
+    let imports: ImportService
+
+    static func make(configuration: AppConfiguration, database: AppDatabase, vault: Vault,
+                     resolver: any HostResolver = SystemResolver(),
+                     logger: Logger = Logger(label: "outbound")) async throws -> AppServices {
+        guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
+            throw StartupError.missingPublicDirectory(configuration.publicDirectory)
+        }
+        let importPool = BlockingPool(name: "import", threads: 1, maxPending: 8)
+        return AppServices(
+            configuration: configuration,
+            database: database,
+            vault: vault,
+            views: try await Views.load(directory: configuration.templatesDirectory),
+            clock: database.clock,
+            passwords: PasswordService(parameters: configuration.passwordParameters, threads: configuration.hashingThreads,
+                                       queueLimit: configuration.hashingQueueLimit),
+            throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout,
+                                    clock: database.clock),
+            gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
+                                           resolver: resolver, logger: logger,
+                                           connectTimeout: .init(configuration.destinationConnectTimeout),
+                                           readTimeout: .init(configuration.destinationReadTimeout)),
+            importPool: importPool,
+            imports: ImportService(database: database, pool: importPool))
+    }
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
         try await database.tenants(ofUser: signedIn.userId)

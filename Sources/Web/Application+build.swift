@@ -4,55 +4,40 @@ import Foundation
 import Hummingbird
 import NIOCore
 import Logging
+import ProfileImport
 import Secrets
 import ServiceLifecycle
 import Store
 
-/// Builds the whole web application. Shared by `outbound serve` and the tests, so that both run the same thing.
+/// Builds the whole web application: the router and the background services that run beside it. Shared by
+/// `outbound serve` and the tests, so that both run the same thing.
+/// - Parameter backgroundServices: more services to run and shut down with the server (the export engine joins here).
 public func buildApplication(
     configuration: AppConfiguration,
     database: AppDatabase,
     vault: Vault,
-    clock: AppClock = AppClock(),
     resolver: any HostResolver = SystemResolver(),
     logger: Logger = Logger(label: "outbound"),
-    services: [any Service] = []
+    backgroundServices: [any Service] = []
 ) async throws -> some ApplicationProtocol {
-    let router = try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock,
-                                       resolver: resolver, logger: logger)
+    let services = try await AppServices.make(configuration: configuration, database: database, vault: vault,
+                                              resolver: resolver, logger: logger)
+    let router = buildRouter(services: services, logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         logger: logger)
-    app.addServices(Housekeeping(database: database, clock: clock, idleTimeout: configuration.sessionIdleTimeout))
+    app.addServices(Housekeeping(database: database, clock: database.clock, idleTimeout: configuration.sessionIdleTimeout))
+    app.addServices(services.imports)
     // More background services (the export engine in `outbound serve`) stop with the server on SIGTERM.
-    app.addServices(services)
+    app.addServices(backgroundServices)
     return app
 }
 
-func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: Vault, clock: AppClock,
-                 resolver: any HostResolver = SystemResolver(),
-                 logger: Logger = Logger(label: "outbound")) async throws -> Router<AppRequestContext> {
-    let services = AppServices(
-        configuration: configuration,
-        database: database,
-        vault: vault,
-        views: try await Views.load(directory: configuration.templatesDirectory),
-        clock: clock,
-        passwords: PasswordService(parameters: configuration.passwordParameters, threads: configuration.hashingThreads,
-                                   queueLimit: configuration.hashingQueueLimit),
-        throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout, clock: clock),
-        gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
-                                       resolver: resolver, logger: logger,
-                                       connectTimeout: .init(configuration.destinationConnectTimeout),
-                                       readTimeout: .init(configuration.destinationReadTimeout)),
-        importPool: BlockingPool(name: "import", threads: 1, maxPending: 8))
-    guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
-        throw StartupError.missingPublicDirectory(configuration.publicDirectory)
-    }
-
-    try await database.failInterruptedImports(now: clock.now)
-
+/// Routes only: middleware in order, then each controller's routes.
+func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound")) -> Router<AppRequestContext> {
+    let configuration = services.configuration
+    let database = services.database
     let router = Router(context: AppRequestContext.self)
     // Order is the security policy: headers wrap everything (errors and static files included), then the client
     // address, static files, the session, and the CSRF check before any handler runs.
@@ -60,16 +45,16 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
         SecurityHeadersMiddleware(views: services.views)
         ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
         FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))
-        SessionMiddleware(database: database, clock: clock, idle: configuration.sessionIdleTimeout)
+        SessionMiddleware(database: database, clock: services.clock, idle: configuration.sessionIdleTimeout)
         CSRFMiddleware(maxFormBytes: configuration.maxFormBytes)
     }
 
-    router.get("healthz") { _, _ -> Response in
+    router.get(SiteRoute.health.pattern) { _, _ -> Response in
         let healthy = await database.isReachable()
         // The engine's heartbeat is reported, not judged: with `serve --no-engine` it runs in another process.
         let engine: String
         if healthy, let beat = try? await database.engineStatus().lastHeartbeat {
-            engine = "engine: last heartbeat \(max(0, Int(clock.now.timeIntervalSince(beat)))) s ago\n"
+            engine = "engine: last heartbeat \(max(0, Int(database.clock.now.timeIntervalSince(beat)))) s ago\n"
         } else {
             engine = "engine: no heartbeat\n"
         }
@@ -91,16 +76,16 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
         .add(middleware: SignInRequiredMiddleware())
         .add(middleware: TenantMiddleware(database: database))
         .group(context: TenantContext.self)
-    tenant.get(use: HomeController.tenantRoot)
+    tenant.get(.root, use: HomeController.tenantRoot)
 
     let empty = EmptyAreaController(services: services)
-    let admin = tenant.group("admin").add(middleware: AdminOnlyMiddleware())
+    let admin = tenant.group().add(middleware: AdminOnlyMiddleware())
     MembersController(services: services).addRoutes(to: admin)
     ConnectionsController(services: services).addRoutes(to: admin)
     ActivityController(services: services).addRoutes(to: admin)
     empty.addAdminRoutes(to: admin)
 
-    let data = tenant.group("data")
+    let data = tenant.group()
     ProfilesController(services: services).addRoutes(to: data)
     SegmentsController(services: services).addRoutes(to: data)
     empty.addDataRoutes(to: data)

@@ -19,7 +19,7 @@ struct SealedFixture {
         let tenant = try await database.createTenant(slug: "acme", name: "Acme")
         for index in 0..<count {
             fixture.connections.append(try await database.createConnection(
-                Connection(tenantId: tenant.id!, name: "Account \(index)", usableBy: .admins, apiHost: "acme\(index).api-us1.com"),
+                Connection(tenantId: tenant.id!, name: "Account \(index)", usableBy: .admins, apiHost: "acme\(index).api-us1.com", now: database.clock.now),
                 apiKey: Redacted("api-key-number-\(index)"), vault: fixture.vault, actor: .commandLine))
         }
         return fixture

@@ -148,6 +148,42 @@ import Testing
         }
     }
 
+    /// The typed route a router path was registered from, or nil for a route that has no rule.
+    func typedRoute(_ path: String) -> TenantRoute? {
+        TenantRoute.allCases.first { route in
+            let pattern = route.rawValue.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+            return (["/t", "{tenant}"] + pattern).joined(separator: "/") == path
+        }
+    }
+
+    /// Every tenant route the router lists, for every role: 403 exactly when the policy says no. A route added
+    /// without a typed route (and so without a rule) fails here.
+    @Test func everyTenantRouteAnswersEachRoleAsThePolicySays() async throws {
+        let world = try await TestWorld.make()
+        let routes = tenantRoutes(try await world.router())
+        let ours = try await world.connect(name: "Acme AC", key: "acme-key", host: "acme.api-us1.com")
+        try await world.app().test(.router) { client in
+            for email in ["carol@acme.test", "bob@acme.test", "alice@acme.test"] {
+                var person = Browser(client: client)
+                try await person.signIn(email)
+                let token = try #require(Browser.csrf(in: try await person.get("/account").text))
+                let role = try #require(try await world.database.members(tenantId: world.acme.id!).first { $0.email == email }?.role)
+                for route in routes {
+                    guard let typed = typedRoute(route.path) else {
+                        Issue.record("\(route.method) \(route.path) has no TenantRoute, so no policy rule")
+                        continue
+                    }
+                    let allowed = Policy(role: role).can(typed.action(for: route.method))
+                    let uri = fill(route.path, tenant: "acme", userId: world.userId("carol@acme.test"), id: ours.id!)
+                    let response = route.method == .get
+                        ? try await person.get(uri)
+                        : try await person.postRaw(uri, [("_csrf", token), ("role", "viewer")])
+                    #expect((response.status == .forbidden) == !allowed, "\(email) \(route.method) \(uri): \(response.status)")
+                }
+            }
+        }
+    }
+
     @Test func badInputIsRefusedWithAMessageOrRenderedEscapedNeverA500() async throws {
         let world = try await TestWorld.make()
         try await world.app().test(.router) { client in

@@ -67,7 +67,7 @@ extension AppDatabase {
                 mirrorGuardPercent: settings.mirrorGuardPercent, baselineState: settings.mirror ? .needed : .none)
             try export.insert(db)
             try Self.linkSegments(db, exportId: export.id!, segmentIds: settings.segmentIds)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "export.created", detail: "Created export \(export.name)")
+            try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.created", detail: "Created export \(export.name)")
             return export
         }
     }
@@ -103,7 +103,7 @@ extension AppDatabase {
             if destinationChanged {
                 try db.execute(sql: "DELETE FROM exportLedger WHERE exportId = ?", arguments: [id])
             }
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "export.changed",
+            try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.changed",
                                      detail: "Changed export \(export.name)" + (destinationChanged ? "; its next run sends every contact" : ""))
             return export
         }
@@ -120,7 +120,7 @@ extension AppDatabase {
                 SELECT COUNT(*), COALESCE(SUM(accepted), 0), COALESCE(SUM(rejected), 0) FROM exportRun WHERE exportId = ?
                 """, arguments: [id])!
             _ = try export.delete(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "export.removed", detail: """
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "export.removed", detail: """
                 Removed export \(export.name) after \(totals[0] as Int) runs (\(totals[1] as Int) contacts accepted, \
                 \(totals[2] as Int) rejected in all); contacts already sent stay in ActiveCampaign
                 """)

@@ -66,7 +66,7 @@ public struct RunWork: Sendable {
             }
             func path(_ id: Int64?) throws -> String? {
                 guard let id else { return nil }
-                return try Attribute.filter(Column("tenantId") == run.tenantId && Column("id") == id).fetchOne(db)?.path
+                return try Attribute.filter(Attribute.Columns.tenantId == run.tenantId && Attribute.Columns.id == id).fetchOne(db)?.path
             }
             let members = try Int.fetchOne(db, sql: """
                 SELECT COUNT(DISTINCT sm.profileRowId) FROM exportSegment es
@@ -579,7 +579,7 @@ public struct RunWork: Sendable {
             run.leaseExpiresAt = nil
             try run.update(db)
             let name = try String.fetchOne(db, sql: "SELECT name FROM export WHERE id = ?", arguments: [run.exportId]) ?? "?"
-            try ActivityEvent.record(db, tenantId: run.tenantId, actor: Actor(userId: nil, email: "export engine", clientAddress: "local"),
+            try ActivityEvent.record(db, at: now, tenantId: run.tenantId, actor: Actor(userId: nil, email: "export engine", clientAddress: "local"),
                                      action: "export.run.finished", detail: """
                                         Run #\(runId) of export \(name): \(run.state.label)\(failure.map { " — \($0)" } ?? ""); \
                                         \(run.accepted) accepted, \(run.rejected) rejected, \(run.invalid) invalid, \(run.unchanged) unchanged\

@@ -66,7 +66,7 @@ extension AppDatabase {
             }
             try run.insert(db)
             if request.trigger != .schedule {
-                try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "export.run",
+                try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.run",
                                          detail: "Started run #\(run.id!) of export \(export.name)\(request.fullResync ? " (full resync)" : "")")
             }
             return .queued(run)
@@ -87,7 +87,7 @@ extension AppDatabase {
             run.finishedAt = now
             run.leaseOwner = nil
             try run.update(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "export.run.canceled", detail: "Canceled run #\(runId)")
+            try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.run.canceled", detail: "Canceled run #\(runId)")
             return run
         }
     }
@@ -103,7 +103,7 @@ extension AppDatabase {
             run.removalsConfirmed = true
             run.reason = nil
             try run.update(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "export.run.confirmed",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "export.run.confirmed",
                                      detail: "Confirmed the removal of \(run.toUnsubscribe) contacts by run #\(runId)")
             return run
         }

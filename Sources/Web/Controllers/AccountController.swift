@@ -10,23 +10,9 @@ struct AccountController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get("account", use: page)
-        group.post("account/password", use: changePassword)
-        group.post("account/sessions/end-others", use: endOtherSessions)
-    }
-
-    struct AccountPage {
-        struct SessionRow { var started: String; var lastSeen: String; var address: String; var userAgent: String; var current: Bool }
-        var chrome: Chrome
-        var email: String
-        var mustChangePassword: Bool
-        var notice: String?
-        var currentError: String?
-        var newError: String?
-        var confirmError: String?
-        var sessions: [SessionRow]
-        var hasOtherSessions: Bool
-        var minPasswordLength = Validate.minPasswordLength
+        group.get(.account, use: page)
+        group.post(.accountPassword, use: changePassword)
+        group.post(.accountEndOtherSessions, use: endOtherSessions)
     }
 
     struct PasswordForm: Decodable {
@@ -78,12 +64,12 @@ struct AccountController {
         }
         try await services.database.setPassword(userId: context.signedIn.userId, hash: hash, mustChange: false)
         try await services.database.deleteSessions(ofUser: context.signedIn.userId, keeping: context.signedIn.session.id)
-        return .seeOther(SitePath.account + "?done=password")
+        return .seeOther(SiteRoute.account.path(query: ["done": "password"]))
     }
 
     @Sendable func endOtherSessions(request: Request, context: SignedInContext) async throws -> Response {
         try await services.database.deleteSessions(ofUser: context.signedIn.userId, keeping: context.signedIn.session.id)
-        return .seeOther(SitePath.account + "?done=sessions")
+        return .seeOther(SiteRoute.account.path(query: ["done": "sessions"]))
     }
 
     private func render(_ context: SignedInContext, notice: String?, errors: [String: String],

@@ -11,19 +11,12 @@ struct AuthController {
     let services: AppServices
 
     func addRoutes(to router: Router<AppRequestContext>) {
-        router.get("login", use: loginPage)
-        router.post("login", use: login)
+        router.get(.login, use: loginPage)
+        router.post(.login, use: login)
     }
 
     func addSignedInRoutes(to group: RouterGroup<SignedInContext>) {
-        group.post("logout", use: logout)
-    }
-
-    struct LoginPage {
-        var chrome = Chrome.signedOut(title: "Sign in")
-        var loginToken: String
-        var email: String
-        var error: String?
+        group.post(.logout, use: logout)
     }
 
     struct LoginForm: Decodable {
@@ -33,7 +26,7 @@ struct AuthController {
     }
 
     @Sendable func loginPage(request: Request, context: AppRequestContext) async throws -> Response {
-        if context.signedIn != nil { return .seeOther(SitePath.home) }
+        if context.signedIn != nil { return .seeOther(SiteRoute.home.path) }
         return try renderForm(email: "", error: nil, status: .ok)
     }
 
@@ -88,24 +81,24 @@ struct AuthController {
             clientAddress: context.clientAddress, userAgent: String((request.headers[.userAgent] ?? "").prefix(200)),
             createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(services.configuration.sessionAbsoluteTimeout)))
 
-        var response = Response.seeOther(user.mustChangePassword ? SitePath.account : SitePath.home)
+        var response = Response.seeOther(user.mustChangePassword ? SiteRoute.account.path : SiteRoute.home.path)
         response.setCookie(sessionCookie(token))
-        response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: SitePath.login,
+        response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: SiteRoute.login.path,
                                    secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 
     @Sendable func logout(request: Request, context: SignedInContext) async throws -> Response {
         try await services.database.deleteSession(id: context.signedIn.session.id!)
-        var response = Response.seeOther(SitePath.login)
-        response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: "", maxAge: 0, path: "/",
+        var response = Response.seeOther(SiteRoute.login.path)
+        response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: "", maxAge: 0, path: SiteRoute.home.path,
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 
     func sessionCookie(_ token: String) -> Cookie {
         // No Max-Age: the browser drops it when closed; the server enforces idle and absolute expiry itself.
-        Cookie(name: SessionMiddleware.cookieName, value: token, path: "/",
+        Cookie(name: SessionMiddleware.cookieName, value: token, path: SiteRoute.home.path,
                secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax)
     }
 
@@ -113,7 +106,7 @@ struct AuthController {
         let token = SecureRandom.token()
         var response = try services.views.page(
             "login", LoginPage(loginToken: token, email: email, error: error), status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: SitePath.login,
+        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: SiteRoute.login.path,
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }

@@ -7,29 +7,27 @@ struct EmptyAreaController {
     let services: AppServices
 
     struct Area: Sendable {
-        var path: String
+        var route: TenantRoute
         var navLabel: String
         var title: String
         var purpose: String
     }
 
     static let adminAreas = [
-        Area(path: "system", navLabel: "System", title: "System",
+        Area(route: .system, navLabel: "System", title: "System",
              purpose: "The system refresh schedule: when segments refresh and scheduled exports run."),
     ]
     static let dataAreas = [
-        Area(path: "exports", navLabel: "Exports", title: "Exports",
+        Area(route: .exports, navLabel: "Exports", title: "Exports",
              purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."),
     ]
 
-    struct EmptyAreaPage { var chrome: Chrome; var title: String; var purpose: String }
-
     func addAdminRoutes(to group: RouterGroup<TenantContext>) {
-        for area in Self.adminAreas { group.get(RouterPath(area.path), use: handler(area)) }
+        for area in Self.adminAreas { group.get(area.route, use: handler(area)) }
     }
 
     func addDataRoutes(to group: RouterGroup<TenantContext>) {
-        for area in Self.dataAreas { group.get(RouterPath(area.path), use: handler(area)) }
+        for area in Self.dataAreas { group.get(area.route, use: handler(area)) }
     }
 
     private func handler(_ area: Area) -> @Sendable (Request, TenantContext) async throws -> Response {

@@ -6,26 +6,17 @@ struct HomeController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<SignedInContext>) {
-        group.get("/", use: home)
-    }
-
-    struct HomePage {
-        struct Entry { var name: String; var href: String; var role: String }
-        var chrome: Chrome
-        var tenants: [Entry]
-        var hasTenants: Bool
+        group.get(.home, use: home)
     }
 
     @Sendable func home(request: Request, context: SignedInContext) async throws -> Response {
         let tenants = try await services.tenantsOf(context.signedIn)
-        if tenants.count == 1 { return .seeOther(SitePath.tenant(tenants[0].tenant.slug)) }
-        return try services.views.page("home", HomePage(
-            chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants),
-            tenants: tenants.map { .init(name: $0.tenant.name, href: SitePath.tenant($0.tenant.slug), role: $0.role.label) },
-            hasTenants: !tenants.isEmpty))
+        if tenants.count == 1 { return .seeOther(TenantRoute.root.path(tenants[0].tenant.slug)) }
+        return try services.views.page("home", HomePage.build(
+            tenants, chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants)))
     }
 
     @Sendable static func tenantRoot(request: Request, context: TenantContext) async throws -> Response {
-        .seeOther(SitePath.exports(context.access.tenant.slug))
+        .seeOther(TenantRoute.exports.path(context.access.tenant.slug))
     }
 }

@@ -10,29 +10,10 @@ struct MembersController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("members", use: list)
-        group.post("members", use: add)
-        group.post("members/:userId/role", use: changeRole)
-        group.post("members/:userId/remove", use: remove)
-    }
-
-    struct MembersPage {
-        struct Row {
-            var userId: Int64; var email: String; var roleLabel: String; var since: String; var isYou: Bool
-            var roleAction: String; var removeAction: String
-            var roles: [RoleOption]
-        }
-        struct RoleOption { var value: String; var label: String; var selected: Bool }
-        var chrome: Chrome
-        var addAction: String
-        var members: [Row]
-        var roles: [RoleOption]
-        var notice: String?
-        var error: String?
-        var emailError: String?
-        var email: String
-        var oneTimePassword: String?
-        var newAccountEmail: String?
+        group.get(.members, use: list)
+        group.post(.members, use: add)
+        group.post(.memberRole, use: changeRole)
+        group.post(.memberRemove, use: remove)
     }
 
     struct AddForm: Decodable { var email: String?; var role: String? }
@@ -71,7 +52,7 @@ struct MembersController {
                 return try await render(context, notice: "Added \(user.email) as \(role.label).",
                                         oneTimePassword: password, newAccountEmail: user.email)
             case .existingAccount:
-                return .seeOther(SitePath.members(context.access.tenant.slug) + "?done=added")
+                return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "added"]))
             }
         } catch StoreError.alreadyMember {
             return try await render(context, emailError: "\(email) is already a member of this workspace.", email: email,
@@ -93,8 +74,8 @@ struct MembersController {
         } catch StoreError.notFound {
             throw HTTPError(.notFound)
         }
-        if userId == context.signedIn.userId, role != .admin { return .seeOther(SitePath.tenant(context.access.tenant.slug)) }
-        return .seeOther(SitePath.members(context.access.tenant.slug) + "?done=role")
+        if userId == context.signedIn.userId, !Policy(role: role).can(.administer) { return .seeOther(TenantRoute.root.path(context.access.tenant.slug)) }
+        return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "role"]))
     }
 
     @Sendable func remove(request: Request, context: TenantContext) async throws -> Response {
@@ -106,28 +87,22 @@ struct MembersController {
         } catch StoreError.notFound {
             throw HTTPError(.notFound)
         }
-        if userId == context.signedIn.userId { return .seeOther(SitePath.home) }
-        return .seeOther(SitePath.members(context.access.tenant.slug) + "?done=removed")
+        if userId == context.signedIn.userId { return .seeOther(SiteRoute.home.path) }
+        return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "removed"]))
     }
 
     private func render(_ context: TenantContext, notice: String? = nil, error: String? = nil, emailError: String? = nil,
                         email: String = "", oneTimePassword: String? = nil, newAccountEmail: String? = nil,
                         status: HTTPResponse.Status = .ok) async throws -> Response {
-        let slug = context.access.tenant.slug
-        let members = try await services.database.members(tenantId: context.tenantId)
-        func options(_ selected: Role?) -> [MembersPage.RoleOption] {
-            Role.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
-        }
-        return try services.views.page("members", MembersPage(
-            chrome: try await services.chrome("Members", section: "Members", context),
-            addAction: SitePath.members(slug),
-            members: members.map {
-                .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),
-                      isYou: $0.userId == context.signedIn.userId,
-                      roleAction: SitePath.memberRole(slug, $0.userId), removeAction: SitePath.memberRemove(slug, $0.userId),
-                      roles: options($0.role))
-            },
-            roles: options(.viewer), notice: notice, error: error, emailError: emailError, email: email,
-            oneTimePassword: oneTimePassword, newAccountEmail: newAccountEmail), status: status)
+        var page = MembersPage.build(
+            try await services.database.members(tenantId: context.tenantId), slug: context.access.tenant.slug,
+            you: context.signedIn.userId, chrome: try await services.chrome("Members", section: "Members", context))
+        page.notice = notice
+        page.error = error
+        page.emailError = emailError
+        page.email = email
+        page.oneTimePassword = oneTimePassword
+        page.newAccountEmail = newAccountEmail
+        return try services.views.page("members", page, status: status)
     }
 }

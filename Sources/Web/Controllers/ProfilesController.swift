@@ -12,34 +12,12 @@ struct ProfilesController {
     let services: AppServices
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("profiles", use: page)
-        group.post("profiles/import", use: upload)
-        group.get("profiles/imports/:id", use: importPage)
-        group.post("profiles/imports/:id/retry", use: retry)
-        group.get("profiles/delete", use: deleteAllPage)
-        group.post("profiles/delete", use: deleteAll)
-    }
-
-    struct ProfilesPage {
-        struct Cell { var value: String }
-        struct Row { var profileId: String; var cells: [Cell] }
-        struct Heading { var name: String; var type: String }
-        struct ImportRow { var href: String; var fileName: String; var status: String; var started: String; var counts: String }
-        var chrome: Chrome
-        var count: String
-        var canEdit: Bool
-        var importAction: String
-        var maxUploadText: String
-        var headings: [Heading]
-        var rows: [Row]
-        var hasRows: Bool
-        var search: String
-        var nextHref: String?
-        var firstHref: String?
-        var imports: [ImportRow]
-        var hasImports: Bool
-        var deleteHref: String
-        var notice: String?
+        group.get(.profiles, use: page)
+        group.post(.importProfiles, use: upload)
+        group.get(.importJob, use: importPage)
+        group.post(.retryImport, use: retry)
+        group.get(.deleteProfiles, use: deleteAllPage)
+        group.post(.deleteProfiles, use: deleteAll)
     }
 
     static let pageSize = 50
@@ -50,32 +28,16 @@ struct ProfilesController {
         let search = String((request.uri.queryParameters.get("q") ?? "").prefix(200))
         let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
-        let shown = Array(attributes.prefix(Self.shownAttributes))
         let rows = try await services.database.profiles(tenantId: context.tenantId, afterRowId: after, limit: Self.pageSize + 1,
                                                         search: search.isEmpty ? nil : search)
-        let count = try await services.database.profileCount(tenantId: context.tenantId)
-        let imports = try await services.database.recentImports(tenantId: context.tenantId)
-        let base = SitePath.profiles(slug)
-        let query = search.isEmpty ? "" : "q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&"
-        let notice: String? = request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil
-        return try services.views.page("profiles/index", ProfilesPage(
+        let reads = ProfilesPage.Reads(attributes: attributes, rows: rows,
+                                       count: try await services.database.profileCount(tenantId: context.tenantId),
+                                       imports: try await services.database.recentImports(tenantId: context.tenantId))
+        return try services.views.page("profiles/index", ProfilesPage.build(
+            reads, search: search, after: after, slug: slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
+            maxImportBytes: services.configuration.maxImportBytes,
             chrome: try await services.chrome("Profiles", section: "Profiles", context),
-            count: count.formatted(), canEdit: context.access.role != .viewer,
-            importAction: base + "/import?_csrf=" + context.signedIn.session.csrfToken,
-            maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(services.configuration.maxImportBytes), countStyle: .file),
-            headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
-            rows: rows.prefix(Self.pageSize).map { row in
-                .init(profileId: row.profileId, cells: shown.map { .init(value: row.values[$0.id!] ?? "") })
-            },
-            hasRows: !rows.isEmpty, search: search,
-            nextHref: rows.count > Self.pageSize ? "\(base)?\(query)after=\(rows[Self.pageSize - 1].rowId)" : nil,
-            firstHref: after > 0 ? "\(base)?\(query)" : nil,
-            imports: imports.map {
-                .init(href: "\(base)/imports/\($0.id!)", fileName: $0.fileName, status: Self.statusLabel($0.status),
-                      started: Format.dateTime($0.startedAt),
-                      counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected")
-            },
-            hasImports: !imports.isEmpty, deleteHref: base + "/delete", notice: notice))
+            notice: request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil))
     }
 
     static func statusLabel(_ status: ImportJob.Status) -> String {
@@ -89,127 +51,26 @@ struct ProfilesController {
 
     // MARK: Upload
 
-    /// State of one streamed multipart upload.
-    final class Upload {
-        var partName: String?
-        var fileName: String?
-        var fields: [String: String] = [:]
-        var fieldText = ""
-        var fileBytes = 0
-        var tooLarge = false
-        var sawFile = false
-        let handle: FileHandle
-        let path: String
-
-        init(path: String) throws {
-            self.path = path
-            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forWritingAtPath: path) else {
-                throw HTTPError(.internalServerError, message: "The upload could not be stored.")
-            }
-            self.handle = handle
-        }
-    }
-
     @Sendable func upload(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot import profiles.") }
-        let contentType = request.headers[.contentType] ?? ""
-        guard contentType.lowercased().hasPrefix("multipart/form-data"),
-              let boundaryRange = contentType.range(of: "boundary=") else {
-            throw HTTPError(.badRequest, message: "Choose a CSV file to import.")
-        }
-        let boundary = contentType[boundaryRange.upperBound...].split(separator: ";")[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        let path = NSTemporaryDirectory() + "outbound-import-\(UUID().uuidString).csv"
-        let upload = try Upload(path: path)
-        let limit = services.configuration.maxImportBytes
-        let parser = MultipartParser(boundary: boundary)
-        parser.onHeader = { name, value in
-            guard name.lowercased() == "content-disposition" else { return }
-            upload.partName = Self.dispositionParameter("name", in: value)
-            if upload.partName == "file" { upload.fileName = Self.dispositionParameter("filename", in: value) }
-        }
-        parser.onBody = { buffer in
-            if upload.partName == "file" {
-                upload.sawFile = true
-                upload.fileBytes += buffer.readableBytes
-                if upload.fileBytes > limit { upload.tooLarge = true; return }
-                upload.handle.write(Data(buffer.readableBytesView))
-            } else if upload.fieldText.utf8.count < 1_000 {
-                upload.fieldText += String(buffer: buffer)
-            }
-        }
-        parser.onPartComplete = {
-            if let name = upload.partName, name != "file" { upload.fields[name] = upload.fieldText }
-            upload.partName = nil
-            upload.fieldText = ""
-        }
-        do {
-            for try await chunk in request.body {
-                try parser.execute(chunk)
-                if upload.tooLarge { break }
-            }
-        } catch {
-            try? upload.handle.close()
-            try? FileManager.default.removeItem(atPath: path)
-            throw HTTPError(.badRequest, message: "The upload could not be read. Choose the file again.")
-        }
-        try? upload.handle.close()
-        guard !upload.tooLarge else {
-            try? FileManager.default.removeItem(atPath: path)
-            throw HTTPError(.contentTooLarge, message: "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts.")
-        }
-        guard upload.sawFile, upload.fileBytes > 0 else {
-            try? FileManager.default.removeItem(atPath: path)
-            throw HTTPError(.badRequest, message: "Choose a CSV file to import; the one sent was empty.")
-        }
+        try context.policy.require(.changeData, "Viewers cannot import profiles.")
+        let upload = try await UploadStreamer(limit: services.configuration.maxImportBytes)
+            .receive(contentType: request.headers[.contentType] ?? "", body: request.body)
+        let path = upload.path
         let idColumn = upload.fields["idColumn"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         let replaceAll = upload.fields["replaceAll"] == "yes"
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
-        let job = try await services.database.startImport(tenantId: context.tenantId, fileName: fileName, replaceAll: replaceAll,
-                                                          userId: context.signedIn.userId, now: services.clock.now)
-        startJob(job, file: path, options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
-                 context: context)
-        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
-    }
-
-    /// Runs an import job on the import thread; it outlives the request, and its page shows progress. A file
-    /// without a recognisable id column is kept, and the job page asks which column holds the id.
-    private func startJob(_ job: ImportJob, file path: String, options: ImportOptions, context: TenantContext) {
-        let importer = ProfileImporter(database: services.database, tenantId: context.tenantId, options: options)
-        let database = services.database
-        let pool = services.importPool
-        let actor = context.actor
-        let tenantId = context.tenantId
-        Task.detached {
-            var finished: ImportJob?
-            do {
-                finished = try await pool.run { try importer.run(file: path, job: job) }
-            } catch {
-                var failed = job
-                failed.status = .failed
-                failed.finishedAt = Date()
-                failed.message = error is BlockingPool.Busy ? "Too many imports are waiting; import the file again later."
-                    : "The import stopped because of an internal error. Rows imported before it are kept."
-                try? database.updateImport(failed)
-            }
-            if var waiting = finished, waiting.status == .failed, waiting.columns != nil {
-                waiting.pendingFile = path
-                try? database.updateImport(waiting)
-                return
-            }
-            try? FileManager.default.removeItem(atPath: path)
-            if let finished {
-                try? await database.recordActivity(tenantId: tenantId, actor: actor, action: "profiles.imported",
-                                                   detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")
-            }
-        }
+        let job = try await services.imports.enqueue(ImportService.Request(
+            tenantId: context.tenantId, file: path, fileName: fileName,
+            options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
+            userId: context.signedIn.userId, actor: context.actor, ownsFile: true))
+        return .seeOther(TenantRoute.importJob.path(context.access.tenant.slug, job.id!))
     }
 
     struct RetryForm: Decodable { var idColumn: String? }
 
     /// The id column chosen on the job page: a new job imports the kept file with it.
     @Sendable func retry(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot import profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot import profiles.")
         guard let id = context.parameters.get("id", as: Int64.self),
               let waiting = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
         let form = try await Web.Form.decode(RetryForm.self, from: request, limit: services.configuration.maxFormBytes)
@@ -220,82 +81,40 @@ struct ProfilesController {
               FileManager.default.fileExists(atPath: path) else {
             throw HTTPError(.badRequest, message: "The uploaded file is no longer kept (after an hour, or once used). Upload it again.")
         }
-        let job = try await services.database.startImport(tenantId: context.tenantId, fileName: waiting.fileName,
-                                                          replaceAll: waiting.replaceAll, userId: context.signedIn.userId,
-                                                          now: services.clock.now)
-        startJob(job, file: path, options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll), context: context)
-        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
-    }
-
-    static func dispositionParameter(_ name: String, in header: String) -> String? {
-        for part in header.split(separator: ";") {
-            let pair = part.trimmingCharacters(in: .whitespaces)
-            guard pair.lowercased().hasPrefix(name + "=") else { continue }
-            return String(pair.dropFirst(name.count + 1)).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        }
-        return nil
+        let job = try await services.imports.enqueue(ImportService.Request(
+            tenantId: context.tenantId, file: path, fileName: waiting.fileName,
+            options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll),
+            userId: context.signedIn.userId, actor: context.actor, ownsFile: true))
+        return .seeOther(TenantRoute.importJob.path(context.access.tenant.slug, job.id!))
     }
 
     // MARK: Job page
 
-    struct ImportPage {
-        struct ProblemRow { var line: Int; var problem: String }
-        var chrome: Chrome
-        var running: Bool
-        var fileName: String
-        var status: String
-        var failed: Bool
-        var rowsRead: String
-        var rowsImported: String
-        var rowsRejected: String
-        var rowsRemoved: String?
-        var message: String?
-        var problems: [ProblemRow]
-        var hasProblems: Bool
-        var moreProblems: String?
-        var backHref: String
-        var chooseColumns: [String]
-        var waitsForIdColumn: Bool
-        var retryAction: String
-        var csrf: String
-    }
-
     @Sendable func importPage(request: Request, context: TenantContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self),
               let job = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
-        let problems = job.problemList
-        return try services.views.page("profiles/import", ImportPage(
-            chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context),
-            running: job.status == .running, fileName: job.fileName, status: Self.statusLabel(job.status), failed: job.status == .failed,
-            rowsRead: job.rowsRead.formatted(), rowsImported: job.rowsImported.formatted(), rowsRejected: job.rowsRejected.formatted(),
-            rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
-            problems: problems.map { .init(line: $0.line, problem: $0.problem) }, hasProblems: !problems.isEmpty,
-            moreProblems: job.rowsRejected > problems.count ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
-            backHref: SitePath.profiles(context.access.tenant.slug),
-            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && context.access.role != .viewer,
-            retryAction: SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)/retry",
-            csrf: context.signedIn.session.csrfToken))
+        return try services.views.page("profiles/import", ImportPage.build(
+            job, slug: context.access.tenant.slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
+            chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context)))
     }
 
     // MARK: Delete all
 
-    struct DeletePage { var chrome: Chrome; var count: String; var action: String; var cancelHref: String }
-
     @Sendable func deleteAllPage(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot delete profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot delete profiles.")
         return try services.views.page("profiles/delete", DeletePage(
             chrome: try await services.chrome("Delete all profiles", section: "Profiles", context),
             count: try await services.database.profileCount(tenantId: context.tenantId).formatted(),
-            action: SitePath.profiles(context.access.tenant.slug) + "/delete", cancelHref: SitePath.profiles(context.access.tenant.slug)))
+            action: TenantRoute.deleteProfiles.path(context.access.tenant.slug), cancelHref: TenantRoute.profiles.path(context.access.tenant.slug)))
     }
 
     struct DeleteForm: Decodable { var confirm: String? }
 
     @Sendable func deleteAll(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot delete profiles.") }
+        try context.policy.require(.changeData, "Viewers cannot delete profiles.")
         let form = try await Web.Form.decode(DeleteForm.self, from: request, limit: services.configuration.maxFormBytes)
         guard form.confirm == "delete" else { throw HTTPError(.badRequest, message: "Tick the box to confirm that every profile is deleted.") }
         _ = try await services.database.deleteAllProfiles(tenantId: context.tenantId, actor: context.actor)
-        return .seeOther(SitePath.profiles(context.access.tenant.slug) + "?done=deleted")
+        return .seeOther(TenantRoute.profiles.path(context.access.tenant.slug, query: ["done": "deleted"]))
     }
 }

@@ -9,68 +9,29 @@ import Store
 /// the editor needs no JavaScript.
 struct SegmentsController {
     let services: AppServices
+    var steps: SegmentSteps { SegmentSteps(database: services.database, pool: services.importPool) }
 
     func addRoutes(to group: RouterGroup<TenantContext>) {
-        group.get("segments", use: list)
-        group.get("segments/new", use: newPage)
-        group.post("segments/new", use: step)
-        group.get("segments/:id", use: editPage)
-        group.post("segments/:id", use: step)
-    }
-
-    struct ListPage {
-        struct Row { var name: String; var href: String; var members: String; var refreshed: String; var exports: String }
-        var chrome: Chrome
-        var rows: [Row]
-        var hasRows: Bool
-        var canEdit: Bool
-        var newHref: String
-        var notice: String?
+        group.get(.segments, use: list)
+        group.get(.newSegment, use: newPage)
+        group.post(.newSegment, use: step)
+        group.get(.segment, use: editPage)
+        group.post(.segment, use: step)
     }
 
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.segmentSummaries(tenantId: context.tenantId)
-        return try services.views.page("segments/list", ListPage(
-            chrome: try await services.chrome("Segments", section: "Segments", context),
-            rows: summaries.map {
-                .init(name: $0.segment.name, href: SitePath.segments(slug) + "/\($0.segment.id!)", members: $0.segment.memberCount.formatted(),
-                      refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
-                      exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", "))
-            },
-            hasRows: !summaries.isEmpty, canEdit: context.access.role != .viewer, newHref: SitePath.segments(slug) + "/new",
+        return try services.views.page("segments/list", ListPage.build(
+            summaries, slug: slug, chrome: try await services.chrome("Segments", section: "Segments", context), policy: context.policy,
             notice: request.uri.queryParameters.get("done") == "deleted" ? "The segment was deleted." : nil))
     }
 
     // MARK: Editor
 
-    struct Option { var value: String; var label: String; var selected: Bool }
-    struct ConditionView { var prefix: String; var attributes: [Option]; var operators: [Option]; var value: String; var value2: String; var problem: String? }
-    struct GroupView { var prefix: String; var number: Int; var all: Bool; var any: Bool; var conditions: [ConditionView] }
-
-    struct EditorPage {
-        var chrome: Chrome
-        var isNew: Bool
-        var canEdit: Bool
-        var action: String
-        var name: String
-        var description: String
-        var all: Bool
-        var any: Bool
-        var groups: [GroupView]
-        var hasAttributes: Bool
-        var preview: String?
-        var notice: String?
-        var problem: String?
-        var nameError: String?
-        var memberCount: String?
-        var refreshed: String?
-        var exports: String?
-        var profilesHref: String
-    }
 
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot create segments.") }
+        try context.policy.require(.changeData, "Viewers cannot create segments.")
         return try await render(context, segment: nil, name: "", description: "",
                                 rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [])]))
     }
@@ -87,7 +48,7 @@ struct SegmentsController {
     }
 
     @Sendable func step(request: Request, context: TenantContext) async throws -> Response {
-        guard context.access.role != .viewer else { throw HTTPError(.forbidden, message: "Viewers cannot change segments.") }
+        try context.policy.require(.changeData, "Viewers cannot change segments.")
         let segment: Segment? = context.parameters.get("id") == nil ? nil : try await loadSegment(context)
         var request = request
         let body = try await request.collectBody(upTo: services.configuration.maxFormBytes)
@@ -112,12 +73,7 @@ struct SegmentsController {
                                         problem: problem, status: .unprocessableContent)
             }
         case "save":
-            var nameError: String?
-            if name.isEmpty { nameError = "Enter a name." }
-            else if name.count > 100 { nameError = "A name has at most 100 characters." }
-            else if try await services.database.segmentNameTaken(tenantId: context.tenantId, name: name, except: segment?.id) {
-                nameError = "Another segment is already called \(name)."
-            }
+            let nameError = try await steps.nameProblem(name, tenantId: context.tenantId, except: segment?.id)
             let attributes = try await services.database.attributes(tenantId: context.tenantId)
             do {
                 _ = try rules.compile(attributes: attributes)
@@ -132,12 +88,12 @@ struct SegmentsController {
             let saved = try await services.database.saveSegment(tenantId: context.tenantId, id: segment?.id, name: name,
                                                                 description: description, rules: rules, actor: context.actor,
                                                                 now: services.clock.now)
-            try await refresh(saved, context: context)
-            return .seeOther(SitePath.segments(slug) + "/\(saved.id!)?done=saved")
+            try await steps.refresh(saved, tenantId: context.tenantId, actor: context.actor)
+            return .seeOther(TenantRoute.segment.path(slug, saved.id!, query: ["done": "saved"]))
         case "refresh":
             guard let segment else { throw HTTPError(.badRequest, message: "Save the segment first.") }
-            try await refresh(segment, context: context)
-            return .seeOther(SitePath.segments(slug) + "/\(segment.id!)?done=refreshed")
+            try await steps.refresh(segment, tenantId: context.tenantId, actor: context.actor)
+            return .seeOther(TenantRoute.segment.path(slug, segment.id!, query: ["done": "refreshed"]))
         case "delete":
             guard let segment else { throw HTTPError(.badRequest, message: "Nothing to delete.") }
             do {
@@ -148,24 +104,10 @@ struct SegmentsController {
                                         deleteError: "This segment cannot be deleted while these exports use it: \(inUse.exports.map(\.name).joined(separator: ", ")).",
                                         status: .conflict)
             }
-            return .seeOther(SitePath.segments(slug) + "?done=deleted")
+            return .seeOther(TenantRoute.segments.path(slug, query: ["done": "deleted"]))
         default:
             throw HTTPError(.badRequest, message: "Choose Preview, Add a group, Save, Refresh or Delete.")
         }
-    }
-
-    /// Refreshes on the import thread: a refresh over a million profiles takes seconds of SQLite work.
-    private func refresh(_ segment: Segment, context: TenantContext) async throws {
-        let database = services.database
-        let tenantId = context.tenantId
-        let now = services.clock.now
-        do {
-            _ = try await services.importPool.run { try database.refreshSegment(tenantId: tenantId, id: segment.id!, now: now) }
-        } catch is BlockingPool.Busy {
-            throw HTTPError(.serviceUnavailable, message: "Outbound is busy importing; refresh the segment again in a minute.")
-        }
-        try await database.recordActivity(tenantId: tenantId, actor: context.actor, action: "segment.refreshed",
-                                          detail: "Refreshed segment \(segment.name)")
     }
 
     static func parseRules(_ fields: [String: String]) -> SegmentRules {
@@ -191,35 +133,23 @@ struct SegmentsController {
     private func render(_ context: TenantContext, segment: Segment?, name: String, description: String, rules: SegmentRules,
                         preview: String? = nil, notice: String? = nil, problem: SegmentRules.Problem? = nil,
                         nameError: String? = nil, deleteError: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
-        let slug = context.access.tenant.slug
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
         let exports = try await segment.asyncMap { try await services.database.exportsUsing(tenantId: context.tenantId, segmentId: $0.id!) }
-        let groups = rules.groups.enumerated().map { g, group in
-            // Every group shows one blank condition to fill in.
-            let shown = group.conditions + [RuleCondition(attribute: "", op: .equals)]
-            return GroupView(prefix: "g\(g)", number: g + 1, all: group.combinator == .all, any: group.combinator == .any,
-                             conditions: shown.enumerated().map { c, condition in
-                                 ConditionView(
-                                    prefix: "g\(g).c\(c)",
-                                    attributes: [Option(value: "", label: "— attribute —", selected: condition.attribute.isEmpty)]
-                                        + attributes.map { Option(value: $0.name, label: "\($0.name) (\($0.type.rawValue))",
-                                                                  selected: $0.name.lowercased() == condition.attribute.lowercased()) },
-                                    operators: RuleOperator.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == condition.op) },
-                                    value: condition.value, value2: condition.value2,
-                                    problem: problem.flatMap { $0.group == g && $0.condition == c ? $0.message : nil })
-                             })
+        var page = EditorPage.build(
+            segment: segment, rules: rules, attributes: attributes, exports: exports, slug: context.access.tenant.slug,
+            policy: context.policy,
+            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context))
+        page.name = name
+        page.description = description
+        page.preview = preview
+        page.notice = notice
+        page.nameError = nameError
+        page.problem = deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" }
+        if let problem, page.groups.indices.contains(problem.group),
+           page.groups[problem.group].conditions.indices.contains(problem.condition) {
+            page.groups[problem.group].conditions[problem.condition].problem = problem.message
         }
-        return try services.views.page("segments/editor", EditorPage(
-            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context),
-            isNew: segment == nil, canEdit: context.access.role != .viewer,
-            action: segment.map { SitePath.segments(slug) + "/\($0.id!)" } ?? SitePath.segments(slug) + "/new",
-            name: name, description: description, all: rules.combinator == .all, any: rules.combinator == .any,
-            groups: groups, hasAttributes: !attributes.isEmpty, preview: preview, notice: notice,
-            problem: deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" },
-            nameError: nameError, memberCount: segment.map { $0.memberCount.formatted() },
-            refreshed: segment.map { $0.refreshedAt.map(Format.dateTime) ?? "Never" },
-            exports: exports.map { $0.isEmpty ? "None" : $0.map(\.name).joined(separator: ", ") },
-            profilesHref: SitePath.profiles(slug)), status: status)
+        return try services.views.page("segments/editor", page, status: status)
     }
 
     private func loadSegment(_ context: TenantContext) async throws -> Segment {

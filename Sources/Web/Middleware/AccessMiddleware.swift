@@ -5,15 +5,15 @@ import Store
 /// one-time password is still unchanged on the account page until they change it.
 struct SignInRequiredMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    static let allowedWithOneTimePassword: Set<String> = [SitePath.account, SitePath.accountPassword, SitePath.logout]
+    static let allowedWithOneTimePassword: Set<String> = [SiteRoute.account.path, SiteRoute.accountPassword.path, SiteRoute.logout.path]
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let signedIn = context.signedIn else {
-            if request.method == .get || request.method == .head { return .seeOther(SitePath.login) }
+            if request.method == .get || request.method == .head { return .seeOther(SiteRoute.login.path) }
             throw HTTPError(.forbidden, message: "Your session has ended. Sign in again.")
         }
         if signedIn.user.mustChangePassword, !Self.allowedWithOneTimePassword.contains(request.uri.path) {
-            return .seeOther(SitePath.account)
+            return .seeOther(SiteRoute.account.path)
         }
         return try await next(request, context)
     }
@@ -42,9 +42,7 @@ struct AdminOnlyMiddleware: RouterMiddleware {
     typealias Context = TenantContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard context.access.role == .admin else {
-            throw HTTPError(.forbidden, message: "Only administrators of this workspace can use the Admin pages.")
-        }
+        try context.policy.require(.administer, "Only administrators of this workspace can use the Admin pages.")
         return try await next(request, context)
     }
 }

@@ -8,7 +8,7 @@ import Secrets
 struct CSRFMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let maxFormBytes: Int
-    static let exemptPaths: Set<String> = [SitePath.login]
+    static let exemptPaths: Set<String> = [SiteRoute.login.path]
 
     private struct TokenField: Decodable { var _csrf: String? }
 

@@ -17,6 +17,13 @@ struct Chrome {
     // Mustache reads stored properties only (through Mirror), so these flags are stored, not computed.
     var showSwitcher = false
     var isAdmin = false
+    // Links every page may show (the layout, the error page, the account forms).
+    var homeHref = SiteRoute.home.path
+    var accountHref = SiteRoute.account.path
+    var loginAction = SiteRoute.login.path
+    var logoutAction = SiteRoute.logout.path
+    var passwordAction = SiteRoute.accountPassword.path
+    var endOtherSessionsAction = SiteRoute.accountEndOtherSessions.path
 
     static func signedOut(title: String) -> Chrome {
         Chrome(title: title)
@@ -24,7 +31,7 @@ struct Chrome {
 
     static func account(title: String, signedIn: SignedIn, tenants: [(tenant: Tenant, role: Role)]) -> Chrome {
         Chrome(title: title, userEmail: signedIn.user.email, csrf: signedIn.session.csrfToken,
-               tenants: tenants.map { Link(label: $0.tenant.name, href: SitePath.tenant($0.tenant.slug), current: false) },
+               tenants: tenants.map { Link(label: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug), current: false) },
                showSwitcher: tenants.count > 1)
     }
 
@@ -32,24 +39,25 @@ struct Chrome {
                        tenants: [(tenant: Tenant, role: Role)]) -> Chrome {
         let slug = context.access.tenant.slug
         let role = context.access.role
+        let isAdmin = context.policy.can(.administer)
         func link(_ label: String, _ href: String) -> Link { Link(label: label, href: href, current: label == current) }
-        let admin = role == .admin ? [
-            link("Connections", SitePath.connections(slug)),
-            link("Members", SitePath.members(slug)),
-            link("System", SitePath.system(slug)),
-            link("Activity", SitePath.activity(slug)),
+        let admin = isAdmin ? [
+            link("Connections", TenantRoute.connections.path(slug)),
+            link("Members", TenantRoute.members.path(slug)),
+            link("System", TenantRoute.system.path(slug)),
+            link("Activity", TenantRoute.activity.path(slug)),
         ] : []
         return Chrome(
             title: title, userEmail: context.signedIn.user.email, csrf: context.signedIn.session.csrfToken,
             tenantName: context.access.tenant.name, tenantSlug: slug, roleLabel: role.label,
-            tenants: tenants.map { Link(label: $0.tenant.name, href: SitePath.tenant($0.tenant.slug),
+            tenants: tenants.map { Link(label: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug),
                                         current: $0.tenant.slug == slug) },
             adminNav: admin,
             dataNav: [
-                link("Profiles", SitePath.profiles(slug)),
-                link("Segments", SitePath.segments(slug)),
-                link("Exports", SitePath.exports(slug)),
+                link("Profiles", TenantRoute.profiles.path(slug)),
+                link("Segments", TenantRoute.segments.path(slug)),
+                link("Exports", TenantRoute.exports.path(slug)),
             ],
-            showSwitcher: tenants.count > 1, isAdmin: role == .admin)
+            showSwitcher: tenants.count > 1, isAdmin: isAdmin)
     }
 }

@@ -17,33 +17,6 @@ enum Form {
     }
 }
 
-/// Input checks shared by every form. Each returns a message for the field, or nil when the value is fine.
-enum Validate {
-    static func email(_ raw: String) -> String? {
-        let email = raw.trimmingCharacters(in: .whitespaces)
-        if email.isEmpty { return "Enter an email address." }
-        if email.count > 254 { return "An email address has at most 254 characters." }
-        if email.unicodeScalars.contains(where: { $0.properties.generalCategory == .control || $0 == " " }) {
-            return "An email address cannot contain spaces or control characters."
-        }
-        let parts = email.split(separator: "@", omittingEmptySubsequences: false)
-        if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty || !parts[1].contains(".") && parts[1] != "localhost" {
-            return "Enter an email address like name@example.com."
-        }
-        return nil
-    }
-
-    static let minPasswordLength = 12
-    static let maxPasswordLength = 4096
-
-    static func newPassword(_ password: String) -> String? {
-        if password.count < minPasswordLength { return "Use at least \(minPasswordLength) characters." }
-        if password.utf8.count > maxPasswordLength { return "Use at most \(maxPasswordLength) bytes." }
-        if password.contains("\0") { return "A password cannot contain a NUL character." }
-        return nil
-    }
-}
-
 /// A generated one-time password: readable, typeable, 120 bits of entropy.
 enum OneTimePassword {
     static func make() -> String {

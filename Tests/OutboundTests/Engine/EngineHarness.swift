@@ -75,7 +75,7 @@ final class EngineWorld: Sendable {
         _ body: @Sendable (EngineWorld) async throws -> T
     ) async throws -> T {
         let clock = AppClock.manual()
-        let database = try AppDatabase.inMemory()
+        let database = try AppDatabase.inMemory(clock: clock)
         let vault = Vault(ring: .generate())
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")

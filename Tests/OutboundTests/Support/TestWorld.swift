@@ -30,7 +30,9 @@ struct TestWorld {
 
     static func make(onDisk: Bool = false, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
         let directory = onDisk ? try temporaryDirectory() : nil
-        let database = try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite") } ?? AppDatabase.inMemory()
+        let clock = AppClock()
+        let database = try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite", clock: clock) }
+            ?? AppDatabase.inMemory(clock: clock)
         var configuration = AppConfiguration(
             templatesDirectory: packageRoot + "/Templates", publicDirectory: packageRoot + "/Public",
             passwordParameters: .testing)
@@ -38,7 +40,7 @@ struct TestWorld {
         let hasher = PasswordHasher(parameters: .testing)
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")
-        var world = TestWorld(database: database, clock: AppClock(), configuration: configuration, acme: acme, globex: globex)
+        var world = TestWorld(database: database, clock: clock, configuration: configuration, acme: acme, globex: globex)
         world.directory = directory
         for (email, tenant, role) in [
             ("alice@acme.test", acme, Role.admin), ("bob@acme.test", acme, .contributor),
@@ -53,12 +55,13 @@ struct TestWorld {
     }
 
     func app() async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: configuration, database: database, vault: vault, clock: clock,
+        try await buildApplication(configuration: configuration, database: database, vault: vault,
                              resolver: resolver, logger: logger)
     }
 
     func router() async throws -> Router<AppRequestContext> {
-        try await buildRouter(configuration: configuration, database: database, vault: vault, clock: clock, resolver: resolver)
+        buildRouter(services: try await AppServices.make(configuration: configuration, database: database, vault: vault,
+                                                          resolver: resolver))
     }
 
     func userId(_ email: String) -> Int64 { users[email]!.id! }

@@ -30,17 +30,17 @@ extension AppDatabase {
 
     public func createTenant(slug: String, name: String, actor: Actor = .commandLine) async throws -> Tenant {
         try await writer.write { db in
-            if try Tenant.filter(Column("slug") == slug).fetchCount(db) > 0 { throw StoreError.slugTaken }
-            var tenant = Tenant(slug: slug, name: name)
+            if try Tenant.filter(Tenant.Columns.slug == slug).fetchCount(db) > 0 { throw StoreError.slugTaken }
+            var tenant = Tenant(slug: slug, name: name, createdAt: clock.now)
             try tenant.insert(db)
-            try ActivityEvent.record(db, tenantId: tenant.id!, actor: actor, action: "tenant.created",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant.id!, actor: actor, action: "tenant.created",
                                      detail: "Created tenant \(name) (\(slug))")
             return tenant
         }
     }
 
     public func tenant(slug: String) async throws -> Tenant? {
-        try await reader.read { db in try Tenant.filter(Column("slug") == slug).fetchOne(db) }
+        try await reader.read { db in try Tenant.filter(Tenant.Columns.slug == slug).fetchOne(db) }
     }
 
     public func tenantCount() async throws -> Int {

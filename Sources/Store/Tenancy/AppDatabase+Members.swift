@@ -39,13 +39,13 @@ extension AppDatabase {
                 }
                 added = .existingAccount(existing)
             } else {
-                var user = User(email: email, passwordHash: hash, mustChangePassword: mustChangePassword)
+                var user = User(email: email, passwordHash: hash, mustChangePassword: mustChangePassword, createdAt: clock.now)
                 try user.insert(db)
                 added = .newAccount(user)
             }
             let user = switch added { case .newAccount(let u), .existingAccount(let u): u }
-            try Membership(tenantId: tenantId, userId: user.id!, role: role, createdAt: .now).insert(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.added",
+            try Membership(tenantId: tenantId, userId: user.id!, role: role, createdAt: clock.now).insert(db)
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "member.added",
                                      detail: "Added \(user.email) as \(role.label)")
             return added
         }
@@ -62,7 +62,7 @@ extension AppDatabase {
             membership.role = role
             try membership.update(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.role_changed",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "member.role_changed",
                                      detail: "Changed \(email) from \(previous.label) to \(role.label)")
         }
     }
@@ -76,7 +76,7 @@ extension AppDatabase {
             if membership.role == .admin, try Self.adminCount(db, tenantId: tenantId) <= 1 { throw StoreError.lastAdmin }
             try membership.delete(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "member.removed",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "member.removed",
                                      detail: "Removed \(email)")
         }
     }
@@ -84,23 +84,5 @@ extension AppDatabase {
     static func adminCount(_ db: Database, tenantId: Int64) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND role = 'admin'",
                          arguments: [tenantId]) ?? 0
-    }
-
-    // MARK: Activity
-
-    public func recordActivity(tenantId: Int64, actor: Actor, action: String, detail: String) async throws {
-        try await writer.write { db in
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: action, detail: detail)
-        }
-    }
-
-    /// One page of the tenant's events, newest first, and whether an older page exists.
-    public func activity(tenantId: Int64, page: Int, pageSize: Int = 50) async throws -> (events: [ActivityEvent], hasMore: Bool) {
-        try await reader.read { db in
-            let rows = try ActivityEvent.fetchAll(db, sql: """
-                SELECT * FROM activity WHERE tenantId = ? ORDER BY id DESC LIMIT ? OFFSET ?
-                """, arguments: [tenantId, pageSize + 1, max(0, page - 1) * pageSize])
-            return (Array(rows.prefix(pageSize)), rows.count > pageSize)
-        }
     }
 }

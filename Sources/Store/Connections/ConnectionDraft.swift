@@ -5,6 +5,14 @@ import Secrets
 /// The steps of adding or editing a connection before Save. The typed API key lives only here, sealed for this
 /// row, tied to one session and expiring after 30 minutes; Save moves it into the connection and deletes this.
 public struct ConnectionDraft: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Columns {
+        public static let connectionId = Column(CodingKeys.connectionId)
+        public static let expiresAt = Column(CodingKeys.expiresAt)
+        public static let id = Column(CodingKeys.id)
+        public static let sessionId = Column(CodingKeys.sessionId)
+        public static let tenantId = Column(CodingKeys.tenantId)
+    }
+
     public var id: Int64?
     public var sessionId: Int64
     public var tenantId: Int64
@@ -47,9 +55,9 @@ extension AppDatabase {
     /// The draft with `id` if it belongs to this session and tenant (and connection, for edits) and has not expired.
     public func draft(id: Int64, sessionId: Int64, tenantId: Int64, connectionId: Int64?, now: Date) async throws -> ConnectionDraft? {
         try await reader.read { db in
-            try ConnectionDraft.filter(Column("id") == id && Column("sessionId") == sessionId && Column("tenantId") == tenantId
-                                       && Column("expiresAt") > now)
-                .filter(connectionId == nil ? Column("connectionId") == nil : Column("connectionId") == connectionId)
+            try ConnectionDraft.filter(ConnectionDraft.Columns.id == id && ConnectionDraft.Columns.sessionId == sessionId && ConnectionDraft.Columns.tenantId == tenantId
+                                       && ConnectionDraft.Columns.expiresAt > now)
+                .filter(connectionId == nil ? ConnectionDraft.Columns.connectionId == nil : ConnectionDraft.Columns.connectionId == connectionId)
                 .fetchOne(db)
         }
     }
@@ -75,10 +83,6 @@ extension AppDatabase {
             try draft.update(db)
             return draft
         }
-    }
-
-    public func deleteDraft(id: Int64) async throws {
-        try await writer.write { db in _ = try ConnectionDraft.deleteOne(db, key: id) }
     }
 
     public func deleteExpiredDrafts(now: Date) async throws {

@@ -2,6 +2,12 @@ import Foundation
 import GRDB
 
 public struct Segment: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let name = Column(CodingKeys.name)
+        public static let tenantId = Column(CodingKeys.tenantId)
+    }
+
     public var id: Int64?
     public var tenantId: Int64
     public var name: String
@@ -29,31 +35,24 @@ public struct SegmentSummary: Sendable, Equatable {
     public var exports: [ExportReference]
 }
 
+extension Segment {
+    /// The segment with `id` in this tenant only: another tenant's id finds nothing.
+    static func fetchOne(_ db: Database, tenantId: Int64, id: Int64) throws -> Segment? {
+        try Segment.filter(Columns.tenantId == tenantId && Columns.id == id).fetchOne(db)
+    }
+}
+
 extension AppDatabase {
     public func segmentSummaries(tenantId: Int64) async throws -> [SegmentSummary] {
         try await reader.read { db in
-            try Segment.filter(Column("tenantId") == tenantId).order(Column("name").collating(.nocase)).fetchAll(db).map {
-                SegmentSummary(segment: $0, exports: try Self.exportsUsingSegment(db, $0.id!))
+            try Segment.filter(Segment.Columns.tenantId == tenantId).order(Segment.Columns.name.collating(.nocase)).fetchAll(db).map {
+                SegmentSummary(segment: $0, exports: try ExportLinks.usingSegment(db, tenantId: tenantId, segmentId: $0.id!))
             }
         }
     }
 
     public func segment(tenantId: Int64, id: Int64) async throws -> Segment? {
-        try await reader.read { db in try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) }
-    }
-
-    static func exportsUsingSegment(_ db: Database, _ segmentId: Int64) throws -> [ExportReference] {
-        try Row.fetchAll(db, sql: """
-            SELECT export.id, export.name FROM exportSegment JOIN export ON export.id = exportSegment.exportId
-            WHERE exportSegment.segmentId = ? ORDER BY export.name
-            """, arguments: [segmentId]).map { ExportReference(id: $0[0], name: $0[1]) }
-    }
-
-    public func exportsUsing(tenantId: Int64, segmentId: Int64) async throws -> [ExportReference] {
-        try await reader.read { db in
-            guard try Segment.filter(Column("tenantId") == tenantId && Column("id") == segmentId).fetchCount(db) == 1 else { return [] }
-            return try Self.exportsUsingSegment(db, segmentId)
-        }
+        try await reader.read { db in try Segment.fetchOne(db, tenantId: tenantId, id: id) }
     }
 
     public func segmentNameTaken(tenantId: Int64, name: String, except id: Int64?) async throws -> Bool {
@@ -68,7 +67,7 @@ extension AppDatabase {
         try await writer.write { db in
             var segment: Segment
             if let id {
-                guard let existing = try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+                guard let existing = try Segment.fetchOne(db, tenantId: tenantId, id: id) else {
                     throw StoreError.notFound
                 }
                 segment = existing
@@ -82,7 +81,7 @@ extension AppDatabase {
                                   generation: 0, memberCount: 0, refreshedAt: nil, createdAt: now, updatedAt: now)
                 try segment.insert(db)
             }
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: id == nil ? "segment.created" : "segment.edited",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: id == nil ? "segment.created" : "segment.edited",
                                      detail: "\(id == nil ? "Created" : "Edited") segment \(name) (\(rules.conditionCount) conditions)")
             return segment
         }
@@ -104,10 +103,10 @@ extension AppDatabase {
     @discardableResult
     public func refreshSegment(tenantId: Int64, id: Int64, now: Date, chunkRows: Int64 = 50_000) throws -> Int {
         let (segment, attributes, bounds) = try writer.read { db in
-            guard let segment = try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+            guard let segment = try Segment.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
-            let attributes = try Attribute.filter(Column("tenantId") == tenantId).fetchAll(db)
+            let attributes = try Attribute.filter(Attribute.Columns.tenantId == tenantId).fetchAll(db)
             let bounds = try Row.fetchOne(db, sql: "SELECT MIN(rowId), MAX(rowId) FROM profile WHERE tenantId = ?", arguments: [tenantId])
             return (segment, attributes, (bounds?[0] as Int64?, bounds?[1] as Int64?))
         }
@@ -181,35 +180,17 @@ extension AppDatabase {
         }
     }
 
-    /// The current members' profile ids (for tests and, later, the export engine's prepare step).
-    public func segmentMemberIds(tenantId: Int64, segmentId: Int64) async throws -> [String] {
-        try await reader.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT profile.profileId FROM segment
-                JOIN segmentMember ON segmentMember.segmentId = segment.id AND segmentMember.generation = segment.generation
-                JOIN profile ON profile.rowId = segmentMember.profileRowId
-                WHERE segment.tenantId = ? AND segment.id = ? ORDER BY profile.rowId
-                """, arguments: [tenantId, segmentId])
-        }
-    }
-
     /// Deletes a segment unless an export uses it; then the error names those exports.
     public func deleteSegment(tenantId: Int64, id: Int64, actor: Actor) async throws {
         try await writer.write { db in
-            guard let segment = try Segment.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) else {
+            guard let segment = try Segment.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
-            let exports = try Self.exportsUsingSegment(db, id)
+            let exports = try ExportLinks.usingSegment(db, tenantId: tenantId, segmentId: id)
             guard exports.isEmpty else { throw SegmentInUse(exports: exports) }
             // Members go with the segment (ON DELETE CASCADE).
             _ = try segment.delete(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "segment.deleted", detail: "Deleted segment \(segment.name)")
-        }
-    }
-
-    public func linkExport(_ exportId: Int64, toSegment segmentId: Int64) async throws {
-        try await writer.write { db in
-            try db.execute(sql: "INSERT INTO exportSegment (exportId, segmentId) VALUES (?, ?)", arguments: [exportId, segmentId])
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "segment.deleted", detail: "Deleted segment \(segment.name)")
         }
     }
 }

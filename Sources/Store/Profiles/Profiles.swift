@@ -6,6 +6,12 @@ public enum AttributeType: String, Codable, Sendable, CaseIterable, DatabaseValu
 }
 
 public struct Attribute: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let name = Column(CodingKeys.name)
+        public static let tenantId = Column(CodingKeys.tenantId)
+    }
+
     public var id: Int64?
     public var tenantId: Int64
     public var name: String
@@ -34,6 +40,11 @@ public struct ProfileRow: Sendable, Equatable {
 }
 
 public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let tenantId = Column(CodingKeys.tenantId)
+    }
+
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
         case running, succeeded, completedWithErrors = "completed_with_errors", failed
     }
@@ -75,7 +86,7 @@ public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
 extension AppDatabase {
     public func attributes(tenantId: Int64) async throws -> [Attribute] {
-        try await reader.read { db in try Attribute.filter(Column("tenantId") == tenantId).order(Column("id")).fetchAll(db) }
+        try await reader.read { db in try Attribute.filter(Attribute.Columns.tenantId == tenantId).order(Attribute.Columns.id).fetchAll(db) }
     }
 
     /// Finds or creates the attributes of an import's header. An existing attribute keeps its type.
@@ -83,7 +94,7 @@ extension AppDatabase {
     public func ensureAttributes(tenantId: Int64, _ wanted: [(name: String, type: AttributeType)]) throws -> [Attribute] {
         try writer.write { db in
             try wanted.map { name, type in
-                if let existing = try Attribute.filter(Column("tenantId") == tenantId && Column("name") == name).fetchOne(db) {
+                if let existing = try Attribute.filter(Attribute.Columns.tenantId == tenantId && Attribute.Columns.name == name).fetchOne(db) {
                     return existing
                 }
                 var attribute = Attribute(tenantId: tenantId, name: name, type: type)
@@ -191,12 +202,12 @@ extension AppDatabase {
     }
 
     public func importJob(tenantId: Int64, id: Int64) async throws -> ImportJob? {
-        try await reader.read { db in try ImportJob.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db) }
+        try await reader.read { db in try ImportJob.filter(ImportJob.Columns.tenantId == tenantId && ImportJob.Columns.id == id).fetchOne(db) }
     }
 
     public func recentImports(tenantId: Int64, limit: Int = 10) async throws -> [ImportJob] {
         try await reader.read { db in
-            try ImportJob.filter(Column("tenantId") == tenantId).order(Column("id").desc).limit(limit).fetchAll(db)
+            try ImportJob.filter(ImportJob.Columns.tenantId == tenantId).order(ImportJob.Columns.id.desc).limit(limit).fetchAll(db)
         }
     }
 

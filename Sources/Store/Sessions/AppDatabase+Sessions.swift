@@ -11,12 +11,12 @@ extension AppDatabase {
     }
 
     public func session(tokenHash: String) async throws -> UserSession? {
-        try await reader.read { db in try UserSession.filter(Column("tokenHash") == tokenHash).fetchOne(db) }
+        try await reader.read { db in try UserSession.filter(UserSession.Columns.tokenHash == tokenHash).fetchOne(db) }
     }
 
     public func sessions(ofUser userId: Int64) async throws -> [UserSession] {
         try await reader.read { db in
-            try UserSession.filter(Column("userId") == userId).order(Column("lastSeenAt").desc).fetchAll(db)
+            try UserSession.filter(UserSession.Columns.userId == userId).order(UserSession.Columns.lastSeenAt.desc).fetchAll(db)
         }
     }
 

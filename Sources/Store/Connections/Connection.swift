@@ -16,6 +16,12 @@ public enum ConnectionUsers: String, Codable, Sendable, DatabaseValueConvertible
 /// An ActiveCampaign connection of a tenant. The API key is stored only sealed (`apiKeySealed`), bound to this
 /// tenant, table, column and row; pages show `apiKeyLastFour` at most.
 public struct Connection: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
+    public enum Columns {
+        public static let id = Column(CodingKeys.id)
+        public static let name = Column(CodingKeys.name)
+        public static let tenantId = Column(CodingKeys.tenantId)
+    }
+
     public var id: Int64?
     public var tenantId: Int64
     public var kind: String
@@ -36,7 +42,7 @@ public struct Connection: Codable, Sendable, Equatable, FetchableRecord, Mutable
 
     public init(tenantId: Int64, name: String, usableBy: ConnectionUsers, apiHost: String, accountName: String? = nil,
                 exportUserId: Int64? = nil, consentUserId: Int64? = nil, consentAt: Date? = nil, verifiedAt: Date? = nil,
-                now: Date = .now) {
+                now: Date) {
         self.tenantId = tenantId
         self.kind = "activecampaign"
         self.name = name
@@ -55,48 +61,5 @@ public struct Connection: Codable, Sendable, Equatable, FetchableRecord, Mutable
 
     public var apiKeyContext: SealContext? {
         id.map { SealContext(tenantId: tenantId, table: "connection", column: "apiKeySealed", rowId: $0) }
-    }
-}
-
-extension AppDatabase {
-    /// Inserts the connection, then seals the key with the new row's id as context, in one transaction: a
-    /// connection never exists with its key unsealed or missing.
-    public func createConnection(_ connection: Connection, apiKey: Redacted, vault: Vault, actor: Actor) async throws -> Connection {
-        try await writer.write { db in
-            var connection = connection
-            try connection.insert(db)
-            connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
-            connection.apiKeyLastFour = apiKey.lastFour
-            try connection.update(db)
-            try ActivityEvent.record(db, tenantId: connection.tenantId, actor: actor, action: "connection.created",
-                                     detail: "Created ActiveCampaign connection \(connection.name) for \(connection.apiHost)")
-            return connection
-        }
-    }
-
-    /// Replaces the stored key of a connection (sealed for its row), returning the updated record.
-    public func replaceConnectionKey(tenantId: Int64, connectionId: Int64, apiKey: Redacted, vault: Vault) async throws -> Connection {
-        try await writer.write { db in
-            guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: connectionId) else {
-                throw StoreError.notFound
-            }
-            connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
-            connection.apiKeyLastFour = apiKey.lastFour
-            connection.updatedAt = .now
-            try connection.update(db)
-            return connection
-        }
-    }
-
-    public func connection(tenantId: Int64, id: Int64) async throws -> Connection? {
-        try await reader.read { db in
-            try Connection.fetchOne(db, tenantId: tenantId, id: id)
-        }
-    }
-
-    public func connections(tenantId: Int64) async throws -> [Connection] {
-        try await reader.read { db in
-            try Connection.filter(Column("tenantId") == tenantId).order(Column("name").collating(.nocase)).fetchAll(db)
-        }
     }
 }

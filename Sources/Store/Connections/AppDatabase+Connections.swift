@@ -20,17 +20,6 @@ public struct ConnectionSummary: Sendable, Equatable {
     }
 }
 
-public struct ExportReference: Sendable, Equatable {
-    public var id: Int64
-    public var name: String
-}
-
-public enum DetachedExports: String, Sendable {
-    /// They keep their settings, show "No connection" and never run until given another connection.
-    case detach
-    case remove
-}
-
 public struct ConnectionChanges: Sendable, Equatable {
     public var name: String
     public var usableBy: ConnectionUsers
@@ -44,7 +33,7 @@ public struct ConnectionChanges: Sendable, Equatable {
 extension Connection {
     /// The connection with `id` in this tenant only: another tenant's id finds nothing.
     static func fetchOne(_ db: Database, tenantId: Int64, id: Int64) throws -> Connection? {
-        try Connection.filter(Column("tenantId") == tenantId && Column("id") == id).fetchOne(db)
+        try Connection.filter(Connection.Columns.tenantId == tenantId && Connection.Columns.id == id).fetchOne(db)
     }
 }
 
@@ -58,7 +47,7 @@ extension User {
 extension AppDatabase {
     public func connectionSummaries(tenantId: Int64) async throws -> [ConnectionSummary] {
         try await reader.read { db in
-            try Connection.filter(Column("tenantId") == tenantId).order(Column("name").collating(.nocase)).fetchAll(db)
+            try Connection.filter(Connection.Columns.tenantId == tenantId).order(Connection.Columns.name.collating(.nocase)).fetchAll(db)
                 .map { try Self.summary(db, $0) }
         }
     }
@@ -80,7 +69,7 @@ extension AppDatabase {
         let consentEmail = try connection.consentUserId.flatMap {
             try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [$0])
         }
-        let exports = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM export WHERE connectionId = ?", arguments: [connection.id]) ?? 0
+        let exports = try ExportLinks.countUsingConnection(db, tenantId: connection.tenantId, connectionId: connection.id!)
         return ConnectionSummary(connection: connection, exportUserEmail: exportUser?["email"],
                                  exportUserIsAdmin: (exportUser?["role"] as String?) == Role.admin.rawValue,
                                  consentUserEmail: consentEmail, exportCount: exports)
@@ -114,11 +103,11 @@ extension AppDatabase {
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
             let exportUser = try User.email(db, id: exportUserId)
             let tenant = connection.tenantId
-            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.created",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.created",
                                      detail: "Created ActiveCampaign connection \(name) for \(host) (key ending \(apiKey.lastFour), usable by \(usableBy.label.lowercased()))")
-            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.consent",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.consent",
                                      detail: "Agreed to the data privacy and compliance terms for \(name)")
-            try ActivityEvent.record(db, tenantId: tenant, actor: actor, action: "connection.export_user",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.export_user",
                                      detail: "Set the export user of \(name) to \(exportUser)")
             return connection
         }
@@ -138,7 +127,7 @@ extension AppDatabase {
             connection.usableBy = changes.usableBy
             connection.updatedAt = now
             try connection.update(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.edited",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.edited",
                                      detail: "Edited \(changes.name): " + changed.joined(separator: "; "))
         }
     }
@@ -165,7 +154,7 @@ extension AppDatabase {
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
             let what = previousHost == host ? "Replaced the API key of \(connection.name) (now ending \(apiKey.lastFour))"
                 : "Changed the host of \(connection.name) from \(previousHost) to \(host) with a new API key ending \(apiKey.lastFour)"
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.credentials", detail: what)
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.credentials", detail: what)
         }
     }
 
@@ -182,7 +171,7 @@ extension AppDatabase {
                 connection.lastError = error
             }
             try connection.update(db)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.verified",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.verified",
                                      detail: error.map { "Verification of \(connection.name) failed: \($0)" } ?? "Verified \(connection.name)")
         }
     }
@@ -196,15 +185,8 @@ extension AppDatabase {
             connection.updatedAt = now
             try connection.update(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.export_user",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.export_user",
                                      detail: "Set the export user of \(connection.name) to \(email)")
-        }
-    }
-
-    public func exportsUsing(tenantId: Int64, connectionId: Int64) async throws -> [ExportReference] {
-        try await reader.read { db in
-            try Row.fetchAll(db, sql: "SELECT id, name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
-                             arguments: [tenantId, connectionId]).map { ExportReference(id: $0[0], name: $0[1]) }
         }
     }
 
@@ -215,36 +197,13 @@ extension AppDatabase {
             guard let connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound
             }
-            let names = try String.fetchAll(db, sql: "SELECT name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
-                                            arguments: [tenantId, id])
-            switch exports {
-            case .detach:
-                try db.execute(sql: "UPDATE export SET connectionId = NULL WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, id])
-            case .remove:
-                try db.execute(sql: "DELETE FROM export WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, id])
-            }
+            let names = try ExportLinks.usingConnection(db, tenantId: tenantId, connectionId: id).map(\.name)
+            try ExportLinks.release(db, tenantId: tenantId, connectionId: id, exports)
             _ = try connection.delete(db)
             let exportText = names.isEmpty ? "" : "; \(exports == .detach ? "detached" : "removed") exports: " + names.joined(separator: ", ")
-            try ActivityEvent.record(db, tenantId: tenantId, actor: actor, action: "connection.removed",
+            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.removed",
                                      detail: "Removed connection \(connection.name) (\(connection.apiHost)) and its stored API key\(exportText)")
         }
     }
 
-    /// For tests and, later, the exports issue: a minimal export row.
-    public func createExport(tenantId: Int64, name: String, connectionId: Int64?, listId: String?, now: Date = .now) async throws -> ExportReference {
-        try await writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO export (tenantId, name, connectionId, listId, createdAt, updatedAt) VALUES (?, ?, ?, ?, ?, ?)
-                """, arguments: [tenantId, name, connectionId, listId, now, now])
-            return ExportReference(id: db.lastInsertedRowID, name: name)
-        }
-    }
-
-    public func exportConnectionId(tenantId: Int64, exportId: Int64) async throws -> Int64?? {
-        try await reader.read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT connectionId FROM export WHERE tenantId = ? AND id = ?",
-                                             arguments: [tenantId, exportId]) else { return nil }
-            return .some(row["connectionId"] as Int64?)
-        }
-    }
 }

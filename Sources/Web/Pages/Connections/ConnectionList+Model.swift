@@ -1,0 +1,35 @@
+import OutboundCore
+import Store
+
+/// The page model of Templates/connections/list.mustache: plain stored values, read by Mustache through Mirror.
+extension ConnectionsController {
+    struct ListPage {
+        struct Row {
+            var name: String; var href: String; var type: String; var usableBy: String; var exportUser: String
+            var connected: Bool; var attention: String?; var created: String; var lastVerified: String
+        }
+        var chrome: Chrome
+        var rows: [Row]
+        var hasRows: Bool
+        var newHref: String
+        var notice: String?
+    }
+}
+
+extension ConnectionsController.ListPage {
+    /// Built from store reads; the controller and the tests call it.
+    static func build(_ summaries: [ConnectionSummary], slug: String, chrome: Chrome, notice: String?) -> Self {
+        Self(
+            chrome: chrome,
+            rows: summaries.map { summary in
+                let connection = summary.connection
+                return .init(name: connection.name, href: TenantRoute.connection.path(slug, connection.id!), type: "ActiveCampaign",
+                             usableBy: connection.usableBy.label,
+                             exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
+                             connected: summary.attention == nil, attention: summary.attention,
+                             created: Format.dateTime(connection.createdAt),
+                             lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never")
+            },
+            hasRows: !summaries.isEmpty, newHref: TenantRoute.newConnection.path(slug), notice: notice)
+    }
+}

@@ -1,0 +1,15 @@
+import OutboundCore
+import Store
+
+/// The page model of Templates/connections/remove.mustache: plain stored values, read by Mustache through Mirror.
+extension ConnectionsController {
+    struct RemovePage {
+        struct ExportRow { var name: String }
+        var chrome: Chrome
+        var name: String
+        var action: String
+        var cancelHref: String
+        var exports: [ExportRow]
+        var hasExports: Bool
+    }
+}

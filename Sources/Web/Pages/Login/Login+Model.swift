@@ -1,0 +1,12 @@
+import OutboundCore
+import Store
+
+/// The page model of Templates/login.mustache: plain stored values, read by Mustache through Mirror.
+extension AuthController {
+    struct LoginPage {
+        var chrome = Chrome.signedOut(title: "Sign in")
+        var loginToken: String
+        var email: String
+        var error: String?
+    }
+}

@@ -1,0 +1,44 @@
+import OutboundCore
+import Store
+
+/// The page model of Templates/members.mustache: plain stored values, read by Mustache through Mirror.
+extension MembersController {
+    struct MembersPage {
+        struct Row {
+            var userId: Int64; var email: String; var roleLabel: String; var since: String; var isYou: Bool
+            var roleAction: String; var removeAction: String
+            var roles: [RoleOption]
+        }
+        struct RoleOption { var value: String; var label: String; var selected: Bool }
+        var chrome: Chrome
+        var addAction: String
+        var members: [Row]
+        var roles: [RoleOption]
+        var notice: String?
+        var error: String?
+        var emailError: String?
+        var email: String
+        var oneTimePassword: String?
+        var newAccountEmail: String?
+    }
+}
+
+extension MembersController.MembersPage {
+    /// Built from store reads; the controller and the tests call it.
+    /// The member list with its forms; the add form starts empty, with Viewer chosen.
+    static func build(_ members: [Member], slug: String, you: Int64, chrome: Chrome) -> Self {
+        func options(_ selected: Role?) -> [RoleOption] {
+            Role.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
+        }
+        return Self(
+            chrome: chrome,
+            addAction: TenantRoute.members.path(slug),
+            members: members.map {
+                .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),
+                      isYou: $0.userId == you,
+                      roleAction: TenantRoute.memberRole.path(slug, $0.userId), removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
+                      roles: options($0.role))
+            },
+            roles: options(.viewer), notice: nil, error: nil, emailError: nil, email: "", oneTimePassword: nil, newAccountEmail: nil)
+    }
+}

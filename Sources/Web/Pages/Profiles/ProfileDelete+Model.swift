@@ -1,0 +1,7 @@
+import OutboundCore
+import Store
+
+/// The page model of Templates/profiles/delete.mustache: plain stored values, read by Mustache through Mirror.
+extension ProfilesController {
+    struct DeletePage { var chrome: Chrome; var count: String; var action: String; var cancelHref: String }
+}
