@@ -34,6 +34,9 @@ public struct ActiveCampaignClient: Sendable {
             timeout: .init(connect: connectTimeout, read: readTimeout))
         configuration.dnsOverride = dnsOverride
         configuration.httpVersion = .http1Only
+        // A refused connection or a failed TLS handshake is an answer: report it at once rather than retrying until
+        // the connect timeout (the engine has its own backoff, and a person pressing Connect should not wait 10 s).
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 

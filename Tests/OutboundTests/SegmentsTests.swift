@@ -141,8 +141,10 @@ let segmentData = """
                                                 headers: [.contentType: type, .cookie: browser.cookie], body: body) { $0 }
     }
 
+    /// Reads the job page until it stops refreshing itself. The import runs on a real thread, so this waits for a
+    /// state, polling, with a bound (10 minutes) that only a hung import reaches.
     func waitForJob(_ browser: Browser, _ location: String) async throws -> String {
-        for _ in 0..<200 {
+        for _ in 0..<30_000 {
             let page = try await browser.get(location).text
             if !page.contains("http-equiv=\"refresh\"") { return page }
             try await Task.sleep(for: .milliseconds(20))

@@ -13,6 +13,7 @@ let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// Two tenants and people in each role, on an in-memory database, with a cheap scrypt cost (tests only).
+/// The app's clock is manual: sessions, drafts and throttles move only when a test advances it.
 struct TestWorld {
     static let password = "correct horse battery staple"
 
@@ -38,7 +39,7 @@ struct TestWorld {
         let hasher = PasswordHasher(parameters: .testing)
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")
-        var world = TestWorld(database: database, clock: AppClock(), configuration: configuration, acme: acme, globex: globex)
+        var world = TestWorld(database: database, clock: AppClock.manual(), configuration: configuration, acme: acme, globex: globex)
         world.directory = directory
         for (email, tenant, role) in [
             ("alice@acme.test", acme, Role.admin), ("bob@acme.test", acme, .contributor),
