@@ -119,11 +119,9 @@ extension AppDatabase {
         var removed = 0
         while true {
             let count = try writer.write { db in
-                try db.execute(sql: """
-                    DELETE FROM profile WHERE rowId IN (
-                        SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?)
-                    """, arguments: [tenantId, importId, chunk])
-                return db.changesCount
+                let rowIds = try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?",
+                                                arguments: [tenantId, importId, chunk])
+                return try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
             }
             removed += count
             if count < chunk { return removed }
@@ -135,9 +133,8 @@ extension AppDatabase {
         var removed = 0
         while true {
             let count = try await writer.write { db in
-                try db.execute(sql: "DELETE FROM profile WHERE rowId IN (SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000)",
-                               arguments: [tenantId])
-                return db.changesCount
+                let rowIds = try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000", arguments: [tenantId])
+                return try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
             }
             removed += count
             if count < 5_000 { break }

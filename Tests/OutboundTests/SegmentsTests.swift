@@ -290,7 +290,7 @@ let segmentData = """
 
             let segment = try #require(try await world.database.segmentSummaries(tenantId: world.acme.id!).first?.segment)
             let export = try await world.database.createExport(tenantId: world.acme.id!, name: "Weekly DE", connectionId: nil, listId: "1")
-            try await world.database.linkExport(export.id, toSegment: segment.id!)
+            try await world.database.linkExport(tenantId: world.acme.id!, exportId: export.id, segmentId: segment.id!)
             let refused = try await bob.post(location, [("action", "delete")], tokenFrom: location)
             #expect(refused.status == .conflict)
             expectText(refused.text, "This segment cannot be deleted while these exports use it: Weekly DE.")
