@@ -42,6 +42,15 @@ def test_import_browse_and_segment(server, browser):
     rows = [row.text for row in browser.find_elements(By.CSS_SELECTOR, "main table tbody tr")]
     assert rows and all("Kraków" in row for row in rows[-5:])
 
+    # A value with a space: the GET form sends it as "Smith,+Jr.", which must be read back as a space.
+    search = browser.find_element(By.ID, "q")
+    search.clear()
+    search.send_keys("Smith, Jr.")
+    submit_and_wait(browser, By.XPATH, "//button[text()='Search']", (By.ID, "q"))
+    assert browser.find_element(By.ID, "q").get_attribute("value") == "Smith, Jr."
+    rows = [row.text for row in browser.find_elements(By.XPATH, "(//main//table)[last()]/tbody/tr")]
+    assert rows and all("Smith, Jr." in row for row in rows), rows
+
     submit_and_wait(browser, By.LINK_TEXT, "Segments", (By.LINK_TEXT, "New segment"))
     submit_and_wait(browser, By.LINK_TEXT, "New segment", (By.ID, "name"))
     browser.find_element(By.ID, "name").send_keys("Polish gold")

@@ -47,8 +47,8 @@ struct ProfilesController {
 
     @Sendable func page(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
-        let search = String((request.uri.queryParameters.get("q") ?? "").prefix(200))
-        let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
+        let search = String((request.formQuery.get("q") ?? "").prefix(200))
+        let after = request.formQuery.get("after", as: Int64.self) ?? 0
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
         let shown = Array(attributes.prefix(Self.shownAttributes))
         let rows = try await services.database.profiles(tenantId: context.tenantId, afterRowId: after, limit: Self.pageSize + 1,
@@ -57,7 +57,7 @@ struct ProfilesController {
         let imports = try await services.database.recentImports(tenantId: context.tenantId)
         let base = SitePath.profiles(slug)
         let query = search.isEmpty ? "" : "q=\(search.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "")&"
-        let notice: String? = request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil
+        let notice: String? = request.formQuery.get("done") == "deleted" ? "All profiles were deleted." : nil
         return try services.views.page("profiles/index", ProfilesPage(
             chrome: try await services.chrome("Profiles", section: "Profiles", context),
             count: count.formatted(), canEdit: context.access.role != .viewer,

@@ -39,7 +39,7 @@ struct SegmentsController {
                       exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", "))
             },
             hasRows: !summaries.isEmpty, canEdit: context.access.role != .viewer, newHref: SitePath.segments(slug) + "/new",
-            notice: request.uri.queryParameters.get("done") == "deleted" ? "The segment was deleted." : nil))
+            notice: request.formQuery.get("done") == "deleted" ? "The segment was deleted." : nil))
     }
 
     // MARK: Editor
@@ -77,7 +77,7 @@ struct SegmentsController {
 
     @Sendable func editPage(request: Request, context: TenantContext) async throws -> Response {
         let segment = try await loadSegment(context)
-        let notice: String? = switch request.uri.queryParameters.get("done") {
+        let notice: String? = switch request.formQuery.get("done") {
         case "saved": "The segment was saved and refreshed: \(segment.memberCount.formatted()) members."
         case "refreshed": "Refreshed: \(segment.memberCount.formatted()) members."
         default: nil

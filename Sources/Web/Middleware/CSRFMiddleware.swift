@@ -21,7 +21,7 @@ struct CSRFMiddleware: RouterMiddleware {
         }
         // A file upload is streamed by its handler, never collected here: its token travels in the query string.
         if request.headers[.contentType]?.lowercased().hasPrefix("multipart/form-data") == true {
-            let presented = request.uri.queryParameters.get("_csrf") ?? ""
+            let presented = request.formQuery.get("_csrf") ?? ""
             guard ConstantTime.equals(Array(presented.utf8), Array(expected.utf8)) else {
                 throw HTTPError(.forbidden, message: "This form has expired. Reload the page and try again.")
             }
