@@ -98,6 +98,12 @@ struct ProfilesController {
         var fileBytes = 0
         var tooLarge = false
         var sawFile = false
+        /// Parts seen so far: the form sends a handful, so many more is not our form and is refused early.
+        var parts = 0
+        var tooManyParts = false
+        static let maxParts = 16
+        /// Only the form's own fields are kept (bounded in number and size); other parts are read and dropped.
+        static let keptFields: Set<String> = ["idColumn", "replaceAll"]
         let handle: FileHandle
         let path: String
 
@@ -134,19 +140,21 @@ struct ProfilesController {
                 upload.fileBytes += buffer.readableBytes
                 if upload.fileBytes > limit { upload.tooLarge = true; return }
                 upload.handle.write(Data(buffer.readableBytesView))
-            } else if upload.fieldText.utf8.count < 1_000 {
+            } else if let name = upload.partName, Upload.keptFields.contains(name), upload.fieldText.utf8.count < 1_000 {
                 upload.fieldText += String(buffer: buffer)
             }
         }
         parser.onPartComplete = {
-            if let name = upload.partName, name != "file" { upload.fields[name] = upload.fieldText }
+            upload.parts += 1
+            if upload.parts > Upload.maxParts { upload.tooManyParts = true }
+            if let name = upload.partName, Upload.keptFields.contains(name) { upload.fields[name] = upload.fieldText }
             upload.partName = nil
             upload.fieldText = ""
         }
         do {
             for try await chunk in request.body {
                 try parser.execute(chunk)
-                if upload.tooLarge { break }
+                if upload.tooLarge || upload.tooManyParts { break }
             }
         } catch {
             try? upload.handle.close()
@@ -154,6 +162,10 @@ struct ProfilesController {
             throw HTTPError(.badRequest, message: "The upload could not be read. Choose the file again.")
         }
         try? upload.handle.close()
+        guard !upload.tooManyParts else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw HTTPError(.badRequest, message: "The upload has more parts than the import form sends. Choose the file again.")
+        }
         guard !upload.tooLarge else {
             try? FileManager.default.removeItem(atPath: path)
             throw HTTPError(.contentTooLarge, message: "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts.")
