@@ -54,7 +54,7 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
     // address, static files, the session, and the CSRF check before any handler runs.
     router.addMiddleware {
         SecurityHeadersMiddleware(views: services.views)
-        ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
+        ClientAddressMiddleware(trustedProxies: configuration.trustedProxies, logger: logger)
         FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))
         SessionMiddleware(database: database, clock: clock, idle: configuration.sessionIdleTimeout)
         CSRFMiddleware(maxFormBytes: configuration.maxFormBytes)

@@ -53,7 +53,10 @@ struct AuthController {
             return try renderForm(email: "", error: "Email or password is incorrect.", status: .unprocessableContent)
         }
 
-        let keys = [LoginThrottle.accountKey(email), LoginThrottle.addressKey(context.clientAddress)]
+        // Locks hold an address, or an account from one address; the account alone is only slowed down.
+        let address = context.clientAddress
+        let keys = [LoginThrottle.pairKey(email, address), LoginThrottle.addressKey(address)]
+        let accountKey = LoginThrottle.accountKey(email)
         if let until = await services.throttle.lockedUntil(keys) {
             let minutes = max(1, Int((until.timeIntervalSince(services.clock.now) / 60).rounded(.up)))
             var response = try renderForm(
@@ -62,6 +65,9 @@ struct AuthController {
             response.headers[.retryAfter] = String(minutes * 60)
             return response
         }
+
+        let delay = await services.throttle.accountDelay(accountKey)
+        if delay > 0 { try await services.clock.sleep(for: delay) }
 
         let user = try await services.database.user(email: email)
         let verified: Bool
@@ -74,10 +80,17 @@ struct AuthController {
             return response
         }
         guard verified, let user else {
-            await services.throttle.recordFailure(keys)
+            let locked = await services.throttle.recordFailure(keys + [accountKey])
+            if let user {
+                // Never the password: who, from where, and whether this failure locked that address out.
+                try await services.database.recordSignInFailure(
+                    userId: user.id!, email: user.email, clientAddress: address,
+                    lockedMinutes: locked.contains(where: { $0 != accountKey }) ? Int(services.configuration.loginLockout / 60) : nil)
+            }
             return try renderForm(email: email, error: "Email or password is incorrect.", status: .unprocessableContent)
         }
         await services.throttle.recordSuccess(keys[0])
+        await services.throttle.recordSuccess(accountKey)
 
         // A new session on every sign-in: a token planted before sign-in is worth nothing after it.
         if let previous = context.signedIn { try await services.database.deleteSession(id: previous.session.id!) }
