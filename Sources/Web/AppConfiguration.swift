@@ -65,4 +65,10 @@ public struct AppConfiguration: Sendable {
     }
 
     var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }
+
+    /// Over https the session cookie is `__Host-` prefixed: the browser then accepts it only when Secure, for
+    /// Path=/ and without Domain, so neither plain http nor a sibling subdomain can plant or widen it. The
+    /// sign-in form's cookie lives on /login, so it takes the `__Secure-` prefix.
+    var sessionCookieName: String { secureCookies ? "__Host-" + SessionMiddleware.cookieName : SessionMiddleware.cookieName }
+    var loginCookieName: String { secureCookies ? "__Secure-" + AuthController.loginCookie : AuthController.loginCookie }
 }

@@ -42,7 +42,7 @@ struct AuthController {
         let email = (form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let password = form.password ?? ""
 
-        let cookieToken = request.cookies[Self.loginCookie]?.value ?? ""
+        let cookieToken = request.cookies[services.configuration.loginCookieName]?.value ?? ""
         guard !cookieToken.isEmpty, ConstantTime.equals(Array(cookieToken.utf8), Array((form._csrf ?? "").utf8)) else {
             return try renderForm(email: email, error: "This sign-in form expired. Please try again.", status: .forbidden)
         }
@@ -103,7 +103,7 @@ struct AuthController {
 
         var response = Response.seeOther(user.mustChangePassword ? SitePath.account : SitePath.home)
         response.setCookie(sessionCookie(token))
-        response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: SitePath.login,
+        response.setCookie(Cookie(name: services.configuration.loginCookieName, value: "", maxAge: 0, path: SitePath.login,
                                    secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
@@ -111,14 +111,14 @@ struct AuthController {
     @Sendable func logout(request: Request, context: SignedInContext) async throws -> Response {
         try await services.database.deleteSession(id: context.signedIn.session.id!)
         var response = Response.seeOther(SitePath.login)
-        response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: "", maxAge: 0, path: "/",
+        response.setCookie(Cookie(name: services.configuration.sessionCookieName, value: "", maxAge: 0, path: "/",
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 
     func sessionCookie(_ token: String) -> Cookie {
         // No Max-Age: the browser drops it when closed; the server enforces idle and absolute expiry itself.
-        Cookie(name: SessionMiddleware.cookieName, value: token, path: "/",
+        Cookie(name: services.configuration.sessionCookieName, value: token, path: "/",
                secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax)
     }
 
@@ -126,7 +126,7 @@ struct AuthController {
         let token = SecureRandom.token()
         var response = try services.views.page(
             "login", LoginPage(loginToken: token, email: email, error: error), status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: SitePath.login,
+        response.setCookie(Cookie(name: services.configuration.loginCookieName, value: token, maxAge: 3600, path: SitePath.login,
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
