@@ -63,6 +63,9 @@ def test_a_huge_line_and_many_form_parts_leave_memory_flat(server, browser):
     path = urllib.parse.urlsplit(action)
     path = path.path + ("?" + path.query if path.query else "")
     cookie = "; ".join(f"{c['name']}={c['value']}" for c in browser.get_cookies())
+    token = browser.find_element(By.CSS_SELECTOR, "form[enctype='multipart/form-data'] input[name=_csrf]").get_attribute("value")
+    # The form sends its CSRF token as the first part.
+    csrf_part = f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n".encode()
     pid = server.process.pid
     reset_peak(pid)
     start_kib = peak_kib(pid)
@@ -72,7 +75,7 @@ def test_a_huge_line_and_many_form_parts_leave_memory_flat(server, browser):
             "Content-Type: text/csv\r\n\r\nprofile_id,name\n1,Ana\n").encode()
     tail = f"\n2,Bo\r\n--{BOUNDARY}--\r\n".encode()
     chunk = b"," * MB
-    pieces = [head] + [chunk] * LINE_MB + [tail]
+    pieces = [csrf_part, head] + [chunk] * LINE_MB + [tail]
     status, headers, _ = post_streamed(server, path, cookie, pieces, sum(len(p) for p in pieces))
     assert status == 303, status
     job_url = server.url + headers["Location"]
@@ -88,7 +91,7 @@ def test_a_huge_line_and_many_form_parts_leave_memory_flat(server, browser):
     parts = [f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n".encode() for i in range(100_000)]
     file_part = (f"--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"p.csv\"\r\n"
                  "Content-Type: text/csv\r\n\r\nprofile_id\n1\r\n").encode()
-    pieces = [file_part] + parts + [f"--{BOUNDARY}--\r\n".encode()]
+    pieces = [csrf_part, file_part] + parts + [f"--{BOUNDARY}--\r\n".encode()]
     status, _, body = post_streamed(server, path, cookie, pieces, sum(len(p) for p in pieces))
     assert status in (400, None), (status, body[:200])
     parts_kib = peak_kib(pid)

@@ -61,7 +61,7 @@ struct ProfilesController {
         return try services.views.page("profiles/index", ProfilesPage(
             chrome: try await services.chrome("Profiles", section: "Profiles", context),
             count: count.formatted(), canEdit: context.access.role != .viewer,
-            importAction: base + "/import?_csrf=" + context.signedIn.session.csrfToken,
+            importAction: base + "/import",
             maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(services.configuration.maxImportBytes), countStyle: .file),
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
             rows: rows.prefix(Self.pageSize).map { row in
@@ -102,6 +102,10 @@ struct ProfilesController {
         var parts = 0
         var tooManyParts = false
         static let maxParts = 16
+        /// The form's first part must be `_csrf` with the session's token; nothing else is read before it matches.
+        var csrfText = ""
+        var csrfChecked = false
+        var forged = false
         /// Only the form's own fields are kept (bounded in number and size); other parts are read and dropped.
         static let keptFields: Set<String> = ["idColumn", "replaceAll"]
         let handle: FileHandle
@@ -134,7 +138,13 @@ struct ProfilesController {
             upload.partName = Self.dispositionParameter("name", in: value)
             if upload.partName == "file" { upload.fileName = Self.dispositionParameter("filename", in: value) }
         }
+        let expectedToken = context.signedIn.session.csrfToken
         parser.onBody = { buffer in
+            if !upload.csrfChecked {
+                // The token travels in the body's first part, never in the URL (access logs and history keep URLs).
+                if upload.partName == "_csrf", upload.csrfText.utf8.count < 256 { upload.csrfText += String(buffer: buffer) } else { upload.forged = true }
+                return
+            }
             if upload.partName == "file" {
                 upload.sawFile = true
                 upload.fileBytes += buffer.readableBytes
@@ -145,6 +155,13 @@ struct ProfilesController {
             }
         }
         parser.onPartComplete = {
+            if !upload.csrfChecked {
+                if upload.partName == "_csrf", ConstantTime.equals(Array(upload.csrfText.utf8), Array(expectedToken.utf8)) {
+                    upload.csrfChecked = true
+                } else {
+                    upload.forged = true
+                }
+            }
             upload.parts += 1
             if upload.parts > Upload.maxParts { upload.tooManyParts = true }
             if let name = upload.partName, Upload.keptFields.contains(name) { upload.fields[name] = upload.fieldText }
@@ -154,7 +171,7 @@ struct ProfilesController {
         do {
             for try await chunk in request.body {
                 try parser.execute(chunk)
-                if upload.tooLarge || upload.tooManyParts { break }
+                if upload.tooLarge || upload.tooManyParts || upload.forged { break }
             }
         } catch {
             try? upload.handle.close()
@@ -162,6 +179,10 @@ struct ProfilesController {
             throw HTTPError(.badRequest, message: "The upload could not be read. Choose the file again.")
         }
         try? upload.handle.close()
+        guard upload.csrfChecked, !upload.forged else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw HTTPError(.forbidden, message: "This form has expired. Reload the page and try again.")
+        }
         guard !upload.tooManyParts else {
             try? FileManager.default.removeItem(atPath: path)
             throw HTTPError(.badRequest, message: "The upload has more parts than the import form sends. Choose the file again.")
