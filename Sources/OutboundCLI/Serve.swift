@@ -26,7 +26,7 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = Environment.list("OUTBOUND_TRUSTED_PROXY")
 
     @Option(name: .customLong("allow-destination-host"),
-            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host, over plain http (the sandbox on 127.0.0.1), or https://HOST[:PORT] over https; repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated).")
+            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host: over https, or plain http for a loopback address (the sandbox on 127.0.0.1) or an explicit http://HOST[:PORT]; repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated).")
     var allowDestinationHost: [String] = Environment.list("OUTBOUND_ALLOW_DESTINATION_HOST")
 
     @Option(help: "The Templates folder (env OUTBOUND_TEMPLATES_DIR); found automatically when omitted.")

@@ -48,6 +48,9 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
     }
 
     try await database.failInterruptedImports(now: clock.now)
+    for host in services.gateway.policy.plainHTTPDestinations {
+        logger.warning("API keys may be sent to \(host) over plain http (--allow-destination-host). Only a local sandbox should be reached this way; write https://\(host) otherwise.")
+    }
 
     let router = Router(context: AppRequestContext.self)
     // Order is the security policy: headers wrap everything (errors and static files included), then the client

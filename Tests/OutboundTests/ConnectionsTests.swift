@@ -162,7 +162,7 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
     @Test func theRequestGoesToTheAddressThatWasChecked() async throws {
         try await SandboxHarness.with { sandbox in
             // pinned.api-us1.com does not exist in DNS; only the checked (resolved) address is used, via dnsOverride.
-            var pinned = try await TestWorld.make { $0.allowedDestinationHosts = ["pinned.api-us1.com:\(sandbox.port)"] }
+            var pinned = try await TestWorld.make { $0.allowedDestinationHosts = ["http://pinned.api-us1.com:\(sandbox.port)"] }
             pinned.resolver.table["pinned.api-us1.com"] = ["127.0.0.1"]
             let world = pinned
             try await world.app().test(.router) { client in
