@@ -66,13 +66,14 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (database, vault) = try data.openDatabaseAndVault()
         let reloadOnHangUp = KeyRingReloader(vault: vault, logger: logger)
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port, publicURL: publicUrl.flatMap(URL.init(string:)), trustedProxies: Set(trustedProxy),
             templatesDirectory: try ResourceLocator.locate("Templates", explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")),
             publicDirectory: try ResourceLocator.locate("Public", explicit: publicDir ?? Environment.value("OUTBOUND_PUBLIC_DIR")),
             sessionIdleTimeout: TimeInterval(sessionIdleMinutes * 60),
             sessionAbsoluteTimeout: TimeInterval(sessionMaxHours * 3600),
             allowedDestinationHosts: allowDestinationHost)
+        configuration.uploadsDirectory = (data.dataDir as NSString).appendingPathComponent("uploads")
         let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
             print("""

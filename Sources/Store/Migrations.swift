@@ -235,6 +235,13 @@ extension AppDatabase {
                 BEGIN SELECT RAISE(ABORT, 'an export stays in its workspace'); END;
                 """)
         }
+        migrator.registerMigration("v6 import jobs record their upload file") { db in
+            try db.execute(sql: """
+                -- The upload a job is reading (kept in the data folder's owner-only uploads/), so files no job
+                -- holds can be deleted at start.
+                ALTER TABLE importJob ADD COLUMN uploadFile TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -28,6 +28,9 @@ public struct AppConfiguration: Sendable {
     public var destinationConnectTimeout: Duration = .seconds(10)
     /// The largest profile CSV accepted by upload.
     public var maxImportBytes: Int = 1 << 30
+    /// Where uploads wait while imported (`<data dir>/uploads`, owner-only); nil only in tests, which get a
+    /// private temporary folder.
+    public var uploadsDirectory: String?
     public var destinationReadTimeout: Duration = .seconds(30)
 
     public init(

@@ -15,6 +15,7 @@ struct AppServices: Sendable {
     let gateway: ActiveCampaignGateway
     /// Imports and segment refreshes run here, never on Swift's cooperative pool.
     let importPool: BlockingPool
+    let uploads: UploadFolder
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
         try await database.tenants(ofUser: signedIn.userId)

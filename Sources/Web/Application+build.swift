@@ -42,12 +42,15 @@ func buildRouter(configuration: AppConfiguration, database: AppDatabase, vault: 
                                        resolver: resolver, logger: logger,
                                        connectTimeout: .init(configuration.destinationConnectTimeout),
                                        readTimeout: .init(configuration.destinationReadTimeout)),
-        importPool: BlockingPool(name: "import", threads: 1, maxPending: 8))
+        importPool: BlockingPool(name: "import", threads: 1, maxPending: 8),
+        uploads: try UploadFolder.prepare(configuration.uploadsDirectory
+            ?? FileManager.default.temporaryDirectory.path + "/outbound-test-uploads-\(UUID().uuidString)"))
     guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
         throw StartupError.missingPublicDirectory(configuration.publicDirectory)
     }
 
     try await database.failInterruptedImports(now: clock.now)
+    services.uploads.removeLeftovers(keeping: try await database.uploadFilesInUse())
     for host in services.gateway.policy.plainHTTPDestinations {
         logger.warning("API keys may be sent to \(host) over plain http (--allow-destination-host). Only a local sandbox should be reached this way; write https://\(host) otherwise.")
     }

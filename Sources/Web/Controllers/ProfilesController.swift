@@ -129,7 +129,7 @@ struct ProfilesController {
             throw HTTPError(.badRequest, message: "Choose a CSV file to import.")
         }
         let boundary = contentType[boundaryRange.upperBound...].split(separator: ";")[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        let path = NSTemporaryDirectory() + "outbound-import-\(UUID().uuidString).csv"
+        let path = services.uploads.newFile()
         let upload = try Upload(path: path)
         let limit = services.configuration.maxImportBytes
         let parser = MultipartParser(boundary: boundary)
@@ -198,8 +198,14 @@ struct ProfilesController {
         let idColumn = upload.fields["idColumn"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         let replaceAll = upload.fields["replaceAll"] == "yes"
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
-        let job = try await services.database.startImport(tenantId: context.tenantId, fileName: fileName, replaceAll: replaceAll,
+        let job: ImportJob
+        do {
+            job = try await services.database.startImport(tenantId: context.tenantId, fileName: fileName, replaceAll: replaceAll,
                                                           userId: context.signedIn.userId, now: services.clock.now)
+        } catch {
+            try? FileManager.default.removeItem(atPath: path)   // a job that never started holds no file
+            throw error
+        }
         startJob(job, file: path, options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
                  context: context)
         return .seeOther(SitePath.profiles(context.access.tenant.slug) + "/imports/\(job.id!)")
@@ -214,6 +220,7 @@ struct ProfilesController {
         let actor = context.actor
         let tenantId = context.tenantId
         Task.detached {
+            try? await database.recordUploadFile(jobId: job.id!, path: path)
             var finished: ImportJob?
             do {
                 finished = try await pool.run { try importer.run(file: path, job: job) }
@@ -231,6 +238,7 @@ struct ProfilesController {
                 return
             }
             try? FileManager.default.removeItem(atPath: path)
+            try? await database.recordUploadFile(jobId: job.id!, path: nil)
             if let finished {
                 try? await database.recordActivity(tenantId: tenantId, actor: actor, action: "profiles.imported",
                                                    detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")

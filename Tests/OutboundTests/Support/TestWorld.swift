@@ -35,6 +35,7 @@ struct TestWorld {
         var configuration = AppConfiguration(
             templatesDirectory: packageRoot + "/Templates", publicDirectory: packageRoot + "/Public",
             passwordParameters: .testing)
+        configuration.uploadsDirectory = try temporaryDirectory() + "/uploads"
         configure(&configuration)
         let hasher = PasswordHasher(parameters: .testing)
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
