@@ -150,7 +150,11 @@ extension AppDatabase {
             var sql = "SELECT rowId, profileId, attributes FROM profile WHERE tenantId = ? AND rowId > ?"
             var arguments: StatementArguments = [tenantId, afterRowId]
             if let search, !search.isEmpty {
-                sql += " AND (instr(lower(profileId), lower(?)) > 0 OR instr(lower(attributes), lower(?)) > 0)"
+                // The id and the values only: the stored JSON's keys ("a12"), quotes, colons and nulls are not data.
+                sql += """
+                     AND (instr(lower(profileId), lower(?)) > 0
+                          OR EXISTS (SELECT 1 FROM json_each(profile.attributes) WHERE instr(lower(json_each.value), lower(?)) > 0))
+                    """
                 arguments += [search, search]
             }
             sql += " ORDER BY rowId LIMIT ?"
