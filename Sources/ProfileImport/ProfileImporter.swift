@@ -267,6 +267,10 @@ public struct ProfileImporter: Sendable {
         try flush()
         try writer.drain()
         if options.replaceAll {
+            // A file with no profile in it would remove them all: never on a "replace all" that imported nothing.
+            guard job.rowsImported > 0 else {
+                return try finish(.failed, message: "The file has no rows to import, so nothing was replaced: \"Replace all\" keeps only the profiles in the file, and this one has none.")
+            }
             job.rowsRemoved = try database.removeProfilesNotIn(importId: importId, tenantId: tenantId)
         }
         return try finish(job.rowsRejected == 0 ? .succeeded : .completedWithErrors, message: nil)

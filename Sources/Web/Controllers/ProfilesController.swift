@@ -107,7 +107,7 @@ struct ProfilesController {
         var csrfChecked = false
         var forged = false
         /// Only the form's own fields are kept (bounded in number and size); other parts are read and dropped.
-        static let keptFields: Set<String> = ["idColumn", "replaceAll"]
+        static let keptFields: Set<String> = ["idColumn", "replaceAll", "confirmRemoval"]
         let handle: FileHandle
         let path: String
 
@@ -197,6 +197,15 @@ struct ProfilesController {
         }
         let idColumn = upload.fields["idColumn"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         let replaceAll = upload.fields["replaceAll"] == "yes"
+        if replaceAll {
+            // Replacing all is confirmed by typing how many profiles there are now: the most it can remove.
+            let count = try await services.database.profileCount(tenantId: context.tenantId)
+            let typed = (upload.fields["confirmRemoval"] ?? "").filter { $0.isNumber }
+            guard Int(typed) == count else {
+                try? FileManager.default.removeItem(atPath: path)
+                throw HTTPError(.badRequest, message: "\"Replace all\" removes every profile that is not in the file: up to \(count.formatted()) profiles. To confirm, type \(count) in the box under it and import again.")
+            }
+        }
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
         let job: ImportJob
         do {
@@ -240,8 +249,9 @@ struct ProfilesController {
             try? FileManager.default.removeItem(atPath: path)
             try? await database.recordUploadFile(jobId: job.id!, path: nil)
             if let finished {
+                let removed = finished.replaceAll ? ", replace all removed \(finished.rowsRemoved) profiles" : ""
                 try? await database.recordActivity(tenantId: tenantId, actor: actor, action: "profiles.imported",
-                                                   detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")
+                                                   detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected\(removed)")
             }
         }
     }
