@@ -21,9 +21,9 @@ import Testing
     }
 
     @Test func eachPlainHTTPHostIsNamedInAWarningAtStart() async throws {
-        let records = LogRecorder()
-        var world = try await TestWorld.make { $0.allowedDestinationHosts = ["127.0.0.1:8089", "http://legacy.example.org", "crm.example.net"] }
-        world.logger = Logger(label: "recorded") { _ in RecordingHandler(recorder: records) }
+        let (world, records) = try await TestWorld.recordingLogs {
+            $0.allowedDestinationHosts = ["127.0.0.1:8089", "http://legacy.example.org", "crm.example.net"]
+        }
         _ = try await world.app()
         let warnings = records.lines.filter { $0.contains("over plain http") }
         #expect(warnings.count == 2)

@@ -57,9 +57,7 @@ import Testing
             try await bob.signIn("bob@acme.test")
             let token = try #require(Browser.csrf(in: try await bob.get("/t/acme/data/profiles").text))
             let fields = (0..<1_000).map { ("f\($0)", "v") }
-            let (body, type) = DataPagesTests.multipart(file: "profile_id\n1\n", fields: fields, csrf: token)
-            let response = try await client.execute(uri: "/t/acme/data/profiles/import", method: .post,
-                                                    headers: [.contentType: type, .cookie: bob.cookie], body: body) { $0 }
+            let response = try await DataPagesTests().upload(bob, "profile_id\n1\n", fields: fields, csrf: token)
             #expect(response.status == .badRequest)
             expectText(response.text, "The upload has more parts than the import form sends.")
             #expect(try await world.database.recentImports(tenantId: world.acme.id!).isEmpty)

@@ -51,11 +51,8 @@ import Testing
     }
 
     @Test func forwardedForFromAnUntrustedPeerIsWarnedAboutOnce() async throws {
-        let records = LogRecorder()
-        var world = try await TestWorld.make { $0.port = 0 }
-        world.logger = Logger(label: "recorded") { _ in RecordingHandler(recorder: records) }
-        let recorded = world
-        try await recorded.app().test(.ahc(.http)) { client in
+        let (world, records) = try await TestWorld.recordingLogs { $0.port = 0 }
+        try await world.app().test(.ahc(.http)) { client in
             for _ in 0..<3 {
                 _ = try await client.execute(uri: "/login", method: .get, headers: [Self.proxyHeader: "203.0.113.5"]) { $0.status }
             }

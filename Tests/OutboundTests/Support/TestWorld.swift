@@ -64,6 +64,14 @@ struct TestWorld {
     }
 
     func userId(_ email: String) -> Int64 { users[email]!.id! }
+
+    /// A world whose app logs into the returned recorder (for warnings the server must give).
+    static func recordingLogs(configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> (TestWorld, LogRecorder) {
+        let records = LogRecorder()
+        var world = try await make(configure: configure)
+        world.logger = Logger(label: "recorded") { _ in RecordingHandler(recorder: records) }
+        return (world, records)
+    }
 }
 
 /// A browser-like helper over the test client: keeps the session cookie and the page's CSRF token.
