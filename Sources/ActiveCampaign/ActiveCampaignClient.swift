@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import OutboundCore
 import Secrets
 
 /// A typed client for the ActiveCampaign API v3 calls Outbound needs (`shared/reference/activecampaign-api.md` is
@@ -34,6 +35,9 @@ public struct ActiveCampaignClient: Sendable {
             timeout: .init(connect: connectTimeout, read: readTimeout))
         configuration.dnsOverride = dnsOverride
         configuration.httpVersion = .http1Only
+        // A refused connection or a failed TLS handshake is an answer: report it at once rather than retrying until
+        // the connect timeout (the engine has its own backoff, and a person pressing Connect should not wait 10 s).
+        configuration.connectionPool.retryConnectionEstablishment = false
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
@@ -282,8 +286,12 @@ public struct ActiveCampaignClient: Sendable {
         }
     }
 
-    /// `errors[*].title` (plus `detail`), else `message`, as the contract recommends.
+    /// `errors[*].title` (plus `detail`), else `message`, as the contract recommends; one bounded line.
     static func errorMessage(json: [String: Any]?) -> String? {
+        unboundedErrorMessage(json: json).map { BoundedText.summary($0, limit: 300) }
+    }
+
+    private static func unboundedErrorMessage(json: [String: Any]?) -> String? {
         guard let json else { return nil }
         if let errors = json["errors"] as? [[String: Any]], !errors.isEmpty {
             return errors.map { error in
@@ -300,9 +308,9 @@ public struct ActiveCampaignClient: Sendable {
         guard let json else { return [] }
         if let reasons = json["failureReasons"] as? [Any] {
             return reasons.compactMap { reason in
-                if let text = reason as? String { return .init(index: nil, email: nil, reason: text) }
+                if let text = reason as? String { return .init(index: nil, email: nil, reason: BoundedText.summary(text, limit: 300)) }
                 guard let object = reason as? [String: Any], let text = string(object["failureReason"]) else { return nil }
-                return .init(index: int(object["contact"]), email: emailIn(text), reason: text)
+                return .init(index: int(object["contact"]), email: emailIn(text), reason: BoundedText.summary(text, limit: 300))
             }
         }
         if let errors = json["errors"] as? [[String: Any]] {

@@ -46,21 +46,35 @@ public struct HostPolicy: Sendable {
         }
     }
 
-    /// Hosts (optionally with a port) the operator allowed, with the scheme to use: `HOST[:PORT]` means plain
-    /// http (the sandbox), `https://HOST[:PORT]` https.
+    /// Hosts (optionally with a port) the operator allowed, with the scheme to use: https unless the entry says
+    /// `http://` or the host is a loopback address (the sandbox on 127.0.0.1), so allowing a host never sends a
+    /// key over plain http by accident.
     public let allowed: [Destination: String]
 
     public init(allowedHosts: [String] = []) {
         var allowed: [Destination: String] = [:]
         for entry in allowedHosts {
             var text = entry.lowercased().trimmingCharacters(in: .whitespaces)
-            var scheme = "http"
+            var scheme: String?
             if text.hasPrefix("https://") { scheme = "https"; text.removeFirst(8) }
-            else if text.hasPrefix("http://") { text.removeFirst(7) }
+            else if text.hasPrefix("http://") { scheme = "http"; text.removeFirst(7) }
             while text.hasSuffix("/") { text.removeLast() }
-            if let destination = Self.parseHostPort(text) { allowed[destination] = scheme }
+            if let destination = Self.parseHostPort(text) {
+                allowed[destination] = scheme ?? (Self.isLoopback(destination.host) ? "http" : "https")
+            }
         }
         self.allowed = allowed
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host == "[::1]" || (host.hasPrefix("127.") && IPLiteral.isLiteral(host))
+    }
+
+    /// The allowed destinations an API key would travel to over plain http (for a warning at start).
+    public var plainHTTPDestinations: [String] {
+        allowed.filter { $0.value == "http" }.map { entry in
+            entry.key.port.map { "\(entry.key.host):\($0)" } ?? entry.key.host
+        }.sorted()
     }
 
     public func isAllowedByOperator(_ destination: Destination) -> Bool { operatorScheme(destination) != nil }

@@ -31,7 +31,7 @@ struct Serve: AsyncParsableCommand {
     var trustedProxy: [String] = Environment.list("OUTBOUND_TRUSTED_PROXY")
 
     @Option(name: .customLong("allow-destination-host"),
-            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host, over plain http (the sandbox on 127.0.0.1), or https://HOST[:PORT] over https; repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated).")
+            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host: over https, or plain http for a loopback address (the sandbox on 127.0.0.1) or an explicit http://HOST[:PORT]; repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated).")
     var allowDestinationHost: [String] = Environment.list("OUTBOUND_ALLOW_DESTINATION_HOST")
 
     @Option(help: "The Templates folder (env OUTBOUND_TEMPLATES_DIR); found automatically when omitted.")
@@ -71,13 +71,14 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (database, vault) = try data.openDatabaseAndVault()
         let reloadOnHangUp = KeyRingReloader(vault: vault, logger: logger)
-        let configuration = AppConfiguration(
+        var configuration = AppConfiguration(
             host: host, port: port, publicURL: publicUrl.flatMap(URL.init(string:)), trustedProxies: Set(trustedProxy),
             templatesDirectory: try ResourceLocator.locate("Templates", explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")),
             publicDirectory: try ResourceLocator.locate("Public", explicit: publicDir ?? Environment.value("OUTBOUND_PUBLIC_DIR")),
             sessionIdleTimeout: TimeInterval(sessionIdleMinutes * 60),
             sessionAbsoluteTimeout: TimeInterval(sessionMaxHours * 3600),
             allowedDestinationHosts: allowDestinationHost)
+        configuration.uploadsDirectory = (data.dataDir as NSString).appendingPathComponent("uploads")
         let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
             print("""

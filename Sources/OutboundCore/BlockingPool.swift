@@ -41,6 +41,13 @@ public final class BlockingPool: Sendable {
         queue.condition.unlock()
     }
 
+    /// Jobs waiting for a thread (not those running). Lets a test wait for a state instead of for time.
+    public var pendingCount: Int {
+        queue.condition.lock()
+        defer { queue.condition.unlock() }
+        return queue.jobs.count
+    }
+
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             queue.condition.lock()

@@ -57,9 +57,17 @@ public final class ImportService: Service, Sendable {
     @discardableResult
     public func enqueue(_ request: Request, finished: @escaping @Sendable (ImportJob) -> Void = { _ in }) async throws -> ImportJob {
         if marksInterruptedJobs { await started.wait() }
-        let job = try await database.startImport(tenantId: request.tenantId, fileName: request.fileName,
+        let job: ImportJob
+        do {
+            job = try await database.startImport(tenantId: request.tenantId, fileName: request.fileName,
                                                  replaceAll: request.options.replaceAll, userId: request.userId,
                                                  now: database.clock.now)
+        } catch {
+            if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }   // a job that never started holds no file
+            throw error
+        }
+        // The job records its upload, so a restart can tell a leftover file from one still in use.
+        if request.ownsFile { try? await database.recordUploadFile(jobId: job.id!, path: request.file) }
         queueInput.yield(Queued(request: request, job: job, finished: finished))
         return job
     }
@@ -97,13 +105,20 @@ public final class ImportService: Service, Sendable {
             finished.message = error is BlockingPool.Busy ? "Too many imports are waiting; import the file again later."
                 : "The import stopped because of an internal error. Rows imported before it are kept."
             try? database.updateImport(finished)
-            if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }
+            if request.ownsFile {
+                try? FileManager.default.removeItem(atPath: request.file)
+                try? await database.recordUploadFile(jobId: job.id!, path: nil)
+            }
             return finished
         }
         if finished.pendingFile != nil { return finished }   // kept for the id-column question
-        if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }
+        if request.ownsFile {
+            try? FileManager.default.removeItem(atPath: request.file)
+            try? await database.recordUploadFile(jobId: job.id!, path: nil)
+        }
+        let removed = finished.replaceAll ? ", replace all removed \(finished.rowsRemoved) profiles" : ""
         try? await database.recordActivity(tenantId: request.tenantId, actor: request.actor, action: "profiles.imported",
-                                           detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected")
+                                           detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected\(removed)")
         return finished
     }
 }

@@ -21,13 +21,16 @@ public struct ImportOptions: Sendable {
 
     public static let maxAttributes = 500
     static let inferenceRows = 1_000
+    /// The rows read ahead for type inference stop at this many bytes too, so long rows cannot multiply memory.
+    static let inferenceBytes = 8 << 20
     static let keptProblems = 200
 }
 
 /// Why a whole file was refused before any row was imported.
 public enum ImportRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyFile
-    case tooManyColumns(Int)
+    case tooManyColumns
+    case headerTooLarge(CSVStream.Failure)
     case duplicateColumn(String)
     case unnamedColumn(Int)
     case badColumnName(Int)
@@ -39,7 +42,8 @@ public enum ImportRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .emptyFile: "The file is empty: it needs a header row naming the attributes, then one row per profile."
-        case .tooManyColumns(let count): "The file has \(count) columns; Outbound imports at most \(ImportOptions.maxAttributes) attributes per profile."
+        case .tooManyColumns: "The header row has more than \(ImportOptions.maxAttributes + 1) columns; Outbound imports at most \(ImportOptions.maxAttributes) attributes per profile."
+        case .headerTooLarge(let failure): (failure.limitDescription ?? "The header row cannot be read.") + " It must name the attributes."
         case .duplicateColumn(let name): "The column \(name) appears twice in the header row."
         case .unnamedColumn(let index): "Column \(index) of the header row has no name."
         case .badColumnName(let index): "Column \(index) of the header row has a name longer than 200 characters or with control characters."
@@ -87,10 +91,14 @@ public struct ProfileImporter: Sendable {
 
     func prepare(_ reader: CSVStream) throws -> Prepared {
         let first: [String]?
-        do { first = try reader.next() } catch CSVStream.Failure.notUTF8 { throw ImportRefusal.notText }
+        // The column count is checked while the header is read, not after it is all in memory.
+        reader.limits.maxValues = ImportOptions.maxAttributes + 1
+        do { first = try reader.next() } catch CSVStream.Failure.notUTF8 { throw ImportRefusal.notText } catch CSVStream.Failure.tooManyValues {
+            throw ImportRefusal.tooManyColumns
+        } catch let failure as CSVStream.Failure { throw ImportRefusal.headerTooLarge(failure) }
+        reader.limits = CSVStream.Limits()
         guard var header = first else { throw ImportRefusal.emptyFile }
         if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
-        guard header.count <= ImportOptions.maxAttributes + 1 else { throw ImportRefusal.tooManyColumns(header.count) }
         var names: [String] = []
         var declared: [Int: AttributeType] = [:]
         for (index, cell) in header.enumerated() {
@@ -126,7 +134,11 @@ public struct ProfileImporter: Sendable {
         }
         var firstRows: [(row: [String], line: Int)] = []
         do {
-            while firstRows.count < ImportOptions.inferenceRows, let row = try reader.next() { firstRows.append((row, reader.rowLine)) }
+            var bytes = 0
+            while firstRows.count < ImportOptions.inferenceRows, bytes < ImportOptions.inferenceBytes, let row = try reader.next() {
+                firstRows.append((row, reader.rowLine))
+                bytes += reader.rowBytes
+            }
         } catch let failure as CSVStream.Failure {
             return Prepared(header: names, idIndex: idIndex, declared: declared, firstRows: firstRows, failure: failure)
         }
@@ -250,10 +262,19 @@ public struct ProfileImporter: Sendable {
             try flush()
             try writer.drain()
             return try finish(.failed, message: "Line \(badLine) is not UTF-8 text. The \(job.rowsImported) rows before it were imported; save the file as CSV (UTF-8) and import it again.")
+        } catch let failure as CSVStream.Failure {
+            try flush()
+            try writer.drain()
+            let limit = failure.limitDescription ?? "The file could not be read further."
+            return try finish(.failed, message: "\(limit) The \(job.rowsImported) rows before it were imported; the import stopped there.")
         }
         try flush()
         try writer.drain()
         if options.replaceAll {
+            // A file with no profile in it would remove them all: never on a "replace all" that imported nothing.
+            guard job.rowsImported > 0 else {
+                return try finish(.failed, message: "The file has no rows to import, so nothing was replaced: \"Replace all\" keeps only the profiles in the file, and this one has none.")
+            }
             job.rowsRemoved = try database.removeProfilesNotIn(importId: importId, tenantId: tenantId)
         }
         return try finish(job.rowsRejected == 0 ? .succeeded : .completedWithErrors, message: nil)
@@ -334,5 +355,17 @@ extension String {
         guard isSpace(first) || isSpace(last) else { return self }
         guard let start = bytes.firstIndex(where: { !isSpace($0) }), let end = bytes.lastIndex(where: { !isSpace($0) }) else { return "" }
         return String(self[start...end])
+    }
+}
+
+extension CSVStream.Failure {
+    /// What a broken row limit means to the person, naming the line; nil for other failures.
+    var limitDescription: String? {
+        switch self {
+        case .tooManyValues(let line, let limit): "Line \(line) has more than \(limit.formatted()) values."
+        case .valueTooLong(let line, let limit): "Line \(line) has a value longer than \(limit / 1024) KiB."
+        case .rowTooLong(let line, let limit): "Line \(line) is longer than \(limit >> 20) MiB."
+        case .notUTF8, .unreadable: nil
+        }
     }
 }

@@ -6,6 +6,11 @@ public struct KeyRingFile: Sendable {
 
     public init(path: String) { self.path = path }
 
+    public init(path: String, afterSaveStep: @escaping @Sendable (SaveStep) throws -> Void) {
+        self.path = path
+        self.afterSaveStep = afterSaveStep
+    }
+
     public enum Problem: Error, CustomStringConvertible {
         case tooOpen(path: String, mode: Int)
         case unreadable(path: String, reason: String)
@@ -45,20 +50,51 @@ public struct KeyRingFile: Sendable {
         }
     }
 
-    /// Writes to a temporary file (0600) in the same folder and renames it over the old one, so a reader never
-    /// sees half a key ring.
+    /// The steps of `save`, in order; a test can inject a failure (a crash) after any of them.
+    public enum SaveStep: String, CaseIterable, Sendable {
+        case created, protected, written, fileSynced, renamed, directorySynced
+    }
+
+    /// Called after each step of `save` (tests only): throwing stops the save there, as a crash would.
+    public var afterSaveStep: @Sendable (SaveStep) throws -> Void = { _ in }
+
+    /// Writes the ring so that a crash at any point leaves either the old file or the new one, whole:
+    /// a temporary file created exclusively (never following a link) in the same folder, made 0600 before a byte
+    /// is written, written fully and fsynced, renamed over the old one, and the folder fsynced so the rename
+    /// itself survives a power loss (otherwise the old ring could come back after values were sealed with the new).
     public func save(_ ring: KeyRing) throws {
-        let temporary = path + ".tmp-\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-        guard fd >= 0 else { throw Problem.cannotWrite(path: path, reason: String(cString: strerror(errno))) }
-        let bytes = Array(ring.serialized().utf8)
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-        let synced = fsync(fd)
-        close(fd)
-        guard written == bytes.count, synced == 0, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw Problem.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+        func failure(_ what: String) -> Problem { Problem.cannotWrite(path: path, reason: "\(what): \(String(cString: strerror(errno)))") }
+        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw failure("create \(temporary)") }
+        var renamed = false
+        defer { if !renamed { unlink(temporary) } }
+        do {
+            defer { close(fd) }
+            try afterSaveStep(.created)
+            guard fchmod(fd, 0o600) == 0 else { throw failure("fchmod") }
+            try afterSaveStep(.protected)
+            let bytes = Array(ring.serialized().utf8)
+            var offset = 0
+            while offset < bytes.count {
+                let count = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + offset, $0.count - offset) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { throw failure("write") }
+                offset += count
+            }
+            try afterSaveStep(.written)
+            guard fsync(fd) == 0 else { throw failure("fsync") }
+            try afterSaveStep(.fileSynced)
         }
+        guard rename(temporary, path) == 0 else { throw failure("rename") }
+        renamed = true
+        try afterSaveStep(.renamed)
+        let folder = (path as NSString).deletingLastPathComponent
+        let directory = open(folder.isEmpty ? "." : folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard directory >= 0 else { throw failure("open the folder") }
+        defer { close(directory) }
+        guard fsync(directory) == 0 else { throw failure("fsync the folder") }
+        try afterSaveStep(.directorySynced)
     }
 
     /// Modification time, to notice a rotation made by another process.

@@ -191,6 +191,57 @@ extension AppDatabase {
                 ALTER TABLE importJob ADD COLUMN columns TEXT;
                 """)
         }
+        // Issue 10, item 1: segment members must never become another workspace's profiles.
+        migrator.registerMigration("v6 profile ids never reused, members and export segments in one workspace",
+                                   foreignKeyChecks: .deferred) { db in
+            try db.execute(sql: """
+                -- Memberships left behind by deleted profiles (older versions did not remove them) or naming a
+                -- profile of another workspace go first, so no freed id can bring them back.
+                DELETE FROM segmentMember WHERE NOT EXISTS (
+                    SELECT 1 FROM profile JOIN segment ON segment.id = segmentMember.segmentId
+                    WHERE profile.rowId = segmentMember.profileRowId AND profile.tenantId = segment.tenantId);
+                UPDATE segment SET memberCount = (
+                    SELECT COUNT(*) FROM segmentMember
+                    WHERE segmentMember.segmentId = segment.id AND segmentMember.generation = segment.generation);
+
+                -- AUTOINCREMENT: SQLite never hands out a row id again, even after the highest rows are deleted
+                -- (SQLite's 12-step table rebuild; nothing references profile by foreign key).
+                CREATE TABLE profile_new (
+                    rowId INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                    profileId TEXT NOT NULL,
+                    attributes TEXT NOT NULL DEFAULT '{}',
+                    importId INTEGER,
+                    updatedAt DATETIME NOT NULL,
+                    UNIQUE (tenantId, profileId)
+                );
+                INSERT INTO profile_new (rowId, tenantId, profileId, attributes, importId, updatedAt)
+                    SELECT rowId, tenantId, profileId, attributes, importId, updatedAt FROM profile;
+                DROP TABLE profile;
+                ALTER TABLE profile_new RENAME TO profile;
+
+                -- An export and its segments belong to one workspace, whoever writes the link.
+                CREATE TRIGGER exportSegment_same_tenant_insert BEFORE INSERT ON exportSegment
+                WHEN (SELECT tenantId FROM export WHERE id = NEW.exportId)
+                     IS NOT (SELECT tenantId FROM segment WHERE id = NEW.segmentId)
+                BEGIN SELECT RAISE(ABORT, 'export and segment belong to different workspaces'); END;
+                CREATE TRIGGER exportSegment_same_tenant_update BEFORE UPDATE ON exportSegment
+                WHEN (SELECT tenantId FROM export WHERE id = NEW.exportId)
+                     IS NOT (SELECT tenantId FROM segment WHERE id = NEW.segmentId)
+                BEGIN SELECT RAISE(ABORT, 'export and segment belong to different workspaces'); END;
+                CREATE TRIGGER segment_tenant_fixed BEFORE UPDATE OF tenantId ON segment
+                BEGIN SELECT RAISE(ABORT, 'a segment stays in its workspace'); END;
+                CREATE TRIGGER export_tenant_fixed BEFORE UPDATE OF tenantId ON export
+                BEGIN SELECT RAISE(ABORT, 'an export stays in its workspace'); END;
+                """)
+        }
+        migrator.registerMigration("v6 import jobs record their upload file") { db in
+            try db.execute(sql: """
+                -- The upload a job is reading (kept in the data folder's owner-only uploads/), so files no job
+                -- holds can be deleted at start.
+                ALTER TABLE importJob ADD COLUMN uploadFile TEXT;
+                """)
+        }
         migrator.registerMigration("v7 export engine: exports, runs, frozen contacts, batches, ledger, baseline") { db in
             try db.execute(sql: """
                 -- Data matching: attribute ids (never names) for the email (required to run) and the optional fields.

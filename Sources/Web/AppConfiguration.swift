@@ -28,6 +28,9 @@ public struct AppConfiguration: Sendable {
     public var destinationConnectTimeout: Duration = .seconds(10)
     /// The largest profile CSV accepted by upload.
     public var maxImportBytes: Int = 1 << 30
+    /// Where uploads wait while imported (`<data dir>/uploads`, owner-only); nil only in tests, which get a
+    /// private temporary folder.
+    public var uploadsDirectory: String?
     public var destinationReadTimeout: Duration = .seconds(30)
 
     public init(
@@ -65,4 +68,10 @@ public struct AppConfiguration: Sendable {
     }
 
     var secureCookies: Bool { publicURL?.scheme?.lowercased() == "https" }
+
+    /// Over https the session cookie is `__Host-` prefixed: the browser then accepts it only when Secure, for
+    /// Path=/ and without Domain, so neither plain http nor a sibling subdomain can plant or widen it. The
+    /// sign-in form's cookie lives on /login, so it takes the `__Secure-` prefix.
+    var sessionCookieName: String { secureCookies ? "__Host-" + SessionMiddleware.cookieName : SessionMiddleware.cookieName }
+    var loginCookieName: String { secureCookies ? "__Secure-" + AuthController.loginCookie : AuthController.loginCookie }
 }

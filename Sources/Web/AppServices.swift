@@ -20,6 +20,8 @@ struct AppServices: Sendable {
     let importPool: BlockingPool
     /// Queues import jobs; `buildApplication` runs it as a service.
     let imports: ImportService
+    /// Where uploads wait (owner-only, inside the data directory).
+    let uploads: UploadFolder
 
     static func make(configuration: AppConfiguration, database: AppDatabase, vault: Vault,
                      resolver: any HostResolver = SystemResolver(),
@@ -28,6 +30,16 @@ struct AppServices: Sendable {
             throw StartupError.missingPublicDirectory(configuration.publicDirectory)
         }
         let importPool = BlockingPool(name: "import", threads: 1, maxPending: 8)
+        let uploads = try UploadFolder.prepare(configuration.uploadsDirectory
+            ?? FileManager.default.temporaryDirectory.path + "/outbound-test-uploads-\(UUID().uuidString)")
+        uploads.removeLeftovers(keeping: try await database.uploadFilesInUse())
+        let gateway = ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
+                                            resolver: resolver, logger: logger,
+                                            connectTimeout: .init(configuration.destinationConnectTimeout),
+                                            readTimeout: .init(configuration.destinationReadTimeout))
+        for host in gateway.policy.plainHTTPDestinations {
+            logger.warning("API keys may be sent to \(host) over plain http (--allow-destination-host). Only a local sandbox should be reached this way; write https://\(host) otherwise.")
+        }
         return AppServices(
             configuration: configuration,
             database: database,
@@ -38,12 +50,10 @@ struct AppServices: Sendable {
                                        queueLimit: configuration.hashingQueueLimit),
             throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout,
                                     clock: database.clock),
-            gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
-                                           resolver: resolver, logger: logger,
-                                           connectTimeout: .init(configuration.destinationConnectTimeout),
-                                           readTimeout: .init(configuration.destinationReadTimeout)),
+            gateway: gateway,
             importPool: importPool,
-            imports: ImportService(database: database, pool: importPool))
+            imports: ImportService(database: database, pool: importPool),
+            uploads: uploads)
     }
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {

@@ -42,10 +42,10 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     // Order is the security policy: headers wrap everything (errors and static files included), then the client
     // address, static files, the session, and the CSRF check before any handler runs.
     router.addMiddleware {
-        SecurityHeadersMiddleware(views: services.views)
-        ClientAddressMiddleware(trustedProxies: configuration.trustedProxies)
+        SecurityHeadersMiddleware(views: services.views, strictTransportSecurity: configuration.secureCookies)
+        ClientAddressMiddleware(trustedProxies: configuration.trustedProxies, publicURLIsHTTPS: configuration.secureCookies, logger: logger)
         FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))
-        SessionMiddleware(database: database, clock: services.clock, idle: configuration.sessionIdleTimeout)
+        SessionMiddleware(database: database, clock: services.clock, idle: configuration.sessionIdleTimeout, name: configuration.sessionCookieName)
         CSRFMiddleware(maxFormBytes: configuration.maxFormBytes)
     }
 

@@ -39,7 +39,7 @@ class Server:
         self.process = subprocess.Popen([OUTBOUND, "serve", "--port", str(self.port), "--data-dir", self.data_dir,
                                          "--allow-destination-host", f"127.0.0.1:{self.sandbox_port}"],
                                         stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir)
-        deadline = time.time() + 30
+        deadline = time.time() + 120   # a bound for a broken start, not a pace
         while time.time() < deadline:
             try:
                 if urllib.request.urlopen(self.url + "/healthz", timeout=1).status == 200:
@@ -103,6 +103,6 @@ def browser():
     if chromium:
         options.binary_location = chromium
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver")), options=options)
-    driver.implicitly_wait(5)
+    # No implicit wait: every step waits explicitly for the condition it needs (helpers.py).
     yield driver
     driver.quit()

@@ -1,9 +1,15 @@
+"""Browser helpers. Every step waits for a condition (the next page replacing this one, an element, a text), never
+for time, and elements are found again after every navigation, so a slow machine only makes a test slower."""
 import os
 
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions
 from selenium.webdriver.support.ui import WebDriverWait
 
 SHOTS = os.environ.get("SCREENSHOT_DIR")
+# Generous: a bound only a broken page reaches, never a pace the test relies on.
+WAIT = 60
 
 
 def shot(driver, name):
@@ -12,16 +18,65 @@ def shot(driver, name):
         driver.save_screenshot(os.path.join(SHOTS, name + ".png"))
 
 
-def wait_for(driver, text, timeout=15):
-    """Clicks return before the next page arrives (a sign-in hashes for about half a second): wait for it."""
-    WebDriverWait(driver, timeout).until(lambda d: text in d.page_source)
+def _wait(driver, timeout=WAIT):
+    # An element read while its page is being replaced is stale ("Node with given id does not belong to the
+    # document"): try again on the page that replaced it.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException, WebDriverException))
 
 
-def sign_in(driver, url, email, password):
-    driver.get(url + "/login")
+def wait_for(driver, text, timeout=WAIT):
+    """Waits until the page's source contains `text`."""
+    _wait(driver, timeout).until(lambda d: text in d.page_source)
+
+
+def element(driver, by, value, timeout=WAIT):
+    """Waits for an element on the current page and returns it."""
+    return _wait(driver, timeout).until(expected_conditions.presence_of_element_located((by, value)))
+
+
+def text_of(driver, by, value, timeout=WAIT):
+    """Reads an element's text, finding it again if the page is replaced while it is read."""
+    return _wait(driver, timeout).until(lambda d: d.find_element(by, value).text or " ").strip()
+
+
+def _replaced(driver, page, marker, timeout):
+    """Waits until `page` (the old <html>) is gone, the new page has loaded, and shows `marker`."""
+    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
+    _wait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    if isinstance(marker, tuple):
+        return element(driver, *marker, timeout=timeout)
+    wait_for(driver, marker, timeout)
+
+
+def submit_and_wait(driver, by, value, marker, timeout=WAIT):
+    """Clicks the element at (by, value), waits for the next page to replace this one, then for `marker` on it:
+    a (By, value) locator of the next page's marker element, or a text."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    element(driver, by, value).click()
+    return _replaced(driver, page, marker, timeout)
+
+
+def click_and_wait(driver, found, marker, timeout=WAIT):
+    """Clicks an element already found on this page, then waits as `submit_and_wait` does."""
+    page = driver.find_element(By.TAG_NAME, "html")
+    found.click()
+    return _replaced(driver, page, marker, timeout)
+
+
+def open_page(driver, url, marker):
+    """Loads `url` and waits for its marker (a locator or a text)."""
+    driver.get(url)
+    if isinstance(marker, tuple):
+        return element(driver, *marker)
+    wait_for(driver, marker)
+
+
+def sign_in(driver, url, email, password, marker):
+    """Signs in and waits for `marker` on the page that follows (a sign-in hashes for about half a second)."""
+    open_page(driver, url + "/login", (By.ID, "email"))
     driver.find_element(By.ID, "email").send_keys(email)
     driver.find_element(By.ID, "password").send_keys(password)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+    submit_and_wait(driver, By.CSS_SELECTOR, "form[action='/login'] button[type=submit]", marker)
 
 
 def change_one_time_password(driver, one_time, new_password):
@@ -29,14 +84,9 @@ def change_one_time_password(driver, one_time, new_password):
     driver.find_element(By.ID, "current").send_keys(one_time)
     driver.find_element(By.ID, "new").send_keys(new_password)
     driver.find_element(By.ID, "confirm").send_keys(new_password)
-    driver.find_element(By.CSS_SELECTOR, "form[action='/account/password'] button").click()
-    wait_for(driver, "Your password was changed.")
+    submit_and_wait(driver, By.CSS_SELECTOR, "form[action='/account/password'] button", "Your password was changed.")
 
 
-def click_and_wait(driver, element, text, timeout=15):
-    """Clicks and waits for the next page to replace this one, then for `text` on it (which the old page may have had)."""
-    from selenium.webdriver.support import expected_conditions
-    page = driver.find_element(By.TAG_NAME, "html")
-    element.click()
-    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
-    wait_for(driver, text, timeout)
+def until(driver, condition, timeout=WAIT):
+    """Waits for any condition on the driver (a function of it), riding out pages being replaced."""
+    return _wait(driver, timeout).until(condition)

@@ -4,33 +4,30 @@ everything opens again."""
 from selenium.webdriver.common.by import By
 
 from conftest import SANDBOX_KEY, first_start_credentials
-from helpers import change_one_time_password, click_and_wait, sign_in, wait_for
+from helpers import change_one_time_password, open_page, sign_in, submit_and_wait
 
 
 def add_connection(browser, server):
-    browser.get(server.url + "/t/main/admin/connections/new?type=activecampaign")
+    open_page(browser, server.url + "/t/main/admin/connections/new?type=activecampaign", (By.ID, "apiHost"))
     browser.find_element(By.ID, "name").send_keys("Rotated")
     browser.find_element(By.ID, "apiKey").send_keys(SANDBOX_KEY)
     browser.find_element(By.ID, "apiHost").send_keys(f"127.0.0.1:{server.sandbox_port}")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Connect']").click()
-    wait_for(browser, "connected-as")
-    browser.find_element(By.XPATH, "//button[normalize-space()='Add yourself as export user']").click()
-    wait_for(browser, "You are the export user")
+    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Connect']", (By.ID, "connected-as"))
+    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Add yourself as export user']", "You are the export user")
     browser.find_element(By.ID, "consent").click()
-    browser.find_element(By.XPATH, "//button[normalize-space()='Save']").click()
-    wait_for(browser, "The connection was saved.")
+    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Save']", "The connection was saved.")
 
 
 def verify_again(browser, server):
-    browser.get(server.url + "/t/main/admin/connections")
-    browser.find_element(By.LINK_TEXT, "Rotated").click()
-    click_and_wait(browser, browser.find_element(By.XPATH, "//button[normalize-space()='Connect / verify again']"),
-                   "ActiveCampaign accepted the stored key.")
+    open_page(browser, server.url + "/t/main/admin/connections", (By.LINK_TEXT, "Rotated"))
+    submit_and_wait(browser, By.LINK_TEXT, "Rotated", "Stored key ends in")
+    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Connect / verify again']",
+                    "ActiveCampaign accepted the stored key.")
 
 
 def test_rotation_while_serving_then_retire_and_restart(server, browser):
     email, one_time = first_start_credentials(server)
-    sign_in(browser, server.url, email, one_time)
+    sign_in(browser, server.url, email, one_time, "Your account")
     change_one_time_password(browser, one_time, "a long password of my own")
     add_connection(browser, server)
     assert "k1  sealing    seals 1 value(s)" in server.cli("keys", "status").stdout

@@ -83,15 +83,13 @@ import Testing
     }
 
     @Test func bulkImportIsQueuedProcessedAndReadBack() async throws {
-        var configuration = SandboxConfiguration.fast
-        configuration.importInfoDelay = 100   // 2 s at this scale: `status: false` stays observable on a busy machine
-        try await SandboxHarness.with(configuration) { sandbox in
+        try await SandboxHarness.with { sandbox in
             let client = sandbox.client()
             let contacts = (1...250).map { BulkContact(email: "person\($0)@example.com", firstName: "Person", lastName: "\($0)", subscribe: [1]) }
             let ticket = try await client.bulkImport(contacts, excludeAutomations: true)
             #expect(ticket.queuedContacts == 250)
             #expect(try await client.importInfo(batchId: ticket.batchId).status == .notReady)   // status false at first
-            let info = try await waitForImport(client, ticket.batchId)
+            let info = try await sandbox.waitForImport(client, ticket.batchId)
             #expect(info.status == .completed)
             #expect(info.success.count == 250)
             #expect(info.failure.isEmpty)
@@ -123,7 +121,7 @@ import Testing
             try await client.setListStatus(contactId: contact.id, listId: "1", subscribed: false)
             let ticket = try await client.bulkImport([BulkContact(email: "gone@example.com", subscribe: [1]),
                                                       BulkContact(email: "new@example.com", subscribe: [1])], excludeAutomations: false)
-            _ = try await waitForImport(client, ticket.batchId)
+            _ = try await sandbox.waitForImport(client, ticket.batchId)
             #expect(try await sandbox.listStatuses(1) == ["gone@example.com": 2, "new@example.com": 1])
             #expect(try await client.contactLists(contactId: contact.id) == [ACListMembership(listId: "1", status: .unsubscribed)])
             // Automations ran for both contacts the import named, because it did not exclude them.
@@ -199,6 +197,9 @@ import Testing
             let raw = try await sandbox.raw(.GET, "/api/3/users/me")
             #expect(raw.status == 429)
             #expect(raw.headers.first(name: "Retry-After") == "1")
+            // The window slides: a second later the account may call again.
+            sandbox.clock.advance(by: 1)
+            #expect(try await sandbox.client().me().id == "1")
         }
     }
 
@@ -222,7 +223,7 @@ import Testing
             #expect(try await client.me().id == "1")
             try await faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":1,"batchFailureStatus":"interrupted","seed":1}"#)
             let ticket = try await client.bulkImport((1...4).map { BulkContact(email: "p\($0)@example.com", subscribe: [1]) }, excludeAutomations: true)
-            let info = try await waitForImport(client, ticket.batchId)
+            let info = try await sandbox.waitForImport(client, ticket.batchId)
             #expect(info.status == .interrupted)
             #expect(info.success.count == 2)
         }
@@ -234,7 +235,7 @@ import Testing
         try await SandboxHarness.with(configuration) { sandbox in
             let client = sandbox.client()
             let ticket = try await client.bulkImport((1...3).map { BulkContact(email: "p\($0)@example.com", subscribe: [1]) }, excludeAutomations: true)
-            let info = try await waitForImport(client, ticket.batchId)
+            let info = try await sandbox.waitForImport(client, ticket.batchId)
             #expect(info.success.count == 2)
             #expect(info.failure == ["p3@example.com"])
             #expect(try await client.accountSettings().subscriberLimit == 2)
@@ -247,7 +248,7 @@ import Testing
         try await SandboxHarness.with(configuration) { sandbox in
             let client = sandbox.client()
             let ticket = try await client.bulkImport((1...10).map { BulkContact(email: "p\($0)@example.com", subscribe: [1]) }, excludeAutomations: true)
-            _ = try await waitForImport(client, ticket.batchId)
+            _ = try await sandbox.waitForImport(client, ticket.batchId)
             let list = try await sandbox.inspect("lists/1/contacts")
             #expect((list["contacts"] as? [Any])?.isEmpty == true)
             #expect(list["discarded"] as? Int == 10)
@@ -255,28 +256,30 @@ import Testing
     }
 
     @Test func transportFailuresAreTheirOwnCases() async throws {
-        // AsyncHTTPClient retries a failed connection until the connect timeout, then reports the last error;
-        // a short timeout keeps this test quick without changing what is reported.
-        let quick = ActiveCampaignClient.makeHTTPClient(connectTimeout: .milliseconds(500))
-        try await SandboxHarness.with { sandbox in
-            // Nothing listens on the port of a closed socket.
-            let closed = APIEndpoint(scheme: "http", host: "127.0.0.1", port: try freePort())
-            let refused = ActiveCampaignClient(endpoint: closed, apiKey: Redacted("k"), httpClient: quick)
-            await #expect(throws: ActiveCampaignError.badHost(.connectionRefused)) { try await refused.me() }
+        // Each server below can produce only one outcome, so the production timeouts (10 s connect, 30 s read)
+        // never decide a result; only the read-timeout case waits, and only for its own short timeout.
+        let http = ActiveCampaignClient.makeHTTPClient()
+        // Nothing listens on the port of a closed socket.
+        let closed = APIEndpoint(scheme: "http", host: "127.0.0.1", port: try freePort())
+        let refused = ActiveCampaignClient(endpoint: closed, apiKey: Redacted("k"), httpClient: http)
+        await #expect(throws: ActiveCampaignError.badHost(.connectionRefused)) { try await refused.me() }
 
-            // https to a plain-http server: the TLS handshake fails.
-            let tls = ActiveCampaignClient(endpoint: APIEndpoint(scheme: "https", host: "127.0.0.1", port: sandbox.port),
-                                           apiKey: Redacted("k"), httpClient: quick)
+        // A server that answers the ClientHello with a fatal TLS alert: the handshake fails at once.
+        try await MisbehavingServer.with(.tlsAlert) { port in
+            let tls = ActiveCampaignClient(endpoint: APIEndpoint(scheme: "https", host: "127.0.0.1", port: port),
+                                           apiKey: Redacted("k"), httpClient: http)
             await #expect(throws: ActiveCampaignError.badHost(.tlsFailed)) { try await tls.me() }
-
-            // A slow answer past the read timeout.
-            _ = try await sandbox.inspect("faults", method: .POST, body: #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":800,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#)
-            let impatient = ActiveCampaignClient.makeHTTPClient(readTimeout: .milliseconds(200))
-            let slow = ActiveCampaignClient(endpoint: sandbox.endpoint, apiKey: Redacted(sandbox.keys[0]), httpClient: impatient)
-            await #expect(throws: ActiveCampaignError.timeout) { try await slow.me() }
-            try await impatient.shutdown()
         }
-        try await quick.shutdown()
+        try await http.shutdown()
+
+        // A server that accepts and never answers: only the read timeout can end the request.
+        let impatient = ActiveCampaignClient.makeHTTPClient(readTimeout: .milliseconds(200))
+        try await MisbehavingServer.with(.silent) { port in
+            let silent = ActiveCampaignClient(endpoint: APIEndpoint(scheme: "http", host: "127.0.0.1", port: port),
+                                              apiKey: Redacted("k"), httpClient: impatient)
+            await #expect(throws: ActiveCampaignError.timeout) { try await silent.me() }
+        }
+        try await impatient.shutdown()
     }
 
     @Test func theApiTokenNeverReachesTheLogs() async throws {

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Hummingbird
 import HummingbirdTesting
 import Secrets
@@ -38,11 +39,39 @@ import Testing
     @Test func secureCookieWhenPublicURLIsHTTPS() async throws {
         let world = try await TestWorld.make { $0.publicURL = URL(string: "https://outbound.example.com") }
         try await world.app().test(.router) { client in
-            var browser = Browser(client: client)
-            let response = try await browser.signIn("alice@acme.test")
-            let setCookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("outbound_session=") })
+            let (loginCookie, token) = try await client.execute(uri: "/login", method: .get) { response in
+                #expect(response.headers[.strictTransportSecurity] == "max-age=31536000")
+                let cookie = try #require(Browser.cookie(named: "__Secure-outbound_login", in: response))
+                return (cookie, try #require(Browser.csrf(in: response.text)))
+            }
+            let response = try await client.execute(
+                uri: "/login", method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "__Secure-outbound_login=\(loginCookie)"],
+                body: Browser.form([("email", "alice@acme.test"), ("password", TestWorld.password), ("_csrf", token)])) { $0 }
+            #expect(response.status == .seeOther)
+            let setCookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("__Host-outbound_session=") })
             #expect(setCookie.contains("Secure"))
+            #expect(setCookie.contains("Path=/"))
+            #expect(!setCookie.lowercased().contains("domain="))
+            let session = try #require(Browser.cookie(named: "__Host-outbound_session", in: response))
+            let home = try await client.execute(uri: "/account", method: .get, headers: [.cookie: "__Host-outbound_session=\(session)"]) { $0 }
+            #expect(home.status == .ok)
+            #expect(home.headers[.strictTransportSecurity] == "max-age=31536000")
+            // The unprefixed name is not read over https.
+            let plain = try await client.execute(uri: "/account", method: .get, headers: [.cookie: "outbound_session=\(session)"]) { $0 }
+            #expect(plain.status == .seeOther)
         }
+    }
+
+    @Test func plainHTTPHasNoStrictTransportSecurityAndHTTPSRequestsWithoutAnHTTPSPublicURLAreWarnedAbout() async throws {
+        let (world, records) = try await TestWorld.recordingLogs { $0.port = 0 }
+        try await world.app().test(.ahc(.http)) { client in
+            for _ in 0..<2 {
+                let response = try await client.execute(uri: "/login", method: .get, headers: [.init("X-Forwarded-Proto")!: "https"]) { $0 }
+                #expect(response.headers[.strictTransportSecurity] == nil)
+            }
+        }
+        #expect(records.lines.filter { $0.contains("Requests arrive over https (X-Forwarded-Proto) but --public-url is not https") }.count == 1)
     }
 
     @Test func everySignInGetsANewSessionAndOnlyItsHashIsStored() async throws {

@@ -39,10 +39,12 @@ import Testing
     @Test func aFullPoolSaysBusyInsteadOfQueueingWithoutBound() async throws {
         let pool = BlockingPool(name: "test", threads: 1, maxPending: 1)
         let gate = DispatchSemaphore(value: 0)
-        async let blocker: Void = pool.run { gate.wait() }          // occupies the only thread
-        try await Task.sleep(for: .milliseconds(100))
-        async let queued: Int = pool.run { 1 }                        // waits in the one queue slot
-        try await Task.sleep(for: .milliseconds(100))
+        let (started, didStart) = AsyncStream.makeStream(of: Void.self)
+        async let blocker: Void = pool.run { didStart.yield(); gate.wait() }   // occupies the only thread
+        var startedIterator = started.makeAsyncIterator()
+        _ = await startedIterator.next()
+        async let queued: Int = pool.run { 1 }                                  // waits in the one queue slot
+        while pool.pendingCount < 1 { await Task.yield() }
         await #expect(throws: BlockingPool.Busy.self) { try await pool.run { 2 } }
         gate.signal()
         try await blocker

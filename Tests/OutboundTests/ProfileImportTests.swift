@@ -83,7 +83,7 @@ struct ImportFixture {
         let wide = "profile_id," + (1...10_000).map { "c\($0)" }.joined(separator: ",") + "\n1," + String(repeating: "x,", count: 9_999) + "x\n"
         let cases: [([UInt8], String)] = [
             ([], "The file is empty"),
-            (Array(wide.utf8), "The file has 10001 columns; Outbound imports at most 500 attributes per profile."),
+            (Array(wide.utf8), "The header row has more than 501 columns; Outbound imports at most 500 attributes per profile."),
             (Array("name,email\nAna,a@example.com\n".utf8), "No column is called profile_id or id. Choose the column that holds the profile id (one of: name, email)."),
             (Array("id,name,Name\n1,a,b\n".utf8), "The column Name appears twice in the header row."),
             (Array("id,,x\n".utf8), "Column 2 of the header row has no name."),

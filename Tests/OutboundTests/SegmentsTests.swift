@@ -121,28 +121,31 @@ let segmentData = """
 }
 
 @Suite struct DataPagesTests {
-    /// A multipart body with a CSRF-free field part and a file part, as a browser sends it.
-    static func multipart(file: String, fields: [(String, String)] = [], boundary: String = "XyZ123boundary") -> (ByteBuffer, String) {
-        var body = ""
-        for (name, value) in fields {
-            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
+    /// A multipart body as the page's form sends it: the CSRF token first (when given), then the file, then the
+    /// other fields.
+    static func multipart(file: String, fields: [(String, String)] = [], csrf: String? = nil,
+                          boundary: String = "XyZ123boundary") -> (ByteBuffer, String) {
+        func part(_ name: String, _ value: String) -> String {
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
         }
-        // The file comes first and the fields after it, as the page's form sends them.
-        var parts = "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
-        parts += body
-        body = parts + "--\(boundary)--\r\n"
+        var body = csrf.map { part("_csrf", $0) } ?? ""
+        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
+        for (name, value) in fields { body += part(name, value) }
+        body += "--\(boundary)--\r\n"
         return (ByteBuffer(string: body), "multipart/form-data; boundary=\(boundary)")
     }
 
-    func upload(_ browser: Browser, _ file: String, fields: [(String, String)] = [], csrf: String?) async throws -> TestResponse {
-        let (body, type) = Self.multipart(file: file, fields: fields)
-        let query = csrf.map { "?_csrf=\($0)" } ?? ""
-        return try await browser.client.execute(uri: "/t/acme/data/profiles/import\(query)", method: .post,
+    func upload(_ browser: Browser, _ file: String, fields: [(String, String)] = [], csrf: String?,
+                uri: String = "/t/acme/data/profiles/import") async throws -> TestResponse {
+        let (body, type) = Self.multipart(file: file, fields: fields, csrf: csrf)
+        return try await browser.client.execute(uri: uri, method: .post,
                                                 headers: [.contentType: type, .cookie: browser.cookie], body: body) { $0 }
     }
 
+    /// Reads the job page until it stops refreshing itself. The import runs on a real thread, so this waits for a
+    /// state, polling, with a bound (10 minutes) that only a hung import reaches.
     func waitForJob(_ browser: Browser, _ location: String) async throws -> String {
-        for _ in 0..<200 {
+        for _ in 0..<30_000 {
             let page = try await browser.get(location).text
             if !page.contains("http-equiv=\"refresh\"") { return page }
             try await Task.sleep(for: .milliseconds(20))
@@ -185,6 +188,15 @@ let segmentData = """
             #expect(noToken.status == .forbidden)
             let wrongToken = try await upload(bob, segmentData, csrf: "forged")
             #expect(wrongToken.status == .forbidden)
+            // The token travels in the body's first part, never in a URL that logs and history keep.
+            let profilesPage = try await bob.get("/t/acme/data/profiles").text
+            expectText(profilesPage, #"<form method="post" action="/t/acme/data/profiles/import" enctype="multipart/form-data">"#)
+            #expect(!profilesPage.contains("import?_csrf"))
+            let inQuery = try await upload(bob, segmentData, csrf: nil, uri: "/t/acme/data/profiles/import?_csrf=\(token)")
+            #expect(inQuery.status == .forbidden)
+            // A multipart body to any other route is refused before a handler runs.
+            let elsewhere = try await upload(bob, segmentData, csrf: token, uri: "/t/acme/data/segments/new")
+            #expect(elsewhere.status == .forbidden)
             #expect(try await world.database.recentImports(tenantId: world.acme.id!).count == 1)
         }
     }
@@ -288,7 +300,7 @@ let segmentData = """
 
             let segment = try #require(try await world.database.segmentSummaries(tenantId: world.acme.id!).first?.segment)
             let export = try await world.database.createExport(tenantId: world.acme.id!, name: "Weekly DE", connectionId: nil, listId: "1")
-            try await world.database.linkExport(export.id, toSegment: segment.id!)
+            try await world.database.linkExport(tenantId: world.acme.id!, exportId: export.id, segmentId: segment.id!)
             let refused = try await bob.post(location, [("action", "delete")], tokenFrom: location)
             #expect(refused.status == .conflict)
             expectText(refused.text, "This segment cannot be deleted while these exports use it: Weekly DE.")

@@ -11,8 +11,12 @@ import Testing
     static let boundary = "XyZ"
     static let contentType = "multipart/form-data; boundary=XyZ"
 
-    static func body(file: String, fileName: String = "people.csv", fields: [(String, String)] = []) -> String {
-        var parts = fields.map { "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }
+    static let token = "session-csrf-token"
+
+    /// A form body as the import form sends it: the CSRF token first, then the fields, then the file.
+    static func body(file: String, fileName: String = "people.csv", fields: [(String, String)] = [], csrf: String? = token) -> String {
+        var parts = (csrf.map { [("_csrf", $0)] } ?? []).map { "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }
+        parts += fields.map { "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }
         parts.append("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\n"
                      + "Content-Type: text/csv\r\n\r\n\(file)\r\n")
         return parts.joined() + "--XyZ--\r\n"
@@ -30,10 +34,11 @@ import Testing
     }
 
     @Test func anUploadIsStreamedToAnOwnerOnlyFileWithItsFields() async throws {
-        let streamer = UploadStreamer(limit: 1_000, directory: try temporaryDirectory() + "/")
+        let streamer = UploadStreamer(limit: 1_000, csrfToken: Self.token)
         let csv = "profile_id,city\n1,Berlin\n2,\"Paris\"\n"
         let received = try await streamer.receive(
-            contentType: Self.contentType, body: Self.chunks(Self.body(file: csv, fields: [("idColumn", "profile_id"), ("replaceAll", "yes")])))
+            contentType: Self.contentType, body: Self.chunks(Self.body(file: csv, fields: [("idColumn", "profile_id"), ("replaceAll", "yes")])),
+            into: try temporaryDirectory() + "/upload.csv")
         #expect(received.fileName == "people.csv")
         #expect(received.fields == ["idColumn": "profile_id", "replaceAll": "yes"])
         #expect(try String(contentsOfFile: received.path, encoding: .utf8) == csv)
@@ -43,14 +48,16 @@ import Testing
 
     @Test func tooLargeEmptyOrNotMultipartIsRefusedAndLeavesNoFile() async throws {
         let directory = try temporaryDirectory() + "/"
-        let streamer = UploadStreamer(limit: 10, directory: directory)
+        let streamer = UploadStreamer(limit: 10, csrfToken: Self.token)
         for (contentType, body, status) in [
             (Self.contentType, Self.body(file: String(repeating: "x", count: 11)), HTTPResponse.Status.contentTooLarge),
             (Self.contentType, Self.body(file: ""), .badRequest),
+            (Self.contentType, Self.body(file: "a", csrf: nil), .forbidden),
+            (Self.contentType, Self.body(file: "a", csrf: "another-token"), .forbidden),
             ("application/x-www-form-urlencoded", "a=b", .badRequest),
         ] {
             await #expect(throws: HTTPError.self) {
-                do { _ = try await streamer.receive(contentType: contentType, body: Self.chunks(body)) } catch let error as HTTPError {
+                do { _ = try await streamer.receive(contentType: contentType, body: Self.chunks(body), into: directory + "upload.csv") } catch let error as HTTPError {
                     #expect(error.status == status)
                     throw error
                 }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutboundCore
 import Secrets
 
 /// A connection as the list shows it: with its export user and whether that user is still an admin here.
@@ -159,6 +160,8 @@ extension AppDatabase {
     }
 
     public func recordVerification(tenantId: Int64, id: Int64, accountName: String?, error: String?, actor: Actor, now: Date) async throws {
+        // Third-party text: stored (and written to the append-only activity) as one bounded line.
+        let error = error.map { BoundedText.summary($0) }
         try await writer.write { db in
             guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: id) else {
                 throw StoreError.notFound

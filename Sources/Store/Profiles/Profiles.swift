@@ -130,11 +130,9 @@ extension AppDatabase {
         var removed = 0
         while true {
             let count = try writer.write { db in
-                try db.execute(sql: """
-                    DELETE FROM profile WHERE rowId IN (
-                        SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?)
-                    """, arguments: [tenantId, importId, chunk])
-                return db.changesCount
+                let rowIds = try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?",
+                                                arguments: [tenantId, importId, chunk])
+                return try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
             }
             removed += count
             if count < chunk { return removed }
@@ -146,9 +144,8 @@ extension AppDatabase {
         var removed = 0
         while true {
             let count = try await writer.write { db in
-                try db.execute(sql: "DELETE FROM profile WHERE rowId IN (SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000)",
-                               arguments: [tenantId])
-                return db.changesCount
+                let rowIds = try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000", arguments: [tenantId])
+                return try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
             }
             removed += count
             if count < 5_000 { break }
@@ -164,7 +161,11 @@ extension AppDatabase {
             var sql = "SELECT rowId, profileId, attributes FROM profile WHERE tenantId = ? AND rowId > ?"
             var arguments: StatementArguments = [tenantId, afterRowId]
             if let search, !search.isEmpty {
-                sql += " AND (instr(lower(profileId), lower(?)) > 0 OR instr(lower(attributes), lower(?)) > 0)"
+                // The id and the values only: the stored JSON's keys ("a12"), quotes, colons and nulls are not data.
+                sql += """
+                     AND (instr(lower(profileId), lower(?)) > 0
+                          OR EXISTS (SELECT 1 FROM json_each(profile.attributes) WHERE instr(lower(json_each.value), lower(?)) > 0))
+                    """
                 arguments += [search, search]
             }
             sql += " ORDER BY rowId LIMIT ?"

@@ -22,7 +22,7 @@ struct AccountController {
     }
 
     @Sendable func page(request: Request, context: SignedInContext) async throws -> Response {
-        let notice: String? = switch request.uri.queryParameters.get("done") {
+        let notice: String? = switch request.formQuery.get("done") {
         case "password": "Your password was changed. Your other sessions were signed out."
         case "sessions": "Your other sessions were signed out."
         default: nil

@@ -10,7 +10,7 @@ struct ActivityController {
     }
 
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
-        let page = max(1, min(request.uri.queryParameters.get("page", as: Int.self) ?? 1, 100_000))
+        let page = max(1, min(request.formQuery.get("page", as: Int.self) ?? 1, 100_000))
         let slug = context.access.tenant.slug
         let (events, hasMore) = try await services.database.activity(tenantId: context.tenantId, page: page)
         return try services.views.page("activity", ActivityPage.build(

@@ -35,7 +35,7 @@ struct AuthController {
         let email = (form.email ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
         let password = form.password ?? ""
 
-        let cookieToken = request.cookies[Self.loginCookie]?.value ?? ""
+        let cookieToken = request.cookies[services.configuration.loginCookieName]?.value ?? ""
         guard !cookieToken.isEmpty, ConstantTime.equals(Array(cookieToken.utf8), Array((form._csrf ?? "").utf8)) else {
             return try renderForm(email: email, error: "This sign-in form expired. Please try again.", status: .forbidden)
         }
@@ -46,7 +46,10 @@ struct AuthController {
             return try renderForm(email: "", error: "Email or password is incorrect.", status: .unprocessableContent)
         }
 
-        let keys = [LoginThrottle.accountKey(email), LoginThrottle.addressKey(context.clientAddress)]
+        // Locks hold an address, or an account from one address; the account alone is only slowed down.
+        let address = context.clientAddress
+        let keys = [LoginThrottle.pairKey(email, address), LoginThrottle.addressKey(address)]
+        let accountKey = LoginThrottle.accountKey(email)
         if let until = await services.throttle.lockedUntil(keys) {
             let minutes = max(1, Int((until.timeIntervalSince(services.clock.now) / 60).rounded(.up)))
             var response = try renderForm(
@@ -55,6 +58,9 @@ struct AuthController {
             response.headers[.retryAfter] = String(minutes * 60)
             return response
         }
+
+        let delay = await services.throttle.accountDelay(accountKey)
+        if delay > 0 { try await services.clock.sleep(for: delay) }
 
         let user = try await services.database.user(email: email)
         let verified: Bool
@@ -67,10 +73,17 @@ struct AuthController {
             return response
         }
         guard verified, let user else {
-            await services.throttle.recordFailure(keys)
+            let locked = await services.throttle.recordFailure(keys + [accountKey])
+            if let user {
+                // Never the password: who, from where, and whether this failure locked that address out.
+                try await services.database.recordSignInFailure(
+                    userId: user.id!, email: user.email, clientAddress: address,
+                    lockedMinutes: locked.contains(where: { $0 != accountKey }) ? Int(services.configuration.loginLockout / 60) : nil)
+            }
             return try renderForm(email: email, error: "Email or password is incorrect.", status: .unprocessableContent)
         }
         await services.throttle.recordSuccess(keys[0])
+        await services.throttle.recordSuccess(accountKey)
 
         // A new session on every sign-in: a token planted before sign-in is worth nothing after it.
         if let previous = context.signedIn { try await services.database.deleteSession(id: previous.session.id!) }
@@ -83,7 +96,7 @@ struct AuthController {
 
         var response = Response.seeOther(user.mustChangePassword ? SiteRoute.account.path : SiteRoute.home.path)
         response.setCookie(sessionCookie(token))
-        response.setCookie(Cookie(name: Self.loginCookie, value: "", maxAge: 0, path: SiteRoute.login.path,
+        response.setCookie(Cookie(name: services.configuration.loginCookieName, value: "", maxAge: 0, path: SiteRoute.login.path,
                                    secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
@@ -91,14 +104,14 @@ struct AuthController {
     @Sendable func logout(request: Request, context: SignedInContext) async throws -> Response {
         try await services.database.deleteSession(id: context.signedIn.session.id!)
         var response = Response.seeOther(SiteRoute.login.path)
-        response.setCookie(Cookie(name: SessionMiddleware.cookieName, value: "", maxAge: 0, path: SiteRoute.home.path,
+        response.setCookie(Cookie(name: services.configuration.sessionCookieName, value: "", maxAge: 0, path: "/",
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }
 
     func sessionCookie(_ token: String) -> Cookie {
         // No Max-Age: the browser drops it when closed; the server enforces idle and absolute expiry itself.
-        Cookie(name: SessionMiddleware.cookieName, value: token, path: SiteRoute.home.path,
+        Cookie(name: services.configuration.sessionCookieName, value: token, path: "/",
                secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax)
     }
 
@@ -106,7 +119,7 @@ struct AuthController {
         let token = SecureRandom.token()
         var response = try services.views.page(
             "login", LoginPage(loginToken: token, email: email, error: error), status: status)
-        response.setCookie(Cookie(name: Self.loginCookie, value: token, maxAge: 3600, path: SiteRoute.login.path,
+        response.setCookie(Cookie(name: services.configuration.loginCookieName, value: token, maxAge: 3600, path: SiteRoute.login.path,
                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
         return response
     }

@@ -27,7 +27,7 @@ struct ConnectionsController {
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.connectionSummaries(tenantId: context.tenantId)
-        let notice: String? = switch request.uri.queryParameters.get("done") {
+        let notice: String? = switch request.formQuery.get("done") {
         case "created": "The connection was saved."
         case "removed": "The connection and its stored API key were removed."
         default: nil
@@ -68,7 +68,7 @@ struct ConnectionsController {
     typealias Problems = ConnectionProblems
 
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
-        guard request.uri.queryParameters.get("type") == "activecampaign" else {
+        guard request.formQuery.get("type") == "activecampaign" else {
             return try services.views.page("connections/choose", ChoosePage(
                 chrome: try await services.chrome("Add connection", section: "Connections", context),
                 activeCampaignHref: TenantRoute.newConnection.path(context.access.tenant.slug, query: ["type": "activecampaign"])))
@@ -139,7 +139,7 @@ struct ConnectionsController {
         entered.name = summary.connection.name
         entered.usableBy = summary.connection.usableBy
         entered.apiHost = summary.connection.apiHost
-        let notice: String? = switch request.uri.queryParameters.get("done") {
+        let notice: String? = switch request.formQuery.get("done") {
         case "saved": "Your changes were saved."
         case "export-user": "You are now the export user of this connection."
         case "verified": "ActiveCampaign accepted the stored key."

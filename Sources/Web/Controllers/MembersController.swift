@@ -20,7 +20,7 @@ struct MembersController {
     struct RoleForm: Decodable { var role: String? }
 
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
-        let notice: String? = switch request.uri.queryParameters.get("done") {
+        let notice: String? = switch request.formQuery.get("done") {
         case "role": "The role was changed."
         case "removed": "The member was removed from this workspace."
         case "added": "The existing account was added to this workspace. They sign in with their own password."

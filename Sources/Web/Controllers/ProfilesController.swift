@@ -25,8 +25,8 @@ struct ProfilesController {
 
     @Sendable func page(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
-        let search = String((request.uri.queryParameters.get("q") ?? "").prefix(200))
-        let after = request.uri.queryParameters.get("after", as: Int64.self) ?? 0
+        let search = String((request.formQuery.get("q") ?? "").prefix(200))
+        let after = request.formQuery.get("after", as: Int64.self) ?? 0
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
         let rows = try await services.database.profiles(tenantId: context.tenantId, afterRowId: after, limit: Self.pageSize + 1,
                                                         search: search.isEmpty ? nil : search)
@@ -37,7 +37,7 @@ struct ProfilesController {
             reads, search: search, after: after, slug: slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
             maxImportBytes: services.configuration.maxImportBytes,
             chrome: try await services.chrome("Profiles", section: "Profiles", context),
-            notice: request.uri.queryParameters.get("done") == "deleted" ? "All profiles were deleted." : nil))
+            notice: request.formQuery.get("done") == "deleted" ? "All profiles were deleted." : nil))
     }
 
     static func statusLabel(_ status: ImportJob.Status) -> String {
@@ -53,11 +53,20 @@ struct ProfilesController {
 
     @Sendable func upload(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot import profiles.")
-        let upload = try await UploadStreamer(limit: services.configuration.maxImportBytes)
-            .receive(contentType: request.headers[.contentType] ?? "", body: request.body)
+        let upload = try await UploadStreamer(limit: services.configuration.maxImportBytes, csrfToken: context.signedIn.session.csrfToken)
+            .receive(contentType: request.headers[.contentType] ?? "", body: request.body, into: services.uploads.newFile())
         let path = upload.path
         let idColumn = upload.fields["idColumn"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         let replaceAll = upload.fields["replaceAll"] == "yes"
+        if replaceAll {
+            // Replacing all is confirmed by typing how many profiles there are now: the most it can remove.
+            let count = try await services.database.profileCount(tenantId: context.tenantId)
+            let typed = (upload.fields["confirmRemoval"] ?? "").filter { $0.isNumber }
+            guard Int(typed) == count else {
+                try? FileManager.default.removeItem(atPath: path)
+                throw HTTPError(.badRequest, message: "\"Replace all\" removes every profile that is not in the file: up to \(count.formatted()) profiles. To confirm, type \(count) in the box under it and import again.")
+            }
+        }
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
         let job = try await services.imports.enqueue(ImportService.Request(
             tenantId: context.tenantId, file: path, fileName: fileName,

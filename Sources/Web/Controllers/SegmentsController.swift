@@ -24,7 +24,7 @@ struct SegmentsController {
         let summaries = try await services.database.segmentSummaries(tenantId: context.tenantId)
         return try services.views.page("segments/list", ListPage.build(
             summaries, slug: slug, chrome: try await services.chrome("Segments", section: "Segments", context), policy: context.policy,
-            notice: request.uri.queryParameters.get("done") == "deleted" ? "The segment was deleted." : nil))
+            notice: request.formQuery.get("done") == "deleted" ? "The segment was deleted." : nil))
     }
 
     // MARK: Editor
@@ -38,7 +38,7 @@ struct SegmentsController {
 
     @Sendable func editPage(request: Request, context: TenantContext) async throws -> Response {
         let segment = try await loadSegment(context)
-        let notice: String? = switch request.uri.queryParameters.get("done") {
+        let notice: String? = switch request.formQuery.get("done") {
         case "saved": "The segment was saved and refreshed: \(segment.memberCount.formatted()) members."
         case "refreshed": "Refreshed: \(segment.memberCount.formatted()) members."
         default: nil

@@ -8,6 +8,8 @@ import Logging
 struct SecurityHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let views: Views
+    /// Only when the public URL is https: then browsers must never reach this host over plain http again.
+    var strictTransportSecurity = false
 
     static let contentSecurityPolicy =
         "default-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
@@ -23,6 +25,7 @@ struct SecurityHeadersMiddleware: RouterMiddleware {
         response.headers[.xContentTypeOptions] = "nosniff"
         response.headers[.referrerPolicy] = "same-origin"
         response.headers[.xFrameOptions] = "DENY"
+        if strictTransportSecurity { response.headers[.strictTransportSecurity] = "max-age=31536000" }
         // Pages carry personal data and CSRF tokens: never cache them. Only static assets may be cached.
         if response.headers[.cacheControl] == nil || !Self.isStaticAsset(request.uri.path) {
             response.headers[.cacheControl] = "no-store"

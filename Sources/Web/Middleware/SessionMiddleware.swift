@@ -16,10 +16,12 @@ struct SessionMiddleware: RouterMiddleware {
     let database: AppDatabase
     let clock: AppClock
     let idle: TimeInterval
+    /// `AppConfiguration.sessionCookieName`: prefixed with `__Host-` over https.
+    var name = Self.cookieName
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        if let token = request.cookies[Self.cookieName]?.value, !token.isEmpty, token.count <= 128 {
+        if let token = request.cookies[name]?.value, !token.isEmpty, token.count <= 128 {
             context.signedIn = try await resolve(token: token)
         }
         return try await next(request, context)

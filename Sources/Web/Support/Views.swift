@@ -3,7 +3,8 @@ import Hummingbird
 import Mustache
 
 /// The Mustache templates, all loaded and parsed at start-up: a missing or broken template stops the server with
-/// its name and line, never a 500 on first use. Mustache escapes `{{value}}` as HTML; no template uses `{{{…}}}`.
+/// its name and line, never a 500 on first use. Every template starts with `ScalarHTMLContentType.pragma`, so
+/// `{{value}}` is escaped per Unicode scalar (a template without it is refused); no template uses `{{{…}}}`.
 public struct Views: Sendable {
     let library: MustacheLibrary
 
@@ -17,6 +18,7 @@ public struct Views: Sendable {
         case missingDirectory(String)
         case broken(file: String, line: Int, column: Int, reason: String)
         case missingTemplate(String, directory: String)
+        case withoutEscaping(file: String)
 
         public var description: String {
             switch self {
@@ -26,6 +28,8 @@ public struct Views: Sendable {
                 "Template \(file) is broken at line \(line), column \(column): \(reason)"
             case .missingTemplate(let name, let directory):
                 "Template \(name).mustache is missing from \(directory)."
+            case .withoutEscaping(let file):
+                "Template \(file) must start with \(ScalarHTMLContentType.pragma) (Outbound's HTML escaping)."
             }
         }
     }
@@ -35,6 +39,9 @@ public struct Views: Sendable {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw LoadError.missingDirectory(directory)
         }
+        try requireEscapingPragma(in: directory)
+        // Registered before parsing: the pragma is resolved when a template is parsed.
+        MustacheContentTypes.register(ScalarHTMLContentType(), named: ScalarHTMLContentType.name)
         let library: MustacheLibrary
         do {
             library = try await MustacheLibrary(directory: directory, withExtension: "mustache")
@@ -46,6 +53,15 @@ public struct Views: Sendable {
             throw LoadError.missingTemplate(name, directory: directory)
         }
         return Views(library: library)
+    }
+
+    /// Mustache's own escaping (per Character) is not enough; refuse any template that does not select ours.
+    static func requireEscapingPragma(in directory: String) throws {
+        let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
+        for file in files where file.hasSuffix(".mustache") {
+            let text = (try? String(contentsOfFile: directory + "/" + file, encoding: .utf8)) ?? ""
+            guard text.hasPrefix(ScalarHTMLContentType.pragma) else { throw LoadError.withoutEscaping(file: file) }
+        }
     }
 
     func render(_ name: String, _ model: Any) throws -> String {

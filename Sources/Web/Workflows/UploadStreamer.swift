@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import MultipartKit
 import NIOCore
+import Secrets
 
 /// Streams a multipart/form-data upload to a file owned by this user only, within a size limit, collecting the
 /// small text fields beside it. Runs without a request: a test feeds it bytes.
@@ -22,6 +23,16 @@ struct UploadStreamer {
         var fileBytes = 0
         var tooLarge = false
         var sawFile = false
+        /// Parts seen so far: the form sends a handful, so many more is not our form and is refused early.
+        var parts = 0
+        var tooManyParts = false
+        static let maxParts = 16
+        /// The form's first part must be `_csrf` with the session's token; nothing else is read before it matches.
+        var csrfText = ""
+        var csrfChecked = false
+        var forged = false
+        /// Only the form's own fields are kept (bounded in number and size); other parts are read and dropped.
+        static let keptFields: Set<String> = ["idColumn", "replaceAll", "confirmRemoval"]
         let handle: FileHandle
         let path: String
 
@@ -36,16 +47,19 @@ struct UploadStreamer {
     }
 
     let limit: Int
-    var directory = NSTemporaryDirectory()
+    /// The session's CSRF token, which the form sends as its first part (never in the URL: logs keep URLs).
+    let csrfToken: String
 
-    func receive<Body: AsyncSequence>(contentType: String, body: Body) async throws -> Received where Body.Element == ByteBuffer {
+    /// Streams the upload into `path` (a new file in the owner-only uploads folder).
+    func receive<Body: AsyncSequence>(contentType: String, body: Body, into path: String) async throws -> Received
+    where Body.Element == ByteBuffer {
         guard contentType.lowercased().hasPrefix("multipart/form-data"),
               let boundaryRange = contentType.range(of: "boundary=") else {
             throw HTTPError(.badRequest, message: "Choose a CSV file to import.")
         }
         let boundary = contentType[boundaryRange.upperBound...].split(separator: ";")[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
-        let path = directory + "outbound-import-\(UUID().uuidString).csv"
         let upload = try Upload(path: path)
+        let expectedToken = csrfToken
         let parser = MultipartParser(boundary: boundary)
         parser.onHeader = { name, value in
             guard name.lowercased() == "content-disposition" else { return }
@@ -53,24 +67,37 @@ struct UploadStreamer {
             if upload.partName == "file" { upload.fileName = Self.dispositionParameter("filename", in: value) }
         }
         parser.onBody = { buffer in
+            if !upload.csrfChecked {
+                if upload.partName == "_csrf", upload.csrfText.utf8.count < 256 { upload.csrfText += String(buffer: buffer) } else { upload.forged = true }
+                return
+            }
             if upload.partName == "file" {
                 upload.sawFile = true
                 upload.fileBytes += buffer.readableBytes
                 if upload.fileBytes > limit { upload.tooLarge = true; return }
                 upload.handle.write(Data(buffer.readableBytesView))
-            } else if upload.fieldText.utf8.count < 1_000 {
+            } else if let name = upload.partName, Upload.keptFields.contains(name), upload.fieldText.utf8.count < 1_000 {
                 upload.fieldText += String(buffer: buffer)
             }
         }
         parser.onPartComplete = {
-            if let name = upload.partName, name != "file" { upload.fields[name] = upload.fieldText }
+            if !upload.csrfChecked {
+                if upload.partName == "_csrf", ConstantTime.equals(Array(upload.csrfText.utf8), Array(expectedToken.utf8)) {
+                    upload.csrfChecked = true
+                } else {
+                    upload.forged = true
+                }
+            }
+            upload.parts += 1
+            if upload.parts > Upload.maxParts { upload.tooManyParts = true }
+            if let name = upload.partName, Upload.keptFields.contains(name) { upload.fields[name] = upload.fieldText }
             upload.partName = nil
             upload.fieldText = ""
         }
         do {
             for try await chunk in body {
                 try parser.execute(chunk)
-                if upload.tooLarge { break }
+                if upload.tooLarge || upload.tooManyParts || upload.forged { break }
             }
         } catch {
             try? upload.handle.close()
@@ -78,6 +105,14 @@ struct UploadStreamer {
             throw HTTPError(.badRequest, message: "The upload could not be read. Choose the file again.")
         }
         try? upload.handle.close()
+        guard upload.csrfChecked, !upload.forged else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw HTTPError(.forbidden, message: "This form has expired. Reload the page and try again.")
+        }
+        guard !upload.tooManyParts else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw HTTPError(.badRequest, message: "The upload has more parts than the import form sends. Choose the file again.")
+        }
         guard !upload.tooLarge else {
             try? FileManager.default.removeItem(atPath: path)
             throw HTTPError(.contentTooLarge, message: "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts.")

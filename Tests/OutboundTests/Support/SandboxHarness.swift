@@ -6,16 +6,20 @@ import Hummingbird
 import Logging
 import NIOCore
 import NIOHTTP1
+import OutboundCore
 import Secrets
 import Testing
 
 /// Runs the sandbox as a real HTTP server on a free loopback port for the length of `body`, then stops it.
+/// The sandbox reads time from `clock` (a manual clock unless a test passes another), so its rate windows and
+/// import states move only when the test advances the clock, never with the machine's speed.
 enum SandboxHarness {
     struct Running: Sendable {
         let sandbox: Sandbox
         let port: Int
         let keys: [String]
         let http: HTTPClient
+        let clock: AppClock
 
         var endpoint: APIEndpoint { APIEndpoint(scheme: "http", host: "127.0.0.1", port: port) }
 
@@ -45,9 +49,9 @@ enum SandboxHarness {
         }
     }
 
-    static func with<T: Sendable>(_ configuration: SandboxConfiguration = .fast,
+    static func with<T: Sendable>(_ configuration: SandboxConfiguration = .fast, clock: AppClock = .manual(),
                                   _ body: @Sendable (Running) async throws -> T) async throws -> T {
-        let sandbox = Sandbox(configuration: configuration)
+        let sandbox = Sandbox(configuration: configuration, now: { clock.now })
         let keys = await sandbox.apiKeys
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "sandbox")
@@ -58,7 +62,7 @@ enum SandboxHarness {
             group.addTask { try await app.runService(); return nil }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
-            let running = Running(sandbox: sandbox, port: port, keys: keys, http: http)
+            let running = Running(sandbox: sandbox, port: port, keys: keys, http: http, clock: clock)
             do {
                 let result = try await body(running)
                 group.cancelAll()
@@ -88,13 +92,16 @@ extension SandboxConfiguration {
     }
 }
 
-/// Polls import/info until the batch reaches a final status (bounded).
-func waitForImport(_ client: ActiveCampaignClient, _ batchId: String) async throws -> ImportInfo {
-    for _ in 0..<500 {
-        let info = try await client.importInfo(batchId: batchId)
-        if info.status.isFinal { return info }
-        try await Task.sleep(for: .milliseconds(20))
+extension SandboxHarness.Running {
+    /// Reads import/info until the batch reaches a final status, moving the sandbox's clock a second between reads
+    /// (bounded in sandbox time, so the outcome does not depend on how fast this machine runs).
+    func waitForImport(_ client: ActiveCampaignClient, _ batchId: String) async throws -> ImportInfo {
+        for _ in 0..<3_600 {
+            let info = try await client.importInfo(batchId: batchId)
+            if info.status.isFinal { return info }
+            clock.advance(by: 1)
+        }
+        Issue.record("import \(batchId) did not finish within an hour of sandbox time")
+        return try await client.importInfo(batchId: batchId)
     }
-    Issue.record("import \(batchId) did not finish")
-    return try await client.importInfo(batchId: batchId)
 }

@@ -42,9 +42,16 @@ extension AppDatabase {
     }
 
 
-    func linkExport(_ exportId: Int64, toSegment segmentId: Int64) async throws {
+    /// Lets an export use a segment. Both must belong to `tenantId` (else `notFound`, as for any foreign id); the
+    /// schema's trigger refuses a cross-workspace link from any other writer too.
+    func linkExport(tenantId: Int64, exportId: Int64, segmentId: Int64) async throws {
         try await writer.write { db in
-            try db.execute(sql: "INSERT INTO exportSegment (exportId, segmentId) VALUES (?, ?)", arguments: [exportId, segmentId])
+            try db.execute(sql: """
+                INSERT INTO exportSegment (exportId, segmentId)
+                SELECT export.id, segment.id FROM export JOIN segment ON segment.tenantId = export.tenantId
+                WHERE export.tenantId = ? AND export.id = ? AND segment.id = ?
+                """, arguments: [tenantId, exportId, segmentId])
+            guard db.changesCount == 1 else { throw StoreError.notFound }
         }
     }
 
@@ -54,7 +61,7 @@ extension AppDatabase {
             try String.fetchAll(db, sql: """
                 SELECT profile.profileId FROM segment
                 JOIN segmentMember ON segmentMember.segmentId = segment.id AND segmentMember.generation = segment.generation
-                JOIN profile ON profile.rowId = segmentMember.profileRowId
+                JOIN profile ON profile.rowId = segmentMember.profileRowId AND profile.tenantId = segment.tenantId
                 WHERE segment.tenantId = ? AND segment.id = ? ORDER BY profile.rowId
                 """, arguments: [tenantId, segmentId])
         }

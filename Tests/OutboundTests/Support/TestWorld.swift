@@ -13,6 +13,7 @@ let packageRoot = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 /// Two tenants and people in each role, on an in-memory database, with a cheap scrypt cost (tests only).
+/// The app's clock is manual: sessions, drafts and throttles move only when a test advances it.
 struct TestWorld {
     static let password = "correct horse battery staple"
 
@@ -30,12 +31,13 @@ struct TestWorld {
 
     static func make(onDisk: Bool = false, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
         let directory = onDisk ? try temporaryDirectory() : nil
-        let clock = AppClock()
+        let clock = AppClock.manual()
         let database = try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite", clock: clock) }
             ?? AppDatabase.inMemory(clock: clock)
         var configuration = AppConfiguration(
             templatesDirectory: packageRoot + "/Templates", publicDirectory: packageRoot + "/Public",
             passwordParameters: .testing)
+        configuration.uploadsDirectory = try temporaryDirectory() + "/uploads"
         configure(&configuration)
         let hasher = PasswordHasher(parameters: .testing)
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
@@ -65,6 +67,14 @@ struct TestWorld {
     }
 
     func userId(_ email: String) -> Int64 { users[email]!.id! }
+
+    /// A world whose app logs into the returned recorder (for warnings the server must give).
+    static func recordingLogs(configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> (TestWorld, LogRecorder) {
+        let records = LogRecorder()
+        var world = try await make(configure: configure)
+        world.logger = Logger(label: "recorded") { _ in RecordingHandler(recorder: records) }
+        return (world, records)
+    }
 }
 
 /// A browser-like helper over the test client: keeps the session cookie and the page's CSRF token.

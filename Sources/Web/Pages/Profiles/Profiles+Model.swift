@@ -46,7 +46,7 @@ extension ProfilesController.ProfilesPage {
         return Self(
             chrome: chrome,
             count: reads.count.formatted(), canEdit: policy.can(.changeData),
-            importAction: TenantRoute.importProfiles.path(slug, query: ["_csrf": csrf]),
+            importAction: TenantRoute.importProfiles.path(slug),
             maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(maxImportBytes), countStyle: .file),
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
             rows: rows.prefix(pageSize).map { row in
