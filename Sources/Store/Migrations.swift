@@ -230,8 +230,10 @@ extension AppDatabase {
                      IS NOT (SELECT tenantId FROM segment WHERE id = NEW.segmentId)
                 BEGIN SELECT RAISE(ABORT, 'export and segment belong to different workspaces'); END;
                 CREATE TRIGGER segment_tenant_fixed BEFORE UPDATE OF tenantId ON segment
+                WHEN NEW.tenantId IS NOT OLD.tenantId
                 BEGIN SELECT RAISE(ABORT, 'a segment stays in its workspace'); END;
                 CREATE TRIGGER export_tenant_fixed BEFORE UPDATE OF tenantId ON export
+                WHEN NEW.tenantId IS NOT OLD.tenantId
                 BEGIN SELECT RAISE(ABORT, 'an export stays in its workspace'); END;
                 """)
         }
