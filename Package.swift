@@ -28,66 +28,97 @@ let package = Package(
         // What every layer needs and nothing of ours: the injectable clock, the blocking thread pool, validation rules.
         .target(name: "OutboundCore"),
         .target(name: "Secrets", dependencies: ["COpenSSL"]),
-        .target(name: "Store", dependencies: [
-            "OutboundCore", "Secrets",
-            .product(name: "GRDB", package: "GRDB.swift"),
-        ]),
-        .target(name: "ActiveCampaign", dependencies: [
-            "OutboundCore", "Secrets",
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "ActiveCampaignSandbox", dependencies: [
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "ActiveCampaignSandboxCLI", dependencies: [
-            "ActiveCampaignSandbox",
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
-        .target(name: "ProfileImport", dependencies: [
-            "OutboundCore", "Store", "Secrets",
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-        ]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "OutboundCore", "Secrets",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ]
+        ),
+        .target(
+            name: "ActiveCampaign",
+            dependencies: [
+                "OutboundCore", "Secrets",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "ActiveCampaignSandbox",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "ActiveCampaignSandboxCLI",
+            dependencies: [
+                "ActiveCampaignSandbox",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .target(
+            name: "ProfileImport",
+            dependencies: [
+                "OutboundCore", "Store", "Secrets",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // Benchmark only: compares CSVStream with yaslab/CSV.swift (see BENCHMARKS.md).
-        .executableTarget(name: "CSVParseBench", dependencies: [
-            "ProfileImport",
-            .product(name: "CSV", package: "CSV.swift"),
-        ]),
+        .executableTarget(
+            name: "CSVParseBench",
+            dependencies: [
+                "ProfileImport",
+                .product(name: "CSV", package: "CSV.swift"),
+            ]
+        ),
         // The shared export engine: never imports Hummingbird or Web.
-        .target(name: "ExportEngine", dependencies: [
-            "OutboundCore", "Store", "Secrets", "ActiveCampaign",
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .target(name: "Web", dependencies: [
-            "OutboundCore", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
-            .product(name: "MultipartKit", package: "multipart-kit"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Hummingbird", package: "hummingbird"),
-            .product(name: "Mustache", package: "swift-mustache"),
-            .product(name: "HTTPTypes", package: "swift-http-types"),
-            .product(name: "NIOCore", package: "swift-nio"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .executableTarget(name: "OutboundCLI", dependencies: [
-            "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
-            .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            .product(name: "Logging", package: "swift-log"),
-        ]),
-        .testTarget(name: "OutboundTests", dependencies: [
-            "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
-            .product(name: "HummingbirdTesting", package: "hummingbird"),
-            .product(name: "AsyncHTTPClient", package: "async-http-client"),
-            .product(name: "NIOHTTP1", package: "swift-nio"),
-            .product(name: "NIOPosix", package: "swift-nio"),
-            .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
-        ], exclude: ["__Snapshots__"]),
+        .target(
+            name: "ExportEngine",
+            dependencies: [
+                "OutboundCore", "Store", "Secrets", "ActiveCampaign",
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(
+            name: "Web",
+            dependencies: [
+                "OutboundCore", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "OutboundCLI",
+            dependencies: [
+                "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "OutboundTests",
+            dependencies: [
+                "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "SnapshotTesting", package: "swift-snapshot-testing"),
+            ],
+            exclude: ["__Snapshots__"]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

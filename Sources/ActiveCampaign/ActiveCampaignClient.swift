@@ -28,11 +28,15 @@ public struct ActiveCampaignClient: Sendable {
 
     /// An HTTP client with the settings every ActiveCampaign call needs: connect timeout 10 s, read timeout 30 s,
     /// no redirects followed. `dnsOverride` pins a host to the address that was checked (see the hostname rules).
-    public static func makeHTTPClient(dnsOverride: [String: String] = [:], connectTimeout: TimeAmount = .seconds(10),
-                                      readTimeout: TimeAmount = .seconds(30)) -> HTTPClient {
+    public static func makeHTTPClient(
+        dnsOverride: [String: String] = [:],
+        connectTimeout: TimeAmount = .seconds(10),
+        readTimeout: TimeAmount = .seconds(30)
+    ) -> HTTPClient {
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: connectTimeout, read: readTimeout))
+            timeout: .init(connect: connectTimeout, read: readTimeout)
+        )
         configuration.dnsOverride = dnsOverride
         configuration.httpVersion = .http1Only
         // A refused connection or a failed TLS handshake is an answer: report it at once rather than retrying until
@@ -48,15 +52,23 @@ public struct ActiveCampaignClient: Sendable {
         guard let user = json["user"] as? [String: Any], let id = Self.string(user["id"]) else {
             throw .invalidResponse("users/me without a user")
         }
-        return ACUser(id: id, username: Self.string(user["username"]) ?? "", email: Self.string(user["email"]) ?? "",
-                      firstName: Self.string(user["firstName"]) ?? "", lastName: Self.string(user["lastName"]) ?? "")
+        return ACUser(
+            id: id,
+            username: Self.string(user["username"]) ?? "",
+            email: Self.string(user["email"]) ?? "",
+            firstName: Self.string(user["firstName"]) ?? "",
+            lastName: Self.string(user["lastName"]) ?? ""
+        )
     }
 
     public func accountSettings() async throws(ActiveCampaignError) -> ACAccountSettings {
         let json = try await object(.GET, "settings/account")
         guard let account = Self.string(json["account"]) else { throw .invalidResponse("settings/account without an account") }
-        return ACAccountSettings(account: account, subscriberLimit: Self.int(json["subscriber_limit"]),
-                                 subscriberTotal: Self.int(json["subscriber_total"]))
+        return ACAccountSettings(
+            account: account,
+            subscriberLimit: Self.int(json["subscriber_limit"]),
+            subscriberTotal: Self.int(json["subscriber_total"])
+        )
     }
 
     public func list(id: String) async throws(ActiveCampaignError) -> ACList {
@@ -94,7 +106,7 @@ public struct ActiveCampaignClient: Sendable {
     public func contact(email: String) async throws(ActiveCampaignError) -> ACContact? {
         let json: [String: Any]
         do { json = try await object(.GET, "contacts", query: [("email", email)]) } catch .notFound {
-            return nil   // some accounts answer a "No Result found for Subscriber" message instead of an empty list
+            return nil  // some accounts answer a "No Result found for Subscriber" message instead of an empty list
         }
         guard let contacts = json["contacts"] as? [[String: Any]] else { throw .invalidResponse("contacts without a contact array") }
         return try contacts.first.map { contact throws(ActiveCampaignError) in try Self.parseContact(contact) }
@@ -105,9 +117,13 @@ public struct ActiveCampaignClient: Sendable {
         var members: [ACContact] = []
         var after = "0"
         while true {
-            let json = try await object(.GET, "contacts", query: [
-                ("listid", listId), ("id_greater", after), ("orders[id]", "ASC"), ("limit", String(min(pageSize, 100))),
-            ])
+            let json = try await object(
+                .GET,
+                "contacts",
+                query: [
+                    ("listid", listId), ("id_greater", after), ("orders[id]", "ASC"), ("limit", String(min(pageSize, 100))),
+                ]
+            )
             guard let page = json["contacts"] as? [[String: Any]] else { throw .invalidResponse("contacts without a contact array") }
             for contact in page { members.append(try Self.parseContact(contact)) }
             guard let last = members.last, !page.isEmpty, page.count == min(pageSize, 100) else { return members }
@@ -128,8 +144,12 @@ public struct ActiveCampaignClient: Sendable {
     }
 
     /// Creates or updates one contact by email (`contact/sync`, camelCase fields).
-    public func syncContact(email: String, firstName: String? = nil, lastName: String? = nil,
-                            phone: String? = nil) async throws(ActiveCampaignError) -> ACContact {
+    public func syncContact(
+        email: String,
+        firstName: String? = nil,
+        lastName: String? = nil,
+        phone: String? = nil
+    ) async throws(ActiveCampaignError) -> ACContact {
         var contact: [String: Any] = ["email": email]
         if let firstName { contact["firstName"] = firstName }
         if let lastName { contact["lastName"] = lastName }
@@ -142,9 +162,13 @@ public struct ActiveCampaignClient: Sendable {
     /// Subscribes (status 1) or unsubscribes (status 2) one contact. Status 1 re-subscribes a contact who
     /// unsubscribed; exports use the bulk importer, which never does.
     public func setListStatus(contactId: String, listId: String, subscribed: Bool) async throws(ActiveCampaignError) {
-        let json = try await object(.POST, "contactLists", body: [
-            "contactList": ["list": Int(listId) ?? 0, "contact": Int(contactId) ?? 0, "status": subscribed ? 1 : 2],
-        ])
+        let json = try await object(
+            .POST,
+            "contactLists",
+            body: [
+                "contactList": ["list": Int(listId) ?? 0, "contact": Int(contactId) ?? 0, "status": subscribed ? 1 : 2]
+            ]
+        )
         guard json["contactList"] is [String: Any] else { throw .invalidResponse("contactLists without a contactList") }
     }
 
@@ -193,7 +217,9 @@ public struct ActiveCampaignClient: Sendable {
             let json = try await object(.GET, "fields", query: [("limit", "100"), ("offset", String(fields.count))])
             guard let page = json["fields"] as? [[String: Any]] else { throw .invalidResponse("fields without a field array") }
             fields += page.compactMap { field in
-                Self.string(field["id"]).map { ACField(id: $0, title: Self.string(field["title"]) ?? "", type: Self.string(field["type"]) ?? "") }
+                Self.string(field["id"]).map {
+                    ACField(id: $0, title: Self.string(field["title"]) ?? "", type: Self.string(field["type"]) ?? "")
+                }
             }
             let total = Self.int((json["meta"] as? [String: Any])?["total"]) ?? fields.count
             if page.isEmpty || fields.count >= total { return fields }
@@ -204,8 +230,13 @@ public struct ActiveCampaignClient: Sendable {
 
     enum Call { case credentialsCheck, standard, bulkImport }
 
-    private func object(_ method: HTTPMethod, _ path: String, query: [(String, String)] = [], body: [String: Any]? = nil,
-                        call: Call = .standard) async throws(ActiveCampaignError) -> [String: Any] {
+    private func object(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)] = [],
+        body: [String: Any]? = nil,
+        call: Call = .standard
+    ) async throws(ActiveCampaignError) -> [String: Any] {
         let (status, headers, data) = try await send(method, path, query: query, body: body)
         let json = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
         guard (200..<300).contains(status) else {
@@ -218,8 +249,12 @@ public struct ActiveCampaignClient: Sendable {
         return json
     }
 
-    private func send(_ method: HTTPMethod, _ path: String, query: [(String, String)],
-                      body: [String: Any]?) async throws(ActiveCampaignError) -> (Int, HTTPHeaders, Data) {
+    private func send(
+        _ method: HTTPMethod,
+        _ path: String,
+        query: [(String, String)],
+        body: [String: Any]?
+    ) async throws(ActiveCampaignError) -> (Int, HTTPHeaders, Data) {
         var request = HTTPClientRequest(url: endpoint.url(path, query: query))
         request.method = method
         request.headers.add(name: "Api-Token", value: apiKey.value)
@@ -232,7 +267,10 @@ public struct ActiveCampaignClient: Sendable {
         do {
             let response = try await httpClient.execute(request, timeout: Self.requestDeadline)
             let buffer = try await response.body.collect(upTo: Self.maxResponseBytes)
-            logger.debug("ActiveCampaign call", metadata: ["method": "\(method.rawValue)", "path": "\(path)", "status": "\(response.status.code)"])
+            logger.debug(
+                "ActiveCampaign call",
+                metadata: ["method": "\(method.rawValue)", "path": "\(path)", "status": "\(response.status.code)"]
+            )
             return (Int(response.status.code), response.headers, Data(buffer.readableBytesView))
         } catch is NIOTooManyBytesError {
             throw .invalidResponse("response larger than 1 MiB")
@@ -359,8 +397,13 @@ public struct ActiveCampaignClient: Sendable {
         guard let id = string(contact["id"]), let email = string(contact["email"]) else {
             throw .invalidResponse("a contact without an id or email")
         }
-        return ACContact(id: id, email: email, firstName: string(contact["firstName"]) ?? "",
-                         lastName: string(contact["lastName"]) ?? "", phone: string(contact["phone"]) ?? "")
+        return ACContact(
+            id: id,
+            email: email,
+            firstName: string(contact["firstName"]) ?? "",
+            lastName: string(contact["lastName"]) ?? "",
+            phone: string(contact["phone"]) ?? ""
+        )
     }
 
     static func pathSegment(_ value: String) -> String {

@@ -56,7 +56,8 @@ public enum ActiveCampaignError: Error, Equatable, Sendable, CustomStringConvert
         case .notFound(let message):
             "ActiveCampaign could not find it: \(message)"
         case .rateLimited(let retryAfter):
-            "ActiveCampaign is limiting the request rate" + (retryAfter.map { "; try again in \(Int($0.rounded(.up))) s." } ?? "; try again shortly.")
+            "ActiveCampaign is limiting the request rate"
+                + (retryAfter.map { "; try again in \(Int($0.rounded(.up))) s." } ?? "; try again shortly.")
         case .importerRateLimited:
             "ActiveCampaign's bulk importer is limiting imports; they continue after a pause."
         case .payloadRejected(let rejections):

@@ -1,8 +1,8 @@
-import OutboundCore
 import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import OutboundCore
 import Secrets
 
 /// Resolves host names to addresses. The system resolver runs `getaddrinfo` on a dedicated thread (it blocks);
@@ -27,7 +27,8 @@ public struct SystemResolver: HostResolver {
             var cursor: UnsafeMutablePointer<addrinfo>? = first
             while let info = cursor {
                 var buffer = [CChar](repeating: 0, count: Int(NI_MAXHOST))
-                if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0 {
+                if getnameinfo(info.pointee.ai_addr, info.pointee.ai_addrlen, &buffer, socklen_t(buffer.count), nil, 0, NI_NUMERICHOST) == 0
+                {
                     let address = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
                     if !addresses.contains(address) { addresses.append(address) }
                 }
@@ -60,8 +61,13 @@ public struct ActiveCampaignGateway: Sendable {
     let connectTimeout: TimeAmount
     let readTimeout: TimeAmount
 
-    public init(policy: HostPolicy, resolver: any HostResolver = SystemResolver(), logger: Logger = Logger(label: "activecampaign"),
-                connectTimeout: TimeAmount = .seconds(10), readTimeout: TimeAmount = .seconds(30)) {
+    public init(
+        policy: HostPolicy,
+        resolver: any HostResolver = SystemResolver(),
+        logger: Logger = Logger(label: "activecampaign"),
+        connectTimeout: TimeAmount = .seconds(10),
+        readTimeout: TimeAmount = .seconds(30)
+    ) {
         self.policy = policy
         self.resolver = resolver
         self.logger = logger
@@ -77,14 +83,17 @@ public struct ActiveCampaignGateway: Sendable {
         do { address = try policy.check(destination, addresses: addresses) } catch { throw .host(error) }
         let http = ActiveCampaignClient.makeHTTPClient(
             dnsOverride: address == destination.host ? [:] : [destination.host: address],
-            connectTimeout: connectTimeout, readTimeout: readTimeout)
+            connectTimeout: connectTimeout,
+            readTimeout: readTimeout
+        )
         let endpoint = APIEndpoint(scheme: operatorScheme ?? "https", host: destination.host, port: destination.port)
         return PinnedClient(client: ActiveCampaignClient(endpoint: endpoint, apiKey: apiKey, httpClient: http, logger: logger), http: http)
     }
 
     /// Runs `body` with a client for `destination` (already normalised) and `apiKey`.
     public func withClient<T: Sendable>(
-        _ destination: HostPolicy.Destination, apiKey: Redacted,
+        _ destination: HostPolicy.Destination,
+        apiKey: Redacted,
         _ body: (ActiveCampaignClient) async throws(ActiveCampaignError) -> T
     ) async throws(Failure) -> T {
         let operatorScheme = policy.operatorScheme(destination)
@@ -93,7 +102,9 @@ public struct ActiveCampaignGateway: Sendable {
         do { address = try policy.check(destination, addresses: addresses) } catch { throw .host(error) }
         let http = ActiveCampaignClient.makeHTTPClient(
             dnsOverride: address == destination.host ? [:] : [destination.host: address],
-            connectTimeout: connectTimeout, readTimeout: readTimeout)
+            connectTimeout: connectTimeout,
+            readTimeout: readTimeout
+        )
         // Plain http only for a host the operator allowed so (the sandbox); ActiveCampaign itself is https.
         let endpoint = APIEndpoint(scheme: operatorScheme ?? "https", host: destination.host, port: destination.port)
         let client = ActiveCampaignClient(endpoint: endpoint, apiKey: apiKey, httpClient: http, logger: logger)

@@ -56,8 +56,13 @@ public struct HostPolicy: Sendable {
         for entry in allowedHosts {
             var text = entry.lowercased().trimmingCharacters(in: .whitespaces)
             var scheme: String?
-            if text.hasPrefix("https://") { scheme = "https"; text.removeFirst(8) }
-            else if text.hasPrefix("http://") { scheme = "http"; text.removeFirst(7) }
+            if text.hasPrefix("https://") {
+                scheme = "https"
+                text.removeFirst(8)
+            } else if text.hasPrefix("http://") {
+                scheme = "http"
+                text.removeFirst(7)
+            }
             while text.hasSuffix("/") { text.removeLast() }
             if let destination = Self.parseHostPort(text) {
                 allowed[destination] = scheme ?? (Self.isLoopback(destination.host) ? "http" : "https")
@@ -96,7 +101,7 @@ public struct HostPolicy: Sendable {
             text = String(text[range.upperBound...])
         }
         if let slash = text.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) { text = String(text[..<slash]) }
-        guard !text.contains("@") else { throw .malformed }   // userinfo would hide the real host
+        guard !text.contains("@") else { throw .malformed }  // userinfo would hide the real host
         text = text.lowercased()
         guard let destination = Self.parseHostPort(text) else { throw .malformed }
         var host = destination.host
@@ -107,7 +112,8 @@ public struct HostPolicy: Sendable {
         guard normalised.port == nil || normalised.port == 443 else { throw .notActiveCampaign(normalised.description) }
         let result = Destination(host: host, port: nil)
         if host == "activehosted.com" || host.hasSuffix(".activehosted.com") { throw .webAppHost(host) }
-        guard host.range(of: #"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.api-[a-z]{2,5}[0-9]{1,3}\.com$"#, options: .regularExpression) != nil else {
+        guard host.range(of: #"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.api-[a-z]{2,5}[0-9]{1,3}\.com$"#, options: .regularExpression) != nil
+        else {
             throw .notActiveCampaign(host)
         }
         return (result, result.description != trimmed)
@@ -124,7 +130,7 @@ public struct HostPolicy: Sendable {
     }
 
     static func parseHostPort(_ text: String) -> Destination? {
-        if text.hasPrefix("[") {   // [v6]:port
+        if text.hasPrefix("[") {  // [v6]:port
             guard let close = text.firstIndex(of: "]") else { return nil }
             let host = String(text[text.index(after: text.startIndex)..<close])
             let rest = text[text.index(after: close)...]
@@ -133,10 +139,11 @@ public struct HostPolicy: Sendable {
             return Destination(host: host, port: port)
         }
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
-        if parts.count > 2 { return Destination(host: text) }   // a bare IPv6 literal
+        if parts.count > 2 { return Destination(host: text) }  // a bare IPv6 literal
         guard let host = parts.first, !host.isEmpty, host.count <= 253,
-              host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }),
-              host.unicodeScalars.allSatisfy(\.isASCII) else { return nil }
+            host.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "." || $0 == "-" }),
+            host.unicodeScalars.allSatisfy(\.isASCII)
+        else { return nil }
         if parts.count == 2 {
             guard let port = Int(parts[1]), (1...65535).contains(port) else { return nil }
             return Destination(host: String(host), port: port)
@@ -155,10 +162,11 @@ public enum IPLiteral {
         if inet_aton(host, &address) != 0 { return true }
         // inet_aton refuses some forms resolvers still take, like a trailing dot: treat all-numeric labels as literal.
         let labels = host.split(separator: ".")
-        return !labels.isEmpty && labels.allSatisfy { label in
-            label.allSatisfy(\.isHexDigit) && (label.allSatisfy(\.isNumber) || label.lowercased().hasPrefix("0x"))
-                || label.lowercased().hasPrefix("0x") && label.dropFirst(2).allSatisfy(\.isHexDigit)
-        }
+        return !labels.isEmpty
+            && labels.allSatisfy { label in
+                label.allSatisfy(\.isHexDigit) && (label.allSatisfy(\.isNumber) || label.lowercased().hasPrefix("0x"))
+                    || label.lowercased().hasPrefix("0x") && label.dropFirst(2).allSatisfy(\.isHexDigit)
+            }
     }
 
     /// False for loopback, private, link-local, CGNAT, multicast, documentation, benchmarking and reserved ranges
@@ -171,18 +179,18 @@ public enum IPLiteral {
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, address, &v6) == 1 else { return false }
         let bytes = withUnsafeBytes(of: v6) { Array($0) }
-        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {   // ::ffff:a.b.c.d
+        if bytes[0..<10].allSatisfy({ $0 == 0 }) && bytes[10] == 0xff && bytes[11] == 0xff {  // ::ffff:a.b.c.d
             return isPublicV4(UInt32(bytes[12]) << 24 | UInt32(bytes[13]) << 16 | UInt32(bytes[14]) << 8 | UInt32(bytes[15]))
         }
-        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return false }                 // ::, ::1, IPv4-compatible
-        if bytes[0] == 0xff { return false }                                      // multicast
-        if bytes[0] & 0xfe == 0xfc { return false }                               // unique local fc00::/7
-        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return false }           // link-local fe80::/10
-        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0xc0 { return false }           // site-local fec0::/10
-        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8 { return false }   // 2001:db8::/32
-        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b { return false }   // NAT64 64:ff9b::/96
-        if bytes[0] == 0x20 && bytes[1] == 0x02 { return false }                  // 6to4 2002::/16 (embeds IPv4)
-        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0 { return false }         // Teredo 2001::/32
+        if bytes[0..<12].allSatisfy({ $0 == 0 }) { return false }  // ::, ::1, IPv4-compatible
+        if bytes[0] == 0xff { return false }  // multicast
+        if bytes[0] & 0xfe == 0xfc { return false }  // unique local fc00::/7
+        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0x80 { return false }  // link-local fe80::/10
+        if bytes[0] == 0xfe && bytes[1] & 0xc0 == 0xc0 { return false }  // site-local fec0::/10
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0x0d && bytes[3] == 0xb8 { return false }  // 2001:db8::/32
+        if bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b { return false }  // NAT64 64:ff9b::/96
+        if bytes[0] == 0x20 && bytes[1] == 0x02 { return false }  // 6to4 2002::/16 (embeds IPv4)
+        if bytes[0] == 0x20 && bytes[1] == 0x01 && bytes[2] == 0 && bytes[3] == 0 { return false }  // Teredo 2001::/32
         return true
     }
 

@@ -53,7 +53,12 @@ public struct ACContact: Sendable, Equatable {
 }
 
 public struct ACListMembership: Sendable, Equatable {
-    public enum Status: Int, Sendable { case unconfirmed = 0, active = 1, unsubscribed = 2, bounced = 3 }
+    public enum Status: Int, Sendable {
+        case unconfirmed = 0
+        case active = 1
+        case unsubscribed = 2
+        case bounced = 3
+    }
     public var listId: String
     public var status: Status?
 }
@@ -74,8 +79,15 @@ public struct BulkContact: Sendable, Equatable {
     public var subscribe: [Int]
     public var unsubscribe: [Int]
 
-    public init(email: String, firstName: String? = nil, lastName: String? = nil, phone: String? = nil,
-                fields: [(id: Int, value: String)] = [], subscribe: [Int] = [], unsubscribe: [Int] = []) {
+    public init(
+        email: String,
+        firstName: String? = nil,
+        lastName: String? = nil,
+        phone: String? = nil,
+        fields: [(id: Int, value: String)] = [],
+        subscribe: [Int] = [],
+        unsubscribe: [Int] = []
+    ) {
         self.email = email
         self.firstName = firstName
         self.lastName = lastName

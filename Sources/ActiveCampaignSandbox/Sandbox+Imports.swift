@@ -7,16 +7,23 @@ extension Sandbox {
         func rejected(_ reasons: [JSONValue], message: String) -> SandboxResponse {
             .json(400, ["success": 0, "message": .string(message), "failureReasons": .array(reasons)])
         }
-        let notQueued = "JSON payload did not pass validation. Please fix failure Reasons and retry. The import was not queued for processing."
+        let notQueued =
+            "JSON payload did not pass validation. Please fix failure Reasons and retry. The import was not queued for processing."
         guard request.body.count <= configuration.maxImportBytes else {
-            return rejected([.string("Payload is \(request.body.count) bytes; it must be at most \(configuration.maxImportBytes) bytes.")], message: notQueued)
+            return rejected(
+                [.string("Payload is \(request.body.count) bytes; it must be at most \(configuration.maxImportBytes) bytes.")],
+                message: notQueued
+            )
         }
         guard let body = try? JSONDecoder().decode(JSONValue.self, from: request.body), let contacts = body["contacts"]?.array else {
             return rejected([.string("Field 'contacts' not found")], message: notQueued)
         }
         guard !contacts.isEmpty else { return rejected([.string("Field 'contacts' is empty")], message: notQueued) }
         guard contacts.count <= configuration.maxContactsPerImport else {
-            return rejected([.string("Up to \(configuration.maxContactsPerImport) contacts may be imported per request.")], message: notQueued)
+            return rejected(
+                [.string("Up to \(configuration.maxContactsPerImport) contacts may be imported per request.")],
+                message: notQueued
+            )
         }
         // The importer's own limits, told apart by their body.
         let single = contacts.count == 1
@@ -24,24 +31,39 @@ extension Sandbox {
         if let wait = admitted {
             let limit = single ? configuration.importsPerMinuteSingle : configuration.importsPerMinuteMulti
             let status = configuration.importerLimitStatus
-            return .json(status, ["success": 0, "message": "Rate limit exceeded.", "failureReasons": [.string(
-                "Up to \(limit) imports may be requested per minute.Please batch contacts into larger requests, or retry this request in a minute.")]],
-                         headers: status == 429 ? [("Retry-After", String(Int(wait.rounded(.up)).clamped(min: 1)))] : [])
+            return .json(
+                status,
+                [
+                    "success": 0, "message": "Rate limit exceeded.",
+                    "failureReasons": [
+                        .string(
+                            "Up to \(limit) imports may be requested per minute.Please batch contacts into larger requests, or retry this request in a minute."
+                        )
+                    ],
+                ],
+                headers: status == 429 ? [("Retry-After", String(Int(wait.rounded(.up)).clamped(min: 1)))] : []
+            )
         }
         var reasons: [JSONValue] = []
         var objects: [[String: JSONValue]] = []
         for (index, contact) in contacts.enumerated() {
             guard let object = contact.object else {
-                reasons.append(["contact": .number(Double(index + configuration.failureIndexBase)), "failureReason": "Contact is not an object"])
+                reasons.append([
+                    "contact": .number(Double(index + configuration.failureIndexBase)), "failureReason": "Contact is not an object",
+                ])
                 continue
             }
             guard let email = object["email"]?.string, !email.isEmpty else {
-                reasons.append(["contact": .number(Double(index + configuration.failureIndexBase)), "failureReason": "Field 'email' not found"])
+                reasons.append([
+                    "contact": .number(Double(index + configuration.failureIndexBase)), "failureReason": "Field 'email' not found",
+                ])
                 continue
             }
             if !EmailRule.isValid(email) || configuration.faults.refuseEmailsContaining.map({ !$0.isEmpty && email.contains($0) }) == true {
-                reasons.append(["contact": .number(Double(index + configuration.failureIndexBase)),
-                                "failureReason": .string("Field 'email' incorrect format: \(email)")])
+                reasons.append([
+                    "contact": .number(Double(index + configuration.failureIndexBase)),
+                    "failureReason": .string("Field 'email' incorrect format: \(email)"),
+                ])
             }
             objects.append(object)
         }
@@ -49,10 +71,17 @@ extension Sandbox {
 
         let batchId = UUID().uuidString.lowercased()
         let start = max(now.addingTimeInterval(configuration.scaled(configuration.importLatency)), account.lastFinish)
-        let finish = start.addingTimeInterval(configuration.scaled(Double(objects.count) / max(configuration.importContactsPerSecond, 0.001)))
-        var batch = ImportBatch(id: batchId, contacts: objects,
-                                topLevelExcludeAutomations: body["exclude_automations"]?.bool ?? false,
-                                queuedAt: now, startAt: start, finishAt: finish)
+        let finish = start.addingTimeInterval(
+            configuration.scaled(Double(objects.count) / max(configuration.importContactsPerSecond, 0.001))
+        )
+        var batch = ImportBatch(
+            id: batchId,
+            contacts: objects,
+            topLevelExcludeAutomations: body["exclude_automations"]?.bool ?? false,
+            queuedAt: now,
+            startAt: start,
+            finishAt: finish
+        )
         if configuration.faults.batchFailureRate > 0, random.nextDouble() < configuration.faults.batchFailureRate {
             batch.outcome = configuration.faults.batchFailureStatus
         }
@@ -61,8 +90,13 @@ extension Sandbox {
         account.receivedImports += 1
         account.batches[batchId] = batch
         account.batchOrder.append(batchId)
-        return .json(200, [configuration.successKey: 1, "queued_contacts": .number(Double(objects.count)),
-                           "batchId": .string(batchId), "message": "Contact import queued"])
+        return .json(
+            200,
+            [
+                configuration.successKey: 1, "queued_contacts": .number(Double(objects.count)),
+                "batchId": .string(batchId), "message": "Contact import queued",
+            ]
+        )
     }
 
     func importInfo(_ request: SandboxRequest, _ account: inout SandboxAccount, now: Date) -> SandboxResponse {
@@ -77,8 +111,13 @@ extension Sandbox {
         }
         if now < batch.startAt { return .json(200, ["status": "waiting", "success": [], "failure": []]) }
         if now < batch.finishAt { return .json(200, ["status": "active", "success": [], "failure": []]) }
-        return .json(200, ["status": .string(batch.outcome), "success": .array(batch.success.map { .string($0) }),
-                           "failure": .array(batch.failure.map { .string($0) })])
+        return .json(
+            200,
+            [
+                "status": .string(batch.outcome), "success": .array(batch.success.map { .string($0) }),
+                "failure": .array(batch.failure.map { .string($0) }),
+            ]
+        )
     }
 
     /// Applies, in queue order, every batch whose processing has finished by `now`.
@@ -88,7 +127,7 @@ extension Sandbox {
             guard batch.finishAt <= now else { break }
             apply(&batch, to: &account, now: batch.finishAt)
             batch.applied = true
-            batch.contacts = []   // the payload is no longer needed; keep memory flat over long runs
+            batch.contacts = []  // the payload is no longer needed; keep memory flat over long runs
             account.batches[batchId] = batch
         }
         account.batchOrder.removeAll { account.batches[$0]?.applied == true }
@@ -151,9 +190,11 @@ extension Sandbox {
         case ("GET", let path) where path.count == 3 && path[0] == "lists" && path[2] == "contacts":
             guard let list = Int(path[1]) else { return .json(404, ["message": "No such list"]) }
             let members = account.contacts.values.filter { $0.lists[list] != nil }.sorted { $0.id < $1.id }.map { contact -> JSONValue in
-                ["id": .number(Double(contact.id)), "email": .string(contact.email), "firstName": .string(contact.firstName),
-                 "lastName": .string(contact.lastName), "phone": .string(contact.phone),
-                 "status": .number(Double(contact.lists[list]!.rawValue))]
+                [
+                    "id": .number(Double(contact.id)), "email": .string(contact.email), "firstName": .string(contact.firstName),
+                    "lastName": .string(contact.lastName), "phone": .string(contact.phone),
+                    "status": .number(Double(contact.lists[list]!.rawValue)),
+                ]
             }
             return .json(200, ["contacts": .array(members), "discarded": .number(Double(account.discardedContacts[list] ?? 0))])
         case ("DELETE", let path) where path.count == 2 && path[0] == "lists":
@@ -170,9 +211,18 @@ extension Sandbox {
         case ("GET", ["requests"]):
             return .json(200, ["counts": .object((requestCounts[key] ?? [:]).mapValues { .number(Double($0)) })])
         case ("GET", ["automations"]):
-            return .json(200, ["triggered": .object(Dictionary(uniqueKeysWithValues: account.automationsTriggered.map {
-                (String($0.key), JSONValue.number(Double($0.value)))
-            }))])
+            return .json(
+                200,
+                [
+                    "triggered": .object(
+                        Dictionary(
+                            uniqueKeysWithValues: account.automationsTriggered.map {
+                                (String($0.key), JSONValue.number(Double($0.value)))
+                            }
+                        )
+                    )
+                ]
+            )
         case ("GET", ["batches"]):
             return .json(200, ["pending": .number(Double(account.batchOrder.count)), "total": .number(Double(account.batches.count))])
         case ("POST", ["reset"]):

@@ -27,7 +27,8 @@ public struct SandboxResponse: Sendable {
     }
 
     static func html(_ status: Int) -> SandboxResponse {
-        let page = "<!DOCTYPE html><html><head><title>\(status) Gateway error</title></head><body><h1>Error \(status)</h1><p>cloudflare</p></body></html>"
+        let page =
+            "<!DOCTYPE html><html><head><title>\(status) Gateway error</title></head><body><h1>Error \(status)</h1><p>cloudflare</p></body></html>"
         return SandboxResponse(status: status, body: Data(page.utf8), contentType: "text/html; charset=UTF-8")
     }
 
@@ -65,11 +66,13 @@ public actor Sandbox {
 
     static func makeAccount(_ spec: SandboxConfiguration.Account, id: Int, configuration: SandboxConfiguration) -> SandboxAccount {
         SandboxAccount(
-            spec: spec, id: id,
+            spec: spec,
+            id: id,
             requestLimiter: SlidingWindow(limit: configuration.requestsPerSecond, window: configuration.scaled(1)),
             multiImportLimiter: SlidingWindow(limit: configuration.importsPerMinuteMulti, window: configuration.scaled(60)),
             singleImportLimiter: SlidingWindow(limit: configuration.importsPerMinuteSingle, window: configuration.scaled(60)),
-            burst429Left: configuration.faults.burst429)
+            burst429Left: configuration.faults.burst429
+        )
     }
 
     public var apiKeys: [String] { configuration.accounts.map(\.apiKey) }
@@ -83,9 +86,11 @@ public actor Sandbox {
             return .json(404, ["message": "Not Found"])
         }
         let parts = Array(segments.dropFirst(2))
-        let endpoint = "\(request.method) /api/3/" + parts.enumerated().map { index, part in
-            index > 0 && Int(part) != nil ? "{id}" : part
-        }.joined(separator: "/")
+        let endpoint =
+            "\(request.method) /api/3/"
+            + parts.enumerated().map { index, part in
+                index > 0 && Int(part) != nil ? "{id}" : part
+            }.joined(separator: "/")
 
         guard let token = request.apiToken, var account = accounts[token] else {
             return .json(403, ["message": "Forbidden"])
@@ -134,31 +139,42 @@ public actor Sandbox {
     // MARK: Account and lists
 
     private func usersMe(_ account: SandboxAccount) -> SandboxResponse {
-        .json(200, ["user": [
-            "username": .string(account.spec.name), "firstName": "Sandbox", "lastName": "User",
-            "email": .string("owner@\(account.spec.name).example"), "phone": "", "signature": nil,
-            "links": ["lists": .string("https://\(account.spec.name).api-us1.com/api/3/users/1/lists")], "id": "1",
-        ]])
+        .json(
+            200,
+            [
+                "user": [
+                    "username": .string(account.spec.name), "firstName": "Sandbox", "lastName": "User",
+                    "email": .string("owner@\(account.spec.name).example"), "phone": "", "signature": nil,
+                    "links": ["lists": .string("https://\(account.spec.name).api-us1.com/api/3/users/1/lists")], "id": "1",
+                ]
+            ]
+        )
     }
 
     private func settingsAccount(_ account: SandboxAccount) -> SandboxResponse {
         guard account.spec.admin else { return .json(403, ["message": "Forbidden"]) }
-        return .json(200, [
-            "account": .string(account.spec.name), "email": .string("owner@\(account.spec.name).example"),
-            "first_name": "Sandbox", "last_name": "User", "cname": "", "status": "active",
-            "subscriber_limit": configuration.contactLimit.map { .number(Double($0)) } ?? .number(1_000_000_000),
-            "subscriber_total": .number(Double(account.activeContactCount)),
-            "trial": false, "credits": nil, "branding": true,
-        ], headers: [("Cache-Control", "private")])
+        return .json(
+            200,
+            [
+                "account": .string(account.spec.name), "email": .string("owner@\(account.spec.name).example"),
+                "first_name": "Sandbox", "last_name": "User", "cname": "", "status": "active",
+                "subscriber_limit": configuration.contactLimit.map { .number(Double($0)) } ?? .number(1_000_000_000),
+                "subscriber_total": .number(Double(account.activeContactCount)),
+                "trial": false, "credits": nil, "branding": true,
+            ],
+            headers: [("Cache-Control", "private")]
+        )
     }
 
     private static let listPermissionDenied: JSONValue =
         ["errors": [["status": 403, "title": "Forbidden", "detail": "You do not have permission to view lists."]]]
 
     private func listJSON(_ spec: SandboxConfiguration.ListSpec) -> JSONValue {
-        ["stringid": .string(spec.name.lowercased().replacingOccurrences(of: " ", with: "-")), "userid": "1",
-         "name": .string(spec.name), "cdate": "2018-08-06T16:30:41-05:00", "private": "0", "deletestamp": nil,
-         "id": .string(String(spec.id)), "user": "1"]
+        [
+            "stringid": .string(spec.name.lowercased().replacingOccurrences(of: " ", with: "-")), "userid": "1",
+            "name": .string(spec.name), "cdate": "2018-08-06T16:30:41-05:00", "private": "0", "deletestamp": nil,
+            "id": .string(String(spec.id)), "user": "1",
+        ]
     }
 
     private func lists(_ request: SandboxRequest, _ account: SandboxAccount) -> SandboxResponse {
@@ -179,11 +195,18 @@ public actor Sandbox {
     private func fields(_ request: SandboxRequest) -> SandboxResponse {
         let (limit, offset) = paging(request)
         let page = configuration.fields.dropFirst(offset).prefix(limit).map { field -> JSONValue in
-            ["title": .string(field.title), "type": .string(field.type), "isrequired": "0",
-             "perstag": .string(field.title.uppercased().replacingOccurrences(of: " ", with: "_")), "id": .string(String(field.id))]
+            [
+                "title": .string(field.title), "type": .string(field.type), "isrequired": "0",
+                "perstag": .string(field.title.uppercased().replacingOccurrences(of: " ", with: "_")), "id": .string(String(field.id)),
+            ]
         }
-        return .json(200, ["fieldOptions": [], "fieldRels": [], "fields": .array(page),
-                           "meta": ["total": .string(String(configuration.fields.count))]])
+        return .json(
+            200,
+            [
+                "fieldOptions": [], "fieldRels": [], "fields": .array(page),
+                "meta": ["total": .string(String(configuration.fields.count))],
+            ]
+        )
     }
 
     private func paging(_ request: SandboxRequest) -> (limit: Int, offset: Int) {
@@ -196,12 +219,14 @@ public actor Sandbox {
     static func iso(_ date: Date) -> String { date.formatted(.iso8601) }
 
     func contactJSON(_ contact: SandboxContact) -> JSONValue {
-        ["id": .string(String(contact.id)), "email": .string(contact.email), "firstName": .string(contact.firstName),
-         "lastName": .string(contact.lastName), "phone": .string(contact.phone), "orgid": "0", "deleted": "0",
-         "bounced_hard": "0", "anonymized": "0",
-         "cdate": .string(Self.iso(contact.created)), "udate": .string(Self.iso(contact.updated)),
-         "links": ["contactLists": .string("https://sandbox.api-us1.com/api/3/contacts/\(contact.id)/contactLists")],
-         "organization": nil]
+        [
+            "id": .string(String(contact.id)), "email": .string(contact.email), "firstName": .string(contact.firstName),
+            "lastName": .string(contact.lastName), "phone": .string(contact.phone), "orgid": "0", "deleted": "0",
+            "bounced_hard": "0", "anonymized": "0",
+            "cdate": .string(Self.iso(contact.created)), "udate": .string(Self.iso(contact.updated)),
+            "links": ["contactLists": .string("https://sandbox.api-us1.com/api/3/contacts/\(contact.id)/contactLists")],
+            "organization": nil,
+        ]
     }
 
     private func contacts(_ request: SandboxRequest, _ account: SandboxAccount) -> SandboxResponse {
@@ -220,9 +245,16 @@ public actor Sandbox {
         if request.query["orders[id]"]?.uppercased() == "DESC" { matches.reverse() }
         let (limit, offset) = paging(request)
         let page = matches.dropFirst(offset).prefix(limit)
-        return .json(200, ["scoreValues": [], "contacts": .array(page.map(contactJSON)),
-                           "meta": ["total": .string(String(matches.count)),
-                                    "page_input": ["limit": .number(Double(limit)), "offset": .number(Double(offset))]]])
+        return .json(
+            200,
+            [
+                "scoreValues": [], "contacts": .array(page.map(contactJSON)),
+                "meta": [
+                    "total": .string(String(matches.count)),
+                    "page_input": ["limit": .number(Double(limit)), "offset": .number(Double(offset))],
+                ],
+            ]
+        )
     }
 
     private func contactLists(id: String, _ account: SandboxAccount) -> SandboxResponse {
@@ -230,23 +262,39 @@ public actor Sandbox {
             return .json(404, ["message": .string("No Result found for Subscriber with id \(id)")])
         }
         let memberships = contact.lists.sorted { $0.key < $1.key }.map { list, status -> JSONValue in
-            ["contact": .string(String(contact.id)), "list": .string(String(list)), "status": .string(String(status.rawValue)),
-             "id": .string(String(contact.id * 1000 + list))]
+            [
+                "contact": .string(String(contact.id)), "list": .string(String(list)), "status": .string(String(status.rawValue)),
+                "id": .string(String(contact.id * 1000 + list)),
+            ]
         }
         return .json(200, ["contactLists": .array(memberships)])
     }
 
-    private static let emailInvalid: JSONValue = ["errors": [[
-        "title": "Contact Email Address is not valid.", "detail": "", "code": "email_invalid",
-        "error": "must_be_valid_email_address", "source": ["pointer": "/data/attributes/email"]]]]
+    private static let emailInvalid: JSONValue = [
+        "errors": [
+            [
+                "title": "Contact Email Address is not valid.", "detail": "", "code": "email_invalid",
+                "error": "must_be_valid_email_address", "source": ["pointer": "/data/attributes/email"],
+            ]
+        ]
+    ]
 
     private func syncContact(_ request: SandboxRequest, _ account: inout SandboxAccount, now: Date) -> SandboxResponse {
         guard let body = try? JSONDecoder().decode(JSONValue.self, from: request.body), let payload = body["contact"] else {
             return .json(400, [:])
         }
         guard let email = payload["email"]?.string, !email.isEmpty else {
-            return .json(422, ["errors": [["title": "Email address is required", "detail": "", "code": "field_missing",
-                                           "source": ["pointer": "/data/attributes/email"]]]])
+            return .json(
+                422,
+                [
+                    "errors": [
+                        [
+                            "title": "Email address is required", "detail": "", "code": "field_missing",
+                            "source": ["pointer": "/data/attributes/email"],
+                        ]
+                    ]
+                ]
+            )
         }
         guard EmailRule.isValid(email) else { return .json(422, Self.emailInvalid) }
         let existing = account.emailIndex[email.lowercased()] != nil
@@ -258,14 +306,17 @@ public actor Sandbox {
                 if let fieldId = field["field"]?.int, let value = field["value"]?.string { contact.fields[fieldId] = value }
             }
         }
-        return .json(existing ? configuration.syncUpdateStatus : 201,
-                     ["fieldValues": [], "contact": contactJSON(account.contacts[id]!)])
+        return .json(
+            existing ? configuration.syncUpdateStatus : 201,
+            ["fieldValues": [], "contact": contactJSON(account.contacts[id]!)]
+        )
     }
 
     private func setListStatus(_ request: SandboxRequest, _ account: inout SandboxAccount, now: Date) -> SandboxResponse {
         guard let body = try? JSONDecoder().decode(JSONValue.self, from: request.body), let payload = body["contactList"],
-              let listId = payload["list"]?.int, let contactId = payload["contact"]?.int,
-              let status = payload["status"]?.int, status == 1 || status == 2 else {
+            let listId = payload["list"]?.int, let contactId = payload["contact"]?.int,
+            let status = payload["status"]?.int, status == 1 || status == 2
+        else {
             return .json(400, [:])
         }
         guard configuration.lists.contains(where: { $0.id == listId }) else {
@@ -278,10 +329,16 @@ public actor Sandbox {
         contact.lists[listId] = status == 1 ? .active : .unsubscribed
         contact.updated = now
         account.contacts[contactId] = contact
-        return .json(200, ["contacts": [contactJSON(contact)], "contactList": [
-            "contact": .string(String(contactId)), "list": .string(String(listId)), "status": .number(Double(status)),
-            "sdate": .string(Self.iso(now)), "unsubreason": "", "id": .string(String(contactId * 1000 + listId)),
-        ]])
+        return .json(
+            200,
+            [
+                "contacts": [contactJSON(contact)],
+                "contactList": [
+                    "contact": .string(String(contactId)), "list": .string(String(listId)), "status": .number(Double(status)),
+                    "sdate": .string(Self.iso(now)), "unsubreason": "", "id": .string(String(contactId * 1000 + listId)),
+                ],
+            ]
+        )
     }
 
     /// Creates or updates a contact by email (case-insensitive) and returns its id.
@@ -327,10 +384,12 @@ public enum EmailRule {
         }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)
         guard parts.count == 2, let local = parts.first, let domain = parts.last, !local.isEmpty, local.count <= 64,
-              !local.hasPrefix("."), !local.hasSuffix(".") else { return false }
+            !local.hasPrefix("."), !local.hasSuffix(".")
+        else { return false }
         let labels = domain.split(separator: ".", omittingEmptySubsequences: false)
         guard labels.count >= 2, labels.allSatisfy({ !$0.isEmpty && !$0.hasPrefix("-") && !$0.hasSuffix("-") }),
-              let tld = labels.last, tld.count >= 2 else { return false }
+            let tld = labels.last, tld.count >= 2
+        else { return false }
         return email.unicodeScalars.allSatisfy { $0.value > 32 && $0.value != 127 }
     }
 }

@@ -2,7 +2,10 @@ import Foundation
 
 /// ActiveCampaign's list statuses, as `contactLists` reports them.
 enum ListStatus: Int, Sendable {
-    case unconfirmed = 0, active = 1, unsubscribed = 2, bounced = 3
+    case unconfirmed = 0
+    case active = 1
+    case unsubscribed = 2
+    case bounced = 3
 }
 
 struct SandboxContact: Sendable {

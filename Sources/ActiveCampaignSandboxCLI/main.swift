@@ -21,7 +21,8 @@ struct SandboxCommand: AsyncParsableCommand {
               POST /__sandbox/faults                replace the fault settings (JSON, the --config "faults" object)
             Inspection calls pick the account by their Api-Token header or ?key=, else the first account.
             With no --api-key and no --config, one account is made and its key printed.
-            """)
+            """
+    )
 
     @Option(help: "Address to listen on.") var host = "127.0.0.1"
     @Option(help: "Port to listen on; 0 picks a free one (printed at start).") var port = 8089
@@ -63,7 +64,9 @@ struct SandboxCommand: AsyncParsableCommand {
         for rate in [failRate, paymentRequiredRate, batchFailureRate].compactMap({ $0 }) where !(0...1).contains(rate) {
             throw ValidationError("Rates are shares between 0 and 1.")
         }
-        if let status = importerLimitStatus, ![400, 429].contains(status) { throw ValidationError("--importer-limit-status is 400 or 429.") }
+        if let status = importerLimitStatus, ![400, 429].contains(status) {
+            throw ValidationError("--importer-limit-status is 400 or 429.")
+        }
         if let status = syncUpdateStatus, ![200, 201].contains(status) { throw ValidationError("--sync-update-status is 200 or 201.") }
         if let key = successKey, !["success", "Success"].contains(key) { throw ValidationError("--success-key is success or Success.") }
         if let base = failureIndexBase, ![0, 1].contains(base) { throw ValidationError("--failure-index-base is 0 or 1.") }
@@ -105,7 +108,12 @@ struct SandboxCommand: AsyncParsableCommand {
         let keys = apiKeys + nonAdminKeys + noListsKeys
         if !keys.isEmpty {
             configuration.accounts = keys.enumerated().map { index, key in
-                .init(apiKey: key, name: "account\(index + 1)", admin: !nonAdminKeys.contains(key), canViewLists: !noListsKeys.contains(key))
+                .init(
+                    apiKey: key,
+                    name: "account\(index + 1)",
+                    admin: !nonAdminKeys.contains(key),
+                    canViewLists: !noListsKeys.contains(key)
+                )
             }
         }
         if !lists.isEmpty { configuration.lists = try parsedLists() }
@@ -138,11 +146,17 @@ struct SandboxCommand: AsyncParsableCommand {
         let keys = await sandbox.apiKeys
         var logger = Logger(label: "activecampaign-sandbox")
         logger.logLevel = .warning
-        let app = SandboxServer.buildApplication(sandbox: sandbox, host: host, port: port, logger: logger, onListening: { port in
-            print("ActiveCampaign sandbox listening on http://\(host):\(port)")
-            if generated { print("API key: \(keys[0])") }
-            fflush(nil)
-        })
+        let app = SandboxServer.buildApplication(
+            sandbox: sandbox,
+            host: host,
+            port: port,
+            logger: logger,
+            onListening: { port in
+                print("ActiveCampaign sandbox listening on http://\(host):\(port)")
+                if generated { print("API key: \(keys[0])") }
+                fflush(nil)
+            }
+        )
         try await app.runService()
     }
 }

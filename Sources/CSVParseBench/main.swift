@@ -20,7 +20,8 @@ func measure(_ name: String, _ body: () throws -> (rows: Int, fields: Int)) reth
 
 try measure("CSVStream (Outbound)") {
     let reader = try CSVStream(path: path)
-    var rows = 0, fields = 0
+    var rows = 0
+    var fields = 0
     while let row = try reader.next() {
         rows += 1
         fields += row.count
@@ -31,7 +32,8 @@ try measure("CSVStream (Outbound)") {
 try measure("yaslab/CSV.swift 2.5.2") {
     guard let stream = InputStream(fileAtPath: path) else { throw CocoaError(.fileNoSuchFile) }
     let reader = try CSVReader(stream: stream, codecType: UTF8.self, hasHeaderRow: false)
-    var rows = 0, fields = 0
+    var rows = 0
+    var fields = 0
     while let row = reader.next() {
         rows += 1
         fields += row.count

@@ -42,10 +42,10 @@ struct BatchSender {
         for batch in try await context.work.openBatches(runId: runId) {
             if batch.state == .sent { sent.append(batch) } else { planned.append(batch) }
         }
-        planned.reverse()   // a stack: popLast takes the lowest sequence first; halves and retries go back on top
+        planned.reverse()  // a stack: popLast takes the lowest sequence first; halves and retries go back on top
         var confirmedSinceListCheck = 0
         while !planned.isEmpty || !sent.isEmpty {
-            await Task.yield()   // runs interleave batch by batch
+            await Task.yield()  // runs interleave batch by batch
             let due = sent.indices.min { sent[$0].pollAfter ?? .distantPast < sent[$1].pollAfter ?? .distantPast }
             let mustPoll = planned.isEmpty || sent.count >= configuration.batchesInFlight
             if let index = due, mustPoll || (sent[index].pollAfter ?? .distantPast) <= clock.now {
@@ -74,7 +74,11 @@ struct BatchSender {
 
     // MARK: Posting
 
-    enum PostOutcome { case posted(RunBatch), again([RunBatch]), done }
+    enum PostOutcome {
+        case posted(RunBatch)
+        case again([RunBatch])
+        case done
+    }
 
     private func post(_ batch: RunBatch) async throws -> PostOutcome {
         let contacts = try await context.work.contacts(runId: runId, batchSeq: batch.seq)
@@ -84,14 +88,24 @@ struct BatchSender {
         }
         if batch.posts >= configuration.maxBatchPosts {
             let reason = "ActiveCampaign's importer did not complete this contact's batch after \(batch.posts) tries."
-            _ = try await context.work.reject(batch, exportId: exportId, seqs: Dictionary(uniqueKeysWithValues: contacts.map { ($0.seq, reason) }),
-                                              now: clock.now)
+            _ = try await context.work.reject(
+                batch,
+                exportId: exportId,
+                seqs: Dictionary(uniqueKeysWithValues: contacts.map { ($0.seq, reason) }),
+                now: clock.now
+            )
             return .done
         }
         let list = self.list
         let payload = contacts.map { contact in
-            BulkContact(email: contact.email, firstName: contact.firstName, lastName: contact.lastName, phone: contact.phone,
-                        subscribe: batch.kind == .subscribe ? [list] : [], unsubscribe: batch.kind == .unsubscribe ? [list] : [])
+            BulkContact(
+                email: contact.email,
+                firstName: contact.firstName,
+                lastName: contact.lastName,
+                phone: contact.phone,
+                subscribe: batch.kind == .subscribe ? [list] : [],
+                unsubscribe: batch.kind == .unsubscribe ? [list] : []
+            )
         }
         let exclude = excludeAutomations
         do {
@@ -99,8 +113,12 @@ struct BatchSender {
                 try await client.bulkImport(payload, excludeAutomations: exclude)
             }
             let now = clock.now
-            let posted = try await context.work.recordPosted(batch, remoteBatchId: ticket.batchId, now: now,
-                                                             pollAfter: now.addingTimeInterval(configuration.firstPollDelay / session.scale))
+            let posted = try await context.work.recordPosted(
+                batch,
+                remoteBatchId: ticket.batchId,
+                now: now,
+                pollAfter: now.addingTimeInterval(configuration.firstPollDelay / session.scale)
+            )
             return .posted(posted)
         } catch ActiveCampaignError.payloadRejected(let rejections) {
             return try await refused(batch, contacts: contacts, rejections: rejections, message: nil)
@@ -111,7 +129,12 @@ struct BatchSender {
 
     /// The importer refused the whole batch. The contacts its reasons name are rejected and the rest go again;
     /// when no reason names a contact, the batch is halved until the culprit is alone.
-    private func refused(_ batch: RunBatch, contacts: [BatchContact], rejections: [ActiveCampaignError.Rejection], message: String?)
+    private func refused(
+        _ batch: RunBatch,
+        contacts: [BatchContact],
+        rejections: [ActiveCampaignError.Rejection],
+        message: String?
+    )
         async throws -> PostOutcome
     {
         let bySeq = Dictionary(uniqueKeysWithValues: contacts.map { ($0.email, $0.seq) })
@@ -135,7 +158,11 @@ struct BatchSender {
 
     // MARK: Confirming
 
-    enum PollOutcome { case confirmed, waiting(RunBatch), sendAgain(RunBatch) }
+    enum PollOutcome {
+        case confirmed
+        case waiting(RunBatch)
+        case sendAgain(RunBatch)
+    }
 
     private func poll(_ batch: RunBatch) async throws -> PollOutcome {
         guard let remote = batch.remoteBatchId else { return .sendAgain(try await context.work.replan(batch)) }
@@ -143,12 +170,18 @@ struct BatchSender {
         do {
             info = try await session.call(.standard) { client throws(ActiveCampaignError) in try await client.importInfo(batchId: remote) }
         } catch ActiveCampaignError.notFound, ActiveCampaignError.requestRejected(status: 400, message: _) {
-            return .sendAgain(try await context.work.replan(batch))   // unknown or expired batch id
+            return .sendAgain(try await context.work.replan(batch))  // unknown or expired batch id
         }
         let now = clock.now
         switch info.status {
         case .completed:
-            try await context.work.confirm(batch, exportId: exportId, failures: info.failure, failureReason: Self.failureListReason, now: now)
+            try await context.work.confirm(
+                batch,
+                exportId: exportId,
+                failures: info.failure,
+                failureReason: Self.failureListReason,
+                now: now
+            )
             return .confirmed
         case .failed, .interrupted:
             return .sendAgain(try await context.work.replan(batch))

@@ -16,16 +16,30 @@ public final class ExportEngine: Service, Sendable {
     private let startedAt: Date
     private let stopping = StopFlag()
 
-    public init(database: AppDatabase, vault: Vault, gateway: ActiveCampaignGateway, clock: AppClock,
-                configuration: EngineConfiguration = EngineConfiguration(), logger: Logger = Logger(label: "outbound.engine"),
-                nodeId: String = "engine-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))") {
+    public init(
+        database: AppDatabase,
+        vault: Vault,
+        gateway: ActiveCampaignGateway,
+        clock: AppClock,
+        configuration: EngineConfiguration = EngineConfiguration(),
+        logger: Logger = Logger(label: "outbound.engine"),
+        nodeId: String = "engine-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
+    ) {
         self.startedAt = clock.now
         let stopping = self.stopping
         context = EngineContext(
-            database: database, queue: RunQueue(database: database, owner: nodeId, leaseDuration: configuration.leaseDuration),
-            work: RunWork(database: database), vault: vault, gateway: gateway, pacer: DestinationPacer(configuration: configuration),
-            clock: clock, backoff: Backoff(base: configuration.backoffBase, cap: configuration.backoffCap, seed: configuration.jitterSeed),
-            configuration: configuration, logger: logger, stopping: { stopping.isSet })
+            database: database,
+            queue: RunQueue(database: database, owner: nodeId, leaseDuration: configuration.leaseDuration),
+            work: RunWork(database: database),
+            vault: vault,
+            gateway: gateway,
+            pacer: DestinationPacer(configuration: configuration),
+            clock: clock,
+            backoff: Backoff(base: configuration.backoffBase, cap: configuration.backoffCap, seed: configuration.jitterSeed),
+            configuration: configuration,
+            logger: logger,
+            stopping: { stopping.isSet }
+        )
     }
 
     public var nodeId: String { context.queue.owner }
@@ -54,7 +68,10 @@ public final class ExportEngine: Service, Sendable {
         await work(untilIdle: true)
     }
 
-    private enum Event: Sendable { case finished(Int64), tick }
+    private enum Event: Sendable {
+        case finished(Int64)
+        case tick
+    }
 
     private func work(untilIdle: Bool) async {
         await withTaskGroup(of: Event.self) { group in
@@ -63,7 +80,9 @@ public final class ExportEngine: Service, Sendable {
             var lastBeat = context.clock.now
             while !stopping.isSet && !Task.isCancelled {
                 while active.count < context.configuration.maxConcurrentRuns {
-                    guard let run = try? await context.queue.claimNext(now: context.clock.now, excluding: active), let id = run.id else { break }
+                    guard let run = try? await context.queue.claimNext(now: context.clock.now, excluding: active), let id = run.id else {
+                        break
+                    }
                     active.insert(id)
                     let executor = RunExecutor(context: context, runId: id)
                     group.addTask {

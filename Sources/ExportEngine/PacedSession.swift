@@ -31,7 +31,10 @@ struct PacedSession {
     let configuration: EngineConfiguration
     let stopping: @Sendable () -> Bool
 
-    func call<T: Sendable>(_ kind: RequestKind, _ body: @escaping @Sendable (ActiveCampaignClient) async throws(ActiveCampaignError) -> T)
+    func call<T: Sendable>(
+        _ kind: RequestKind,
+        _ body: @escaping @Sendable (ActiveCampaignClient) async throws(ActiveCampaignError) -> T
+    )
         async throws -> T
     {
         var transientFailures = 0
@@ -85,7 +88,9 @@ struct PacedSession {
 
     func sleep(until time: Date) async throws {
         guard time <= deadline else {
-            throw RunFailure(reason: "The run did not finish within \(Int(configuration.runDeadline / 3600)) hours (ActiveCampaign kept it waiting).")
+            throw RunFailure(
+                reason: "The run did not finish within \(Int(configuration.runDeadline / 3600)) hours (ActiveCampaign kept it waiting)."
+            )
         }
         if stopping() { throw RunStop.shuttingDown }
         do { try await clock.sleep(until: time) } catch { throw RunStop.shuttingDown }

@@ -27,7 +27,8 @@ struct RunExecutor {
     let runId: Int64
 
     /// The rejection reason for contacts ActiveCampaign lists in a completed batch's `failure`.
-    static let failureListReason = "ActiveCampaign did not import this contact (for example, it is on the account's exclusion list or over the plan's contact limit)."
+    static let failureListReason =
+        "ActiveCampaign did not import this contact (for example, it is on the account's exclusion list or over the plan's contact limit)."
 
     func execute() async {
         let owner = context.queue.owner
@@ -68,21 +69,32 @@ struct RunExecutor {
         guard let connection = subject.connection else {
             throw RunFailure(reason: "This export has no connection. Give it a connection to run it.")
         }
-        guard let listId = export.listId, let list = Int(listId) else { throw RunFailure(reason: "This export has no ActiveCampaign list id.") }
+        guard let listId = export.listId, let list = Int(listId) else {
+            throw RunFailure(reason: "This export has no ActiveCampaign list id.")
+        }
         guard subject.emailPath != nil else {
             throw RunFailure(reason: "This export does not say which profile attribute holds the email address.")
         }
         guard connection.exportUserId != nil, subject.exportUserIsAdmin else {
             let who = subject.exportUserEmail.map { "The export user \($0) is" } ?? "No export user is"
-            throw RunFailure(reason: "\(who) no longer an administrator of this workspace. An administrator must add themselves as export user on the connection \(connection.name).")
+            throw RunFailure(
+                reason:
+                    "\(who) no longer an administrator of this workspace. An administrator must add themselves as export user on the connection \(connection.name)."
+            )
         }
         guard let sealed = connection.apiKeySealed, let sealContext = connection.apiKeyContext,
             let apiKey = try? context.vault.open(sealed, context: sealContext)
         else {
-            throw RunFailure(reason: "The connection's API key cannot be read (the key ring file may have been replaced). Enter the key again on the connection.")
+            throw RunFailure(
+                reason:
+                    "The connection's API key cannot be read (the key ring file may have been replaced). Enter the key again on the connection."
+            )
         }
         if subject.run.phase == .prepare, subject.memberCount > context.configuration.exportLimit {
-            throw RunFailure(reason: "This export's segments hold \(subject.memberCount) profiles, more than the limit of \(context.configuration.exportLimit) per export. Nothing was sent.")
+            throw RunFailure(
+                reason:
+                    "This export's segments hold \(subject.memberCount) profiles, more than the limit of \(context.configuration.exportLimit) per export. Nothing was sent."
+            )
         }
         let destination: HostPolicy.Destination
         do { destination = try context.gateway.policy.normalise(connection.apiHost).destination } catch {
@@ -93,12 +105,27 @@ struct RunExecutor {
         defer { Task { await pinned.close() } }
         let scale = context.gateway.policy.isAllowedByOperator(destination) ? max(context.configuration.paceScale, 0.001) : 1
         let session = PacedSession(
-            client: pinned.client, host: destination.description, runId: runId, scale: scale,
+            client: pinned.client,
+            host: destination.description,
+            runId: runId,
+            scale: scale,
             deadline: (subject.run.startedAt ?? context.clock.now).addingTimeInterval(context.configuration.runDeadline),
-            pacer: context.pacer, queue: context.queue, clock: context.clock, backoff: context.backoff,
-            configuration: context.configuration, stopping: context.stopping)
-        let sender = BatchSender(context: context, session: session, runId: runId, exportId: export.id!, list: list,
-                                 excludeAutomations: !export.runAutomations, connection: connection)
+            pacer: context.pacer,
+            queue: context.queue,
+            clock: context.clock,
+            backoff: context.backoff,
+            configuration: context.configuration,
+            stopping: context.stopping
+        )
+        let sender = BatchSender(
+            context: context,
+            session: session,
+            runId: runId,
+            exportId: export.id!,
+            list: list,
+            excludeAutomations: !export.runAutomations,
+            connection: connection
+        )
         do {
             try await sender.checkList()
             if subject.run.phase == .prepare {
@@ -113,8 +140,12 @@ struct RunExecutor {
                 guard try await context.queue.stillOurs(runId: runId, now: context.clock.now) != nil else { throw RunStop.noLongerOurs }
                 let counts = try await context.work.freeze(subject)
                 let state = try await context.work.finishPrepare(
-                    runId: runId, owner: context.queue.owner, counts: counts, guardPercent: export.mirror ? export.mirrorGuardPercent : nil,
-                    now: context.clock.now)
+                    runId: runId,
+                    owner: context.queue.owner,
+                    counts: counts,
+                    guardPercent: export.mirror ? export.mirrorGuardPercent : nil,
+                    now: context.clock.now
+                )
                 guard let state else { throw RunStop.noLongerOurs }
                 if state == .needsConfirmation { return }
             }

@@ -6,8 +6,11 @@ import Store
 import Web
 
 struct TenantCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "tenant", abstract: "Manage workspaces (tenants).",
-                                                    subcommands: [Create.self])
+    static let configuration = CommandConfiguration(
+        commandName: "tenant",
+        abstract: "Manage workspaces (tenants).",
+        subcommands: [Create.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Create a workspace.")
@@ -33,8 +36,11 @@ struct TenantCommand: AsyncParsableCommand {
 }
 
 struct UserCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "user", abstract: "Manage accounts.",
-                                                    subcommands: [Create.self, ResetPassword.self])
+    static let configuration = CommandConfiguration(
+        commandName: "user",
+        abstract: "Manage accounts.",
+        subcommands: [Create.self, ResetPassword.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -43,7 +49,8 @@ struct UserCommand: AsyncParsableCommand {
                 A new account's password is read from standard input when it is not a terminal \
                 (echo "$PASSWORD" | outbound user create …); otherwise a one-time password is generated and printed once. \
                 For an existing account, only the membership is added.
-                """)
+                """
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The person's email address.") var email: String
         @Option(help: "The workspace slug.") var tenant: String
@@ -68,9 +75,14 @@ struct UserCommand: AsyncParsableCommand {
             let oneTime = FirstStart.makeOneTimePassword()
             let hash = existing == nil ? try await passwords.hash(ownPassword ?? oneTime) : "unused"
             do {
-                switch try await database.addMember(tenantId: workspace.id!, email: email, role: Role(rawValue: role)!,
-                                                    newPasswordHash: hash, mustChangePassword: ownPassword == nil,
-                                                    actor: .commandLine) {
+                switch try await database.addMember(
+                    tenantId: workspace.id!,
+                    email: email,
+                    role: Role(rawValue: role)!,
+                    newPasswordHash: hash,
+                    mustChangePassword: ownPassword == nil,
+                    actor: .commandLine
+                ) {
                 case .newAccount(let user):
                     if ownPassword != nil {
                         print("Created \(user.email) as \(role) of \(workspace.slug) with the password from standard input.")
@@ -88,7 +100,8 @@ struct UserCommand: AsyncParsableCommand {
 
     struct ResetPassword: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Give an account a new one-time password and end all its sessions.")
+            abstract: "Give an account a new one-time password and end all its sessions."
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The account's email address.") var email: String
 

@@ -7,8 +7,10 @@ import Store
 
 struct ConnectionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "connections", abstract: "Add ActiveCampaign connections from scripts (Admin > Connections does the same).",
-        subcommands: [Add.self])
+        commandName: "connections",
+        abstract: "Add ActiveCampaign connections from scripts (Admin > Connections does the same).",
+        subcommands: [Add.self]
+    )
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -17,7 +19,8 @@ struct ConnectionsCommand: AsyncParsableCommand {
                 The key and host are checked with ActiveCampaign (users/me and one list read) before anything is saved; \
                 the key is sealed with the key ring and never printed. --export-user must be an administrator of the \
                 workspace; --i-agree records the data-privacy consent in their name.
-                """)
+                """
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The workspace slug.") var tenant: String
         @Option(help: "The display name.") var name: String
@@ -52,9 +55,22 @@ struct ConnectionsCommand: AsyncParsableCommand {
             } catch { throw CLIError("Connect failed: \(error.description)") }
             let now = Date()
             let connection = try await database.createConnection(
-                Connection(tenantId: workspace.id!, name: name, usableBy: shared ? .contributors : .admins, apiHost: destination.description,
-                           accountName: account, exportUserId: user.id!, consentUserId: user.id!, consentAt: now, verifiedAt: now, now: now),
-                apiKey: apiKey, vault: vault, actor: .commandLine)
+                Connection(
+                    tenantId: workspace.id!,
+                    name: name,
+                    usableBy: shared ? .contributors : .admins,
+                    apiHost: destination.description,
+                    accountName: account,
+                    exportUserId: user.id!,
+                    consentUserId: user.id!,
+                    consentAt: now,
+                    verifiedAt: now,
+                    now: now
+                ),
+                apiKey: apiKey,
+                vault: vault,
+                actor: .commandLine
+            )
             print("Saved connection \(connection.name) (#\(connection.id!)) to \(destination.description) as \(account).")
         }
     }

@@ -5,8 +5,11 @@ import ProfileImport
 import Store
 
 struct ProfilesCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "profiles", abstract: "Import unified customer profiles.",
-                                                    subcommands: [Import.self])
+    static let configuration = CommandConfiguration(
+        commandName: "profiles",
+        abstract: "Import unified customer profiles.",
+        subcommands: [Import.self]
+    )
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -16,7 +19,8 @@ struct ProfilesCommand: AsyncParsableCommand {
                 --id-column, else one named profile_id or id. Types are inferred from the first 1,000 rows unless \
                 declared (--type lifetime_value=number, or a header cell like lifetime_value:number). Each bad row is \
                 reported with its line number and the rest are imported.
-                """)
+                """
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The workspace slug.") var tenant: String
         @Option(help: "The column that holds the profile id.") var idColumn: String?
@@ -44,13 +48,23 @@ struct ProfilesCommand: AsyncParsableCommand {
         func run() async throws {
             let (database, workspace) = try await data.openWorkspace(tenant)
             let started = ContinuousClock.now
-            let result = try await ImportService.runOne(database: database, ImportService.Request(
-                tenantId: workspace.id!, file: file, fileName: (file as NSString).lastPathComponent,
-                options: ImportOptions(idColumn: idColumn, declaredTypes: try declaredTypes(), replaceAll: replaceAll),
-                userId: nil, actor: .commandLine, ownsFile: false))
+            let result = try await ImportService.runOne(
+                database: database,
+                ImportService.Request(
+                    tenantId: workspace.id!,
+                    file: file,
+                    fileName: (file as NSString).lastPathComponent,
+                    options: ImportOptions(idColumn: idColumn, declaredTypes: try declaredTypes(), replaceAll: replaceAll),
+                    userId: nil,
+                    actor: .commandLine,
+                    ownsFile: false
+                )
+            )
             let seconds = (ContinuousClock.now - started) / .seconds(1)
-            print("\(result.status.rawValue): \(result.rowsImported) rows imported, \(result.rowsRejected) rejected"
-                  + (result.replaceAll ? ", \(result.rowsRemoved) removed" : "") + String(format: " in %.1f s.", seconds))
+            print(
+                "\(result.status.rawValue): \(result.rowsImported) rows imported, \(result.rowsRejected) rejected"
+                    + (result.replaceAll ? ", \(result.rowsRemoved) removed" : "") + String(format: " in %.1f s.", seconds)
+            )
             if let message = result.message { print(message) }
             for problem in result.problemList.prefix(20) { print("  line \(problem.line): \(problem.problem)") }
             if result.rowsRejected > 20 { print("  … and \(result.rowsRejected - 20) more (see Data > Profiles).") }
@@ -60,13 +74,18 @@ struct ProfilesCommand: AsyncParsableCommand {
 }
 
 struct SegmentsCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "segments", abstract: "Work with segments.",
-                                                    subcommands: [Create.self, Refresh.self])
+    static let configuration = CommandConfiguration(
+        commandName: "segments",
+        abstract: "Work with segments.",
+        subcommands: [Create.self, Refresh.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a segment with one group of conditions, then refresh it.",
-            discussion: "Operators: \(RuleOperator.allCases.map(\.rawValue).joined(separator: ", ")). Example: --condition country:equals:DE --condition lifetime_value:between:100:500")
+            discussion:
+                "Operators: \(RuleOperator.allCases.map(\.rawValue).joined(separator: ", ")). Example: --condition country:equals:DE --condition lifetime_value:between:100:500"
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The workspace slug.") var tenant: String
         @Option(help: "The segment's name.") var name: String
@@ -79,7 +98,12 @@ struct SegmentsCommand: AsyncParsableCommand {
                 guard parts.count >= 2, let op = RuleOperator(rawValue: parts[1]) else {
                     throw ValidationError("--condition \(text): expected ATTRIBUTE:OPERATOR[:VALUE[:VALUE2]].")
                 }
-                return RuleCondition(attribute: parts[0], op: op, value: parts.count > 2 ? parts[2] : "", value2: parts.count > 3 ? parts[3] : "")
+                return RuleCondition(
+                    attribute: parts[0],
+                    op: op,
+                    value: parts.count > 2 ? parts[2] : "",
+                    value2: parts.count > 3 ? parts[3] : ""
+                )
             }
         }
 
@@ -100,11 +124,21 @@ struct SegmentsCommand: AsyncParsableCommand {
             guard try await !database.segmentNameTaken(tenantId: workspace.id!, name: name, except: nil) else {
                 throw CLIError("A segment called \(name) already exists.")
             }
-            let segment = try await database.saveSegment(tenantId: workspace.id!, id: nil, name: name, description: "", rules: rules,
-                                                         actor: .commandLine, now: database.clock.now)
+            let segment = try await database.saveSegment(
+                tenantId: workspace.id!,
+                id: nil,
+                name: name,
+                description: "",
+                rules: rules,
+                actor: .commandLine,
+                now: database.clock.now
+            )
             let started = ContinuousClock.now
             let count = try database.refreshSegment(tenantId: workspace.id!, id: segment.id!, now: database.clock.now)
-            print("Created \(name): \(count) members" + String(format: " (refreshed in %.2f s).", (ContinuousClock.now - started) / .seconds(1)))
+            print(
+                "Created \(name): \(count) members"
+                    + String(format: " (refreshed in %.2f s).", (ContinuousClock.now - started) / .seconds(1))
+            )
         }
     }
 
@@ -118,7 +152,10 @@ struct SegmentsCommand: AsyncParsableCommand {
             for summary in try await database.segmentSummaries(tenantId: workspace.id!) {
                 let started = ContinuousClock.now
                 let count = try database.refreshSegment(tenantId: workspace.id!, id: summary.segment.id!, now: database.clock.now)
-                print("\(summary.segment.name): \(count) members" + String(format: " in %.2f s.", (ContinuousClock.now - started) / .seconds(1)))
+                print(
+                    "\(summary.segment.name): \(count) members"
+                        + String(format: " in %.2f s.", (ContinuousClock.now - started) / .seconds(1))
+                )
             }
         }
     }

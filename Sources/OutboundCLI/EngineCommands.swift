@@ -16,7 +16,10 @@ struct EngineOptions: ParsableArguments {
     @Option(help: "Requests per second to one ActiveCampaign account, at most 5 (env OUTBOUND_REQUESTS_PER_SECOND).")
     var requestsPerSecond: Double = Environment.value("OUTBOUND_REQUESTS_PER_SECOND").flatMap(Double.init) ?? 4
 
-    @Option(help: "Speeds pacing up for --allow-destination-host hosts only (a time-scaled sandbox); never for ActiveCampaign (env OUTBOUND_PACE_SCALE).")
+    @Option(
+        help:
+            "Speeds pacing up for --allow-destination-host hosts only (a time-scaled sandbox); never for ActiveCampaign (env OUTBOUND_PACE_SCALE)."
+    )
     var paceScale: Double = Environment.value("OUTBOUND_PACE_SCALE").flatMap(Double.init) ?? 1
 
     @Option(help: "Runs one engine process works on at once (env OUTBOUND_ENGINE_RUNS).")
@@ -46,9 +49,14 @@ struct EngineOptions: ParsableArguments {
     }
 
     func makeEngine(database: AppDatabase, vault: Vault, allowedHosts: [String], logger: Logger) -> ExportEngine {
-        ExportEngine(database: database, vault: vault,
-                     gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: allowedHosts), logger: logger),
-                     clock: AppClock(), configuration: configuration, logger: logger)
+        ExportEngine(
+            database: database,
+            vault: vault,
+            gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: allowedHosts), logger: logger),
+            clock: AppClock(),
+            configuration: configuration,
+            logger: logger
+        )
     }
 }
 
@@ -56,13 +64,18 @@ struct EngineCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "engine",
         abstract: "Run the export engine alone (with `outbound serve --no-engine` elsewhere).",
-        discussion: "Stops cleanly on SIGTERM or Ctrl-C: no new runs are taken, requests in flight finish and are recorded, runs are given back.")
+        discussion:
+            "Stops cleanly on SIGTERM or Ctrl-C: no new runs are taken, requests in flight finish and are recorded, runs are given back."
+    )
 
     @OptionGroup var data: DataOptions
     @OptionGroup var engine: EngineOptions
 
-    @Option(name: .customLong("allow-destination-host"),
-            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host (see `outbound serve --help`); repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST).")
+    @Option(
+        name: .customLong("allow-destination-host"),
+        help:
+            "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host (see `outbound serve --help`); repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST)."
+    )
     var allowDestinationHost: [String] = Environment.list("OUTBOUND_ALLOW_DESTINATION_HOST")
 
     @Option(help: "Log level (env OUTBOUND_LOG_LEVEL).")
@@ -82,7 +95,9 @@ struct EngineCommand: AsyncParsableCommand {
 
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "The engine's heartbeat, the queue and runs by state.")
+        commandName: "status",
+        abstract: "The engine's heartbeat, the queue and runs by state."
+    )
     @OptionGroup var data: DataOptions
 
     func run() async throws {
@@ -95,7 +110,10 @@ struct StatusCommand: AsyncParsableCommand {
         } else {
             print("Engine: no engine has run on this database (start `outbound serve` or `outbound engine`).")
         }
-        print("Queue: \(status.queueDepth) queued" + (status.oldestQueuedAt.map { ", oldest waiting \(Int(now.timeIntervalSince($0))) s" } ?? ""))
+        print(
+            "Queue: \(status.queueDepth) queued"
+                + (status.oldestQueuedAt.map { ", oldest waiting \(Int(now.timeIntervalSince($0))) s" } ?? "")
+        )
         for state in RunState.allCases {
             print("  \(state.label): \(status.runsByState[state] ?? 0)")
         }

@@ -8,13 +8,16 @@ import Store
 
 struct ExportsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "exports", abstract: "Create, list, run and remove exports of segments to ActiveCampaign lists.",
-        subcommands: [Create.self, List.self, Run.self, Remove.self])
+        commandName: "exports",
+        abstract: "Create, list, run and remove exports of segments to ActiveCampaign lists.",
+        subcommands: [Create.self, List.self, Run.self, Remove.self]
+    )
 
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an export (saving does not run it).",
-            discussion: "Attributes are profile attribute names; --segment, repeatable, names a segment.")
+            discussion: "Attributes are profile attribute names; --segment, repeatable, names a segment."
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The workspace slug.") var tenant: String
         @Option(help: "The export's name.") var name: String
@@ -27,13 +30,17 @@ struct ExportsCommand: AsyncParsableCommand {
         @Option(help: "The attribute holding the phone number.") var phone: String?
         @Flag(help: "Unsubscribe contacts this export added that left its segments.") var mirror = false
         @Option(help: "With --mirror: removals above this share of the list wait for confirmation (percent).") var mirrorGuard = 20
-        @Flag(help: "Let ActiveCampaign run its automations for these contacts (off: exclude_automations is sent).") var runAutomations = false
+        @Flag(help: "Let ActiveCampaign run its automations for these contacts (off: exclude_automations is sent).") var runAutomations =
+            false
         @Flag(help: "Run only when asked (default: with every system refresh).") var manualOnly = false
 
         func run() async throws {
             let (database, workspace) = try await data.openWorkspace(tenant)
             let tenantId = workspace.id!
-            guard let connection = try await database.connections(tenantId: tenantId).first(where: { $0.name.lowercased() == connection.lowercased() })
+            guard
+                let connection = try await database.connections(tenantId: tenantId).first(where: {
+                    $0.name.lowercased() == connection.lowercased()
+                })
             else { throw CLIError("No connection called \(connection) in \(tenant).") }
             let segments = try await database.segmentSummaries(tenantId: tenantId)
             let segmentIds = try segment.map { name in
@@ -45,13 +52,25 @@ struct ExportsCommand: AsyncParsableCommand {
             let attributes = try await database.attributes(tenantId: tenantId)
             func attribute(_ name: String?) throws -> Int64? {
                 guard let name else { return nil }
-                guard let found = attributes.first(where: { $0.name == name }) else { throw CLIError("No profile attribute called \(name).") }
+                guard let found = attributes.first(where: { $0.name == name }) else {
+                    throw CLIError("No profile attribute called \(name).")
+                }
                 return found.id
             }
             let settings = ExportSettings(
-                name: name, connectionId: connection.id, listId: list, segmentIds: segmentIds, emailAttributeId: try attribute(email)!,
-                firstNameAttributeId: try attribute(firstName), lastNameAttributeId: try attribute(lastName), phoneAttributeId: try attribute(phone),
-                schedule: manualOnly ? .off : .system, runAutomations: runAutomations, mirror: mirror, mirrorGuardPercent: mirrorGuard)
+                name: name,
+                connectionId: connection.id,
+                listId: list,
+                segmentIds: segmentIds,
+                emailAttributeId: try attribute(email)!,
+                firstNameAttributeId: try attribute(firstName),
+                lastNameAttributeId: try attribute(lastName),
+                phoneAttributeId: try attribute(phone),
+                schedule: manualOnly ? .off : .system,
+                runAutomations: runAutomations,
+                mirror: mirror,
+                mirrorGuardPercent: mirrorGuard
+            )
             do {
                 let export = try await database.createExport(tenantId: tenantId, settings: settings, actor: .commandLine, now: Date())
                 print("Created export \(export.name) (#\(export.id!)).")
@@ -71,9 +90,13 @@ struct ExportsCommand: AsyncParsableCommand {
             let exports = try await database.exports(tenantId: workspace.id!)
             if exports.isEmpty { print("No exports in \(tenant).") }
             for summary in exports {
-                let last = summary.lastRun.map { "run #\($0.id!) \($0.state.label), \($0.accepted) accepted, \($0.rejected) rejected" } ?? "Not started"
-                print("#\(summary.export.id!) \(summary.export.name) → \(summary.connectionName ?? "No connection") list \(summary.export.listId ?? "?"); "
-                      + "segments: \(summary.segments.map(\.name).joined(separator: ", ")); \(summary.export.schedule.label); \(last)")
+                let last =
+                    summary.lastRun.map { "run #\($0.id!) \($0.state.label), \($0.accepted) accepted, \($0.rejected) rejected" }
+                    ?? "Not started"
+                print(
+                    "#\(summary.export.id!) \(summary.export.name) → \(summary.connectionName ?? "No connection") list \(summary.export.listId ?? "?"); "
+                        + "segments: \(summary.segments.map(\.name).joined(separator: ", ")); \(summary.export.schedule.label); \(last)"
+                )
             }
         }
     }
@@ -84,7 +107,8 @@ struct ExportsCommand: AsyncParsableCommand {
             discussion: """
                 With --wait the exit status is 0 when the run is Successful, 2 when it Completed with errors, 1 otherwise. \
                 When no engine is running (no heartbeat in the last 30 s), this command works the run itself.
-                """)
+                """
+        )
         @OptionGroup var data: DataOptions
         @OptionGroup var engine: EngineOptions
         @Option(help: "The workspace slug.") var tenant: String
@@ -100,8 +124,12 @@ struct ExportsCommand: AsyncParsableCommand {
                 throw CLIError("No export called \(export) in \(tenant).")
             }
             let outcome = try await database.enqueueRun(
-                tenantId: workspace.id!, exportId: summary.export.id!,
-                request: RunRequest(trigger: .commandLine, userId: nil, by: "command line", fullResync: full), actor: .commandLine, now: Date())
+                tenantId: workspace.id!,
+                exportId: summary.export.id!,
+                request: RunRequest(trigger: .commandLine, userId: nil, by: "command line", fullResync: full),
+                actor: .commandLine,
+                now: Date()
+            )
             guard case .queued(let run) = outcome else {
                 print("Skipped: \(outcome.run.reason ?? "")")
                 throw ExitCode.failure
@@ -133,7 +161,8 @@ struct ExportsCommand: AsyncParsableCommand {
 
     struct Remove: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove an export: its runs stop before their next request; contacts already sent stay in ActiveCampaign.")
+            abstract: "Remove an export: its runs stop before their next request; contacts already sent stay in ActiveCampaign."
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "The workspace slug.") var tenant: String
         @Option(help: "The export's name.") var export: String
@@ -151,7 +180,10 @@ struct ExportsCommand: AsyncParsableCommand {
 
 struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "runs", abstract: "Show, confirm or cancel export runs.", subcommands: [Show.self, Confirm.self, Cancel.self])
+        commandName: "runs",
+        abstract: "Show, confirm or cancel export runs.",
+        subcommands: [Show.self, Confirm.self, Cancel.self]
+    )
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "A run's state and counts, and its invalid or rejected rows.")
@@ -190,9 +222,15 @@ struct RunsCommand: AsyncParsableCommand {
 
         static func print(_ run: ExportRun) {
             Swift.print("Run #\(run.id!): \(run.state.label)\(run.reason.map { " — \($0)" } ?? "")")
-            Swift.print("  members \(run.members), valid \(run.valid), invalid \(run.invalid), duplicates \(run.duplicates), unchanged \(run.unchanged), held \(run.held)")
-            Swift.print("  to send \(run.toSend), sent \(run.sent), accepted \(run.accepted), rejected \(run.rejected), to unsubscribe \(run.toUnsubscribe), unsubscribed \(run.unsubscribed)")
-            Swift.print("  batches \(run.batchesConfirmed)/\(run.batches), requests \(run.requests), trigger \(run.trigger.label) by \(run.requestedBy)")
+            Swift.print(
+                "  members \(run.members), valid \(run.valid), invalid \(run.invalid), duplicates \(run.duplicates), unchanged \(run.unchanged), held \(run.held)"
+            )
+            Swift.print(
+                "  to send \(run.toSend), sent \(run.sent), accepted \(run.accepted), rejected \(run.rejected), to unsubscribe \(run.toUnsubscribe), unsubscribed \(run.unsubscribed)"
+            )
+            Swift.print(
+                "  batches \(run.batchesConfirmed)/\(run.batches), requests \(run.requests), trigger \(run.trigger.label) by \(run.requestedBy)"
+            )
             if let started = run.startedAt, let finished = run.finishedAt {
                 Swift.print(String(format: "  took %.1f s", finished.timeIntervalSince(started)))
             }

@@ -5,9 +5,11 @@ import Store
 
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "keys", abstract: "Manage the key ring that seals stored API keys.",
+        commandName: "keys",
+        abstract: "Manage the key ring that seals stored API keys.",
         discussion: "The key ring file format is described in docs/key-ring.md.",
-        subcommands: [Status.self, Rotate.self, Retire.self])
+        subcommands: [Status.self, Rotate.self, Retire.self]
+    )
 
     struct Status: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List the keys, their states and how many values each seals.")
@@ -18,7 +20,9 @@ struct KeysCommand: AsyncParsableCommand {
             let counts = try await database.sealedValueCountsByKey()
             print("Key ring \(data.keyRingFile.path)")
             for key in vault.ring.keys {
-                print("  \(key.id)  \(key.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  seals \(counts[key.id, default: 0]) value(s)")
+                print(
+                    "  \(key.id)  \(key.state.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0))  seals \(counts[key.id, default: 0]) value(s)"
+                )
             }
             let unknown = counts.filter { id, _ in !vault.ring.keys.contains { $0.id == id } }
             for (id, count) in unknown.sorted(by: { $0.key < $1.key }) {
@@ -35,7 +39,8 @@ struct KeysCommand: AsyncParsableCommand {
                 with compare-and-swap, so a value changed meanwhile is never overwritten. Running servers pick up \
                 the new key by themselves (or on SIGHUP). If a rotation stopped part-way, running this again \
                 finishes it instead of adding another key.
-                """)
+                """
+        )
         @OptionGroup var data: DataOptions
         @Option(help: "Values re-sealed per batch.") var batchSize = 500
 
@@ -48,7 +53,9 @@ struct KeysCommand: AsyncParsableCommand {
             let report = try await KeyRotation(database: database, file: data.keyRingFile, batchSize: batchSize).run()
             print("Sealing key is now \(report.newKeyId). Re-sealed \(report.resealed) value(s).")
             if report.changedMeanwhile > 0 {
-                print("\(report.changedMeanwhile) value(s) changed during the rotation and were left as they were; run `outbound keys rotate` again to finish.")
+                print(
+                    "\(report.changedMeanwhile) value(s) changed during the rotation and were left as they were; run `outbound keys rotate` again to finish."
+                )
             }
             if !report.unreadable.isEmpty {
                 print("Could not open: \(report.unreadable.joined(separator: ", ")). Run `outbound doctor`.")
@@ -80,7 +87,8 @@ struct KeysCommand: AsyncParsableCommand {
 
 struct Doctor: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Open every sealed value and list those that fail (row ids only, never values).")
+        abstract: "Open every sealed value and list those that fail (row ids only, never values)."
+    )
     @OptionGroup var data: DataOptions
 
     func run() async throws {
@@ -94,7 +102,9 @@ struct Doctor: AsyncParsableCommand {
                 guard let last = batch.last else { break }
                 after = last.rowId
                 for secret in batch {
-                    if (try? vault.open(secret.sealed, context: secret.context)) != nil { opened += 1 } else {
+                    if (try? vault.open(secret.sealed, context: secret.context)) != nil {
+                        opened += 1
+                    } else {
                         failed.append("\(column) row \(secret.rowId)")
                     }
                 }

@@ -12,10 +12,13 @@ struct Outbound: AsyncParsableCommand {
             Every option can also be set with an OUTBOUND_* environment variable, named after the option \
             (for example --data-dir is OUTBOUND_DATA_DIR); a flag on the command line wins.
             """,
-        subcommands: [Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, ProfilesCommand.self, SegmentsCommand.self,
-                      KeysCommand.self, Doctor.self, ConnectionsCommand.self, ExportsCommand.self, RunsCommand.self, EngineCommand.self,
-                      StatusCommand.self],
-        defaultSubcommand: nil)
+        subcommands: [
+            Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, ProfilesCommand.self, SegmentsCommand.self,
+            KeysCommand.self, Doctor.self, ConnectionsCommand.self, ExportsCommand.self, RunsCommand.self, EngineCommand.self,
+            StatusCommand.self,
+        ],
+        defaultSubcommand: nil
+    )
 }
 
 /// Options every command shares.
@@ -65,8 +68,11 @@ struct DataOptions: ParsableArguments {
             return
         }
         do {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: dataDir,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         } catch {
             throw CLIError("Cannot create the data folder \(dataDir): \(error.localizedDescription)")
         }

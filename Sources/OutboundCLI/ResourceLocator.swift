@@ -10,8 +10,10 @@ enum ResourceLocator {
             return explicit
         }
         var candidates = [FileManager.default.currentDirectoryPath]
-        let executable = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
-                             ?? CommandLine.arguments[0]).standardizedFileURL
+        let executable = URL(
+            fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+                ?? CommandLine.arguments[0]
+        ).standardizedFileURL
         var folder = executable.deletingLastPathComponent()
         for _ in 0..<5 {
             candidates.append(folder.path)

@@ -10,7 +10,8 @@ import Web
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run the web app.",
-        discussion: "On the very first start it creates a workspace and its administrator, and prints their one-time password once.")
+        discussion: "On the very first start it creates a workspace and its administrator, and prints their one-time password once."
+    )
 
     @OptionGroup var data: DataOptions
     @OptionGroup var engine: EngineOptions
@@ -24,14 +25,20 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on; 0 picks a free one (env OUTBOUND_PORT).")
     var port: Int = Environment.value("OUTBOUND_PORT").flatMap(Int.init) ?? 8080
 
-    @Option(name: .customLong("public-url"), help: "The URL people use, e.g. https://outbound.example.com; https makes cookies Secure (env OUTBOUND_PUBLIC_URL).")
+    @Option(
+        name: .customLong("public-url"),
+        help: "The URL people use, e.g. https://outbound.example.com; https makes cookies Secure (env OUTBOUND_PUBLIC_URL)."
+    )
     var publicUrlOption: String?
 
     @Option(help: "A proxy address whose X-Forwarded-For is believed; repeatable (env OUTBOUND_TRUSTED_PROXY, comma-separated).")
     var trustedProxy: [String] = Environment.list("OUTBOUND_TRUSTED_PROXY")
 
-    @Option(name: .customLong("allow-destination-host"),
-            help: "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host: over https, or plain http for a loopback address (the sandbox on 127.0.0.1) or an explicit http://HOST[:PORT]; repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated).")
+    @Option(
+        name: .customLong("allow-destination-host"),
+        help:
+            "HOST[:PORT] an API key may be sent to although it is not an ActiveCampaign API host: over https, or plain http for a loopback address (the sandbox on 127.0.0.1) or an explicit http://HOST[:PORT]; repeatable (env OUTBOUND_ALLOW_DESTINATION_HOST, comma-separated)."
+    )
     var allowDestinationHost: [String] = Environment.list("OUTBOUND_ALLOW_DESTINATION_HOST")
 
     @Option(help: "The Templates folder (env OUTBOUND_TEMPLATES_DIR); found automatically when omitted.")
@@ -59,7 +66,8 @@ struct Serve: AsyncParsableCommand {
         }
         if let publicUrl {
             guard let url = URL(string: publicUrl), let scheme = url.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                  url.host != nil else {
+                url.host != nil
+            else {
                 throw ValidationError("--public-url must be an http or https URL, like https://outbound.example.com.")
             }
         }
@@ -72,33 +80,50 @@ struct Serve: AsyncParsableCommand {
         let (database, vault) = try data.openDatabaseAndVault()
         let reloadOnHangUp = KeyRingReloader(vault: vault, logger: logger)
         var configuration = AppConfiguration(
-            host: host, port: port, publicURL: publicUrl.flatMap(URL.init(string:)), trustedProxies: Set(trustedProxy),
-            templatesDirectory: try ResourceLocator.locate("Templates", explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")),
+            host: host,
+            port: port,
+            publicURL: publicUrl.flatMap(URL.init(string:)),
+            trustedProxies: Set(trustedProxy),
+            templatesDirectory: try ResourceLocator.locate(
+                "Templates",
+                explicit: templatesDir ?? Environment.value("OUTBOUND_TEMPLATES_DIR")
+            ),
             publicDirectory: try ResourceLocator.locate("Public", explicit: publicDir ?? Environment.value("OUTBOUND_PUBLIC_DIR")),
             sessionIdleTimeout: TimeInterval(sessionIdleMinutes * 60),
             sessionAbsoluteTimeout: TimeInterval(sessionMaxHours * 3600),
-            allowedDestinationHosts: allowDestinationHost)
+            allowedDestinationHosts: allowDestinationHost
+        )
         configuration.uploadsDirectory = (data.dataDir as NSString).appendingPathComponent("uploads")
         let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
-            print("""
+            print(
+                """
                 First start: created the workspace "\(first.tenantSlug)" and its administrator.
                   Sign in at http://\(host):\(port)\(SiteRoute.login.path)
                   Email:              \(first.email)
                   One-time password:  \(first.oneTimePassword)
                 This password is shown only now; you choose your own at first sign-in.
-                """)
-            fflush(nil)   // all streams: the credentials must reach a redirected log before the server starts
+                """
+            )
+            fflush(nil)  // all streams: the credentials must reach a redirected log before the server starts
         }
         let app: any ApplicationProtocol
         do {
             var engineLogger = logger
             engineLogger[metadataKey: "component"] = "engine"
-            let services: [any Service] = noEngine ? [] : [
-                engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: engineLogger)
-            ]
-            app = try await buildApplication(configuration: configuration, database: database, vault: vault, logger: logger,
-                                             backgroundServices: services)
+            let services: [any Service] =
+                noEngine
+                ? []
+                : [
+                    engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: engineLogger)
+                ]
+            app = try await buildApplication(
+                configuration: configuration,
+                database: database,
+                vault: vault,
+                logger: logger,
+                backgroundServices: services
+            )
         } catch let error as Views.LoadError {
             throw CLIError(error.description)
         } catch let error as StartupError {

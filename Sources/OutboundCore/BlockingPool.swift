@@ -9,8 +9,8 @@ public final class BlockingPool: Sendable {
     /// What the threads share. They hold this, not the pool, so releasing the pool can stop them.
     private final class Queue: @unchecked Sendable {
         let condition = NSCondition()
-        var jobs: [@Sendable () -> Void] = []   // guarded by `condition`
-        var stopped = false                     // guarded by `condition`
+        var jobs: [@Sendable () -> Void] = []  // guarded by `condition`
+        var stopped = false  // guarded by `condition`
 
         func next() -> (@Sendable () -> Void)? {
             condition.lock()

@@ -12,7 +12,11 @@ public enum BoundedText {
                 pendingSpace = !line.isEmpty
                 continue
             }
-            if pendingSpace { line.append(" "); count += 1; pendingSpace = false }
+            if pendingSpace {
+                line.append(" ")
+                count += 1
+                pendingSpace = false
+            }
             guard count < limit - 1 else { return line + "…" }
             line.append(character)
             count += 1

@@ -27,7 +27,10 @@ public enum ContactEmail {
 
     static func isWellFormed(_ email: String) -> Bool {
         guard email.utf8.count <= 254,
-            email.unicodeScalars.allSatisfy({ $0.value > 32 && $0.value != 127 && $0 != "," && $0 != "\"" && $0 != "(" && $0 != ")" && $0 != "<" && $0 != ">" && $0 != ";" && $0 != "\\" }),
+            email.unicodeScalars.allSatisfy({
+                $0.value > 32 && $0.value != 127 && $0 != "," && $0 != "\"" && $0 != "(" && $0 != ")" && $0 != "<" && $0 != ">" && $0 != ";"
+                    && $0 != "\\"
+            }),
             !email.contains("..")
         else { return false }
         let parts = email.split(separator: "@", omittingEmptySubsequences: false)

@@ -60,7 +60,10 @@ public final class CSVStream {
     private func fill() -> Bool {
         guard !atEnd else { return false }
         let data = handle.readData(ofLength: Self.chunkSize)
-        if data.isEmpty { atEnd = true; return false }
+        if data.isEmpty {
+            atEnd = true
+            return false
+        }
         buffer = [UInt8](data)
         position = 0
         if !started {
@@ -88,7 +91,7 @@ public final class CSVStream {
         field.removeAll(keepingCapacity: true)
         defer { self.field = field }
         var inQuotes = false
-        var quoteSeen = false   // the previous byte closed a quoted section (or is the first of a doubled quote)
+        var quoteSeen = false  // the previous byte closed a quoted section (or is the first of a doubled quote)
         var sawAnything = false
         var newlines = 0
         let startLine = line + 1
@@ -110,7 +113,7 @@ public final class CSVStream {
                     let byte = bytes[index]
                     index += 1
                     if inQuotes {
-                        if byte == 0x22 {   // "
+                        if byte == 0x22 {  // "
                             inQuotes = false
                             quoteSeen = true
                         } else {
@@ -120,19 +123,19 @@ public final class CSVStream {
                         continue
                     }
                     switch byte {
-                    case 0x22:   // "
-                        if quoteSeen { field.append(byte) }   // "" inside a quoted value is one quote
+                    case 0x22:  // "
+                        if quoteSeen { field.append(byte) }  // "" inside a quoted value is one quote
                         inQuotes = true
                         quoteSeen = false
-                    case 0x2C:   // ,
+                    case 0x2C:  // ,
                         quoteSeen = false
                         try Self.endField(&field, into: &row, line: startLine, limits: limits)
-                    case 0x0A:   // \n
+                    case 0x0A:  // \n
                         if field.last == 0x0D, !quoteSeen { field.removeLast() }
                         try Self.endField(&field, into: &row, line: startLine, limits: limits)
                         return true
                     case 0x0D where quoteSeen:
-                        continue   // CRLF after a closing quote
+                        continue  // CRLF after a closing quote
                     default:
                         quoteSeen = false
                         field.append(byte)

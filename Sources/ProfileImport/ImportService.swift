@@ -18,8 +18,15 @@ public final class ImportService: Service, Sendable {
         /// An uploaded file is the service's to keep (for a missing id column) or delete; a CLI file is the user's.
         public var ownsFile: Bool
 
-        public init(tenantId: Int64, file: String, fileName: String, options: ImportOptions, userId: Int64?, actor: Actor,
-                    ownsFile: Bool) {
+        public init(
+            tenantId: Int64,
+            file: String,
+            fileName: String,
+            options: ImportOptions,
+            userId: Int64?,
+            actor: Actor,
+            ownsFile: Bool
+        ) {
             self.tenantId = tenantId
             self.file = file
             self.fileName = fileName
@@ -59,11 +66,15 @@ public final class ImportService: Service, Sendable {
         if marksInterruptedJobs { await started.wait() }
         let job: ImportJob
         do {
-            job = try await database.startImport(tenantId: request.tenantId, fileName: request.fileName,
-                                                 replaceAll: request.options.replaceAll, userId: request.userId,
-                                                 now: database.clock.now)
+            job = try await database.startImport(
+                tenantId: request.tenantId,
+                fileName: request.fileName,
+                replaceAll: request.options.replaceAll,
+                userId: request.userId,
+                now: database.clock.now
+            )
         } catch {
-            if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }   // a job that never started holds no file
+            if request.ownsFile { try? FileManager.default.removeItem(atPath: request.file) }  // a job that never started holds no file
             throw error
         }
         // The job records its upload, so a restart can tell a leftover file from one still in use.
@@ -102,7 +113,9 @@ public final class ImportService: Service, Sendable {
             finished = job
             finished.status = .failed
             finished.finishedAt = database.clock.now
-            finished.message = error is BlockingPool.Busy ? "Too many imports are waiting; import the file again later."
+            finished.message =
+                error is BlockingPool.Busy
+                ? "Too many imports are waiting; import the file again later."
                 : "The import stopped because of an internal error. Rows imported before it are kept."
             try? database.updateImport(finished)
             if request.ownsFile {
@@ -111,14 +124,18 @@ public final class ImportService: Service, Sendable {
             }
             return finished
         }
-        if finished.pendingFile != nil { return finished }   // kept for the id-column question
+        if finished.pendingFile != nil { return finished }  // kept for the id-column question
         if request.ownsFile {
             try? FileManager.default.removeItem(atPath: request.file)
             try? await database.recordUploadFile(jobId: job.id!, path: nil)
         }
         let removed = finished.replaceAll ? ", replace all removed \(finished.rowsRemoved) profiles" : ""
-        try? await database.recordActivity(tenantId: request.tenantId, actor: request.actor, action: "profiles.imported",
-                                           detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected\(removed)")
+        try? await database.recordActivity(
+            tenantId: request.tenantId,
+            actor: request.actor,
+            action: "profiles.imported",
+            detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected\(removed)"
+        )
         return finished
     }
 }
@@ -126,8 +143,11 @@ public final class ImportService: Service, Sendable {
 extension ImportService {
     /// The command line's import: the same service and queue as the web upload, run until this one job finishes.
     public static func runOne(database: AppDatabase, _ request: Request) async throws -> ImportJob {
-        let service = ImportService(database: database, pool: BlockingPool(name: "import", threads: 1, maxPending: 1),
-                                    marksInterruptedJobs: false)
+        let service = ImportService(
+            database: database,
+            pool: BlockingPool(name: "import", threads: 1, maxPending: 1),
+            marksInterruptedJobs: false
+        )
         let (done, finish) = AsyncStream.makeStream(of: ImportJob.self)
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await service.run() }

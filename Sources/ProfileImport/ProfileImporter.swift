@@ -42,12 +42,15 @@ public enum ImportRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .emptyFile: "The file is empty: it needs a header row naming the attributes, then one row per profile."
-        case .tooManyColumns: "The header row has more than \(ImportOptions.maxAttributes + 1) columns; Outbound imports at most \(ImportOptions.maxAttributes) attributes per profile."
+        case .tooManyColumns:
+            "The header row has more than \(ImportOptions.maxAttributes + 1) columns; Outbound imports at most \(ImportOptions.maxAttributes) attributes per profile."
         case .headerTooLarge(let failure): (failure.limitDescription ?? "The header row cannot be read.") + " It must name the attributes."
         case .duplicateColumn(let name): "The column \(name) appears twice in the header row."
         case .unnamedColumn(let index): "Column \(index) of the header row has no name."
-        case .badColumnName(let index): "Column \(index) of the header row has a name longer than 200 characters or with control characters."
-        case .needsIdColumn(let columns): "No column is called profile_id or id. Choose the column that holds the profile id (one of: \(columns.prefix(20).joined(separator: ", ")))."
+        case .badColumnName(let index):
+            "Column \(index) of the header row has a name longer than 200 characters or with control characters."
+        case .needsIdColumn(let columns):
+            "No column is called profile_id or id. Choose the column that holds the profile id (one of: \(columns.prefix(20).joined(separator: ", ")))."
         case .unknownIdColumn(let name): "The file has no column called \(name) to use as the profile id."
         case .unknownDeclaredColumn(let name): "A type was given for \(name), but the file has no such column."
         case .notText: "The file is not UTF-8 text. Save it as CSV (UTF-8) and import it again."
@@ -93,7 +96,9 @@ public struct ProfileImporter: Sendable {
         let first: [String]?
         // The column count is checked while the header is read, not after it is all in memory.
         reader.limits.maxValues = ImportOptions.maxAttributes + 1
-        do { first = try reader.next() } catch CSVStream.Failure.notUTF8 { throw ImportRefusal.notText } catch CSVStream.Failure.tooManyValues {
+        do { first = try reader.next() } catch CSVStream.Failure.notUTF8 { throw ImportRefusal.notText } catch CSVStream.Failure
+            .tooManyValues
+        {
             throw ImportRefusal.tooManyColumns
         } catch let failure as CSVStream.Failure { throw ImportRefusal.headerTooLarge(failure) }
         reader.limits = CSVStream.Limits()
@@ -127,7 +132,9 @@ public struct ProfileImporter: Sendable {
                 throw ImportRefusal.unknownIdColumn(wanted)
             }
             idIndex = index
-        } else if let index = names.firstIndex(where: { $0.lowercased() == "profile_id" }) ?? names.firstIndex(where: { $0.lowercased() == "id" }) {
+        } else if let index = names.firstIndex(where: { $0.lowercased() == "profile_id" })
+            ?? names.firstIndex(where: { $0.lowercased() == "id" })
+        {
             idIndex = index
         } else {
             throw ImportRefusal.needsIdColumn(columns: names)
@@ -182,7 +189,8 @@ public struct ProfileImporter: Sendable {
         let header = prepared.header
         var wanted: [(name: String, type: AttributeType)] = []
         for (index, name) in header.enumerated() where index != prepared.idIndex {
-            let type = prepared.declared[index]
+            let type =
+                prepared.declared[index]
                 ?? (name.lowercased() == "email" ? .text : Self.infer(prepared.firstRows.map { $0.row.count > index ? $0.row[index] : "" }))
             wanted.append((name, type))
         }
@@ -214,7 +222,7 @@ public struct ProfileImporter: Sendable {
             if problems.count < ImportOptions.keptProblems { problems.append(.init(line: line, problem: problem)) }
         }
         func handle(_ row: [String], rowLine: Int) throws {
-            if row.count == 1, row[0].trimmingCharacters(in: .whitespaces).isEmpty { return }   // a blank line
+            if row.count == 1, row[0].trimmingCharacters(in: .whitespaces).isEmpty { return }  // a blank line
             job.rowsRead += 1
             guard row.count == header.count else {
                 return reject("expected \(header.count) values, found \(row.count)", at: rowLine)
@@ -228,7 +236,10 @@ public struct ProfileImporter: Sendable {
                 if position > 0 { json += "," }
                 json += column.jsonKey
                 let raw = row[column.index].trimmedSpaces
-                if raw.isEmpty { json += "null"; continue }
+                if raw.isEmpty {
+                    json += "null"
+                    continue
+                }
                 switch column.attribute.type {
                 case .text:
                     JSONText.append(raw, to: &json)
@@ -261,7 +272,11 @@ public struct ProfileImporter: Sendable {
         } catch CSVStream.Failure.notUTF8(let badLine) {
             try flush()
             try writer.drain()
-            return try finish(.failed, message: "Line \(badLine) is not UTF-8 text. The \(job.rowsImported) rows before it were imported; save the file as CSV (UTF-8) and import it again.")
+            return try finish(
+                .failed,
+                message:
+                    "Line \(badLine) is not UTF-8 text. The \(job.rowsImported) rows before it were imported; save the file as CSV (UTF-8) and import it again."
+            )
         } catch let failure as CSVStream.Failure {
             try flush()
             try writer.drain()
@@ -273,7 +288,11 @@ public struct ProfileImporter: Sendable {
         if options.replaceAll {
             // A file with no profile in it would remove them all: never on a "replace all" that imported nothing.
             guard job.rowsImported > 0 else {
-                return try finish(.failed, message: "The file has no rows to import, so nothing was replaced: \"Replace all\" keeps only the profiles in the file, and this one has none.")
+                return try finish(
+                    .failed,
+                    message:
+                        "The file has no rows to import, so nothing was replaced: \"Replace all\" keeps only the profiles in the file, and this one has none."
+                )
             }
             job.rowsRemoved = try database.removeProfilesNotIn(importId: importId, tenantId: tenantId)
         }
@@ -289,7 +308,7 @@ final class ChunkWriter: @unchecked Sendable {
     private let queue = DispatchQueue(label: "outbound.import.writer")
     private let slots = DispatchSemaphore(value: 2)
     private let lock = NSLock()
-    private var failure: (any Error)?   // guarded by `lock`
+    private var failure: (any Error)?  // guarded by `lock`
 
     init(database: AppDatabase, tenantId: Int64, importId: Int64) {
         self.database = database

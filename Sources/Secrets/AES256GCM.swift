@@ -17,8 +17,9 @@ enum AES256GCM {
         var length: Int32 = 0
         var total = 0
         guard EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), nil, nil, nil) == 1,
-              copenssl_gcm_set_ivlen(ctx, Int32(nonceLength)) == 1,
-              EVP_EncryptInit_ex(ctx, nil, nil, key, nonce) == 1 else { throw Failure() }
+            copenssl_gcm_set_ivlen(ctx, Int32(nonceLength)) == 1,
+            EVP_EncryptInit_ex(ctx, nil, nil, key, nonce) == 1
+        else { throw Failure() }
         if !aad.isEmpty {
             guard EVP_EncryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { throw Failure() }
         }
@@ -40,15 +41,17 @@ enum AES256GCM {
     static func open(key: [UInt8], nonce: [UInt8], ciphertext: [UInt8], tag: [UInt8], aad: [UInt8]) throws -> [UInt8] {
         // A tag of any other length is refused before OpenSSL sees it: GCM would accept a truncated tag.
         guard key.count == keyLength, nonce.count == nonceLength, tag.count == tagLength,
-              let ctx = EVP_CIPHER_CTX_new() else { throw Failure() }
+            let ctx = EVP_CIPHER_CTX_new()
+        else { throw Failure() }
         defer { EVP_CIPHER_CTX_free(ctx) }
         var plaintext = [UInt8](repeating: 0, count: ciphertext.count + 16)
         var length: Int32 = 0
         var total = 0
         var tag = tag
         guard EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), nil, nil, nil) == 1,
-              copenssl_gcm_set_ivlen(ctx, Int32(nonceLength)) == 1,
-              EVP_DecryptInit_ex(ctx, nil, nil, key, nonce) == 1 else { throw Failure() }
+            copenssl_gcm_set_ivlen(ctx, Int32(nonceLength)) == 1,
+            EVP_DecryptInit_ex(ctx, nil, nil, key, nonce) == 1
+        else { throw Failure() }
         if !aad.isEmpty {
             guard EVP_DecryptUpdate(ctx, nil, &length, aad, Int32(aad.count)) == 1 else { throw Failure() }
         }

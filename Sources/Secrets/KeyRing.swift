@@ -33,7 +33,8 @@ public struct KeyRing: Sendable, Equatable {
         public var description: String {
             switch self {
             case .malformed(let line, let reason): "line \(line): \(reason)"
-            case .wrongKeyLength(let id, let bytes): "key \(id) is \(bytes) bytes; every key must be exactly 32 bytes (base64 of 32 random bytes)"
+            case .wrongKeyLength(let id, let bytes):
+                "key \(id) is \(bytes) bytes; every key must be exactly 32 bytes (base64 of 32 random bytes)"
             case .sealingKeyCount(let count): "it must have exactly one key in state sealing, and has \(count)"
             case .duplicateId(let id): "the key id \(id) appears twice"
             case .unknownKey(let id): "there is no key \(id)"

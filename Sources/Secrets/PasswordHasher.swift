@@ -47,7 +47,7 @@ public struct PasswordHasher: Sendable {
     /// True when `password` matches `stored`; false for a mismatch or a stored form it cannot read.
     public func verify(_ password: String, against stored: String) -> Bool {
         guard let parsed = Self.parse(stored),
-              let derived = try? Self.derive(Array(password.utf8), salt: parsed.salt, parameters: parsed.parameters)
+            let derived = try? Self.derive(Array(password.utf8), salt: parsed.salt, parameters: parsed.parameters)
         else { return false }
         return ConstantTime.equals(derived, parsed.hash)
     }
@@ -68,8 +68,8 @@ public struct PasswordHasher: Sendable {
             values[String(kv[0])] = value
         }
         guard let logN = values["ln"], let r = values["r"], let p = values["p"],
-              (1...22).contains(logN), (1...32).contains(r), (1...16).contains(p),
-              let salt = Base64URL.decode(parts[3]), let hash = Base64URL.decode(parts[4]), hash.count == hashLength
+            (1...22).contains(logN), (1...32).contains(r), (1...16).contains(p),
+            let salt = Base64URL.decode(parts[3]), let hash = Base64URL.decode(parts[4]), hash.count == hashLength
         else { return nil }
         return (ScryptParameters(logN: logN, r: r, p: p), salt, hash)
     }
@@ -82,13 +82,32 @@ public struct PasswordHasher: Sendable {
                     // An empty password still needs a non-null pointer for OpenSSL.
                     pass.baseAddress.map { base in
                         base.withMemoryRebound(to: CChar.self, capacity: pass.count) { passChars in
-                            EVP_PBE_scrypt(passChars, pass.count, saltBuffer.baseAddress, saltBuffer.count,
-                                           parameters.n, UInt64(parameters.r), UInt64(parameters.p),
-                                           parameters.maxMemory, out.baseAddress, out.count)
+                            EVP_PBE_scrypt(
+                                passChars,
+                                pass.count,
+                                saltBuffer.baseAddress,
+                                saltBuffer.count,
+                                parameters.n,
+                                UInt64(parameters.r),
+                                UInt64(parameters.p),
+                                parameters.maxMemory,
+                                out.baseAddress,
+                                out.count
+                            )
                         }
-                    } ?? EVP_PBE_scrypt("", 0, saltBuffer.baseAddress, saltBuffer.count,
-                                        parameters.n, UInt64(parameters.r), UInt64(parameters.p),
-                                        parameters.maxMemory, out.baseAddress, out.count)
+                    }
+                        ?? EVP_PBE_scrypt(
+                            "",
+                            0,
+                            saltBuffer.baseAddress,
+                            saltBuffer.count,
+                            parameters.n,
+                            UInt64(parameters.r),
+                            UInt64(parameters.p),
+                            parameters.maxMemory,
+                            out.baseAddress,
+                            out.count
+                        )
                 }
             }
         }

@@ -45,12 +45,12 @@ struct SealedValue: Equatable {
     init?(parsing text: String) {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 5, parts[0] == Self.version, !parts[1].isEmpty,
-              let nonce = Base64URL.decode(parts[2]), let ciphertext = Base64URL.decode(parts[3]),
-              let tag = Base64URL.decode(parts[4]),
-              nonce.count == AES256GCM.nonceLength, tag.count == AES256GCM.tagLength,
-              // Canonical encoding only: a text that differs from what was stored is refused even when its
-              // unused base64 bits decode to the same bytes.
-              Base64URL.encode(nonce) == parts[2], Base64URL.encode(ciphertext) == parts[3], Base64URL.encode(tag) == parts[4]
+            let nonce = Base64URL.decode(parts[2]), let ciphertext = Base64URL.decode(parts[3]),
+            let tag = Base64URL.decode(parts[4]),
+            nonce.count == AES256GCM.nonceLength, tag.count == AES256GCM.tagLength,
+            // Canonical encoding only: a text that differs from what was stored is refused even when its
+            // unused base64 bits decode to the same bytes.
+            Base64URL.encode(nonce) == parts[2], Base64URL.encode(ciphertext) == parts[3], Base64URL.encode(tag) == parts[4]
         else { return nil }
         self.init(keyId: String(parts[1]), nonce: nonce, ciphertext: ciphertext, tag: tag)
     }
@@ -119,9 +119,16 @@ public final class Vault: Sendable {
         }
         guard let key else { throw SecretUnreadable() }
         let aad = context.associatedData(version: SealedValue.version, keyId: value.keyId)
-        guard let plaintext = try? AES256GCM.open(key: key.material, nonce: value.nonce, ciphertext: value.ciphertext,
-                                                  tag: value.tag, aad: aad),
-              let text = String(validating: plaintext, as: UTF8.self) else { throw SecretUnreadable() }
+        guard
+            let plaintext = try? AES256GCM.open(
+                key: key.material,
+                nonce: value.nonce,
+                ciphertext: value.ciphertext,
+                tag: value.tag,
+                aad: aad
+            ),
+            let text = String(validating: plaintext, as: UTF8.self)
+        else { throw SecretUnreadable() }
         return Redacted(text)
     }
 

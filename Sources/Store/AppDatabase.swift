@@ -26,9 +26,11 @@ public struct AppDatabase: Sendable {
         // The web app, the engine and CLI commands share one file: wait for the writer rather than fail.
         config.busyMode = .timeout(5)
         config.prepareDatabase { db in
-            db.add(function: DatabaseFunction(unicodeLower, argumentCount: 1, pure: true) { values in
-                String.fromDatabaseValue(values[0])?.lowercased()
-            })
+            db.add(
+                function: DatabaseFunction(unicodeLower, argumentCount: 1, pure: true) { values in
+                    String.fromDatabaseValue(values[0])?.lowercased()
+                }
+            )
         }
         return config
     }

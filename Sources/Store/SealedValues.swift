@@ -18,8 +18,10 @@ public struct SealedColumn: Sendable, Equatable, CustomStringConvertible {
     public let table: String
     public let column: String
 
-    public static let all = [SealedColumn(table: "connection", column: "apiKeySealed"),
-                             SealedColumn(table: "connectionDraft", column: "apiKeySealed")]
+    public static let all = [
+        SealedColumn(table: "connection", column: "apiKeySealed"),
+        SealedColumn(table: "connectionDraft", column: "apiKeySealed"),
+    ]
     public var description: String { "\(table).\(column)" }
 }
 
@@ -50,10 +52,14 @@ extension AppDatabase {
     /// Sealed values of one column in row order, a page at a time (each page one short read).
     public func sealedValues(in column: SealedColumn, afterRowId: Int64, limit: Int) async throws -> [StoredSecret] {
         try await reader.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT id, tenantId, "\(column.column)" FROM "\(column.table)"
-                WHERE id > ? AND "\(column.column)" IS NOT NULL ORDER BY id LIMIT ?
-                """, arguments: [afterRowId, limit]).map {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT id, tenantId, "\(column.column)" FROM "\(column.table)"
+                    WHERE id > ? AND "\(column.column)" IS NOT NULL ORDER BY id LIMIT ?
+                    """,
+                arguments: [afterRowId, limit]
+            ).map {
                 StoredSecret(column: column, rowId: $0[0], tenantId: $0[1], sealed: $0[2])
             }
         }
@@ -63,9 +69,12 @@ extension AppDatabase {
     /// meanwhile (say an admin replaced the API key) is never overwritten. Returns whether it was written.
     public func replaceSealedValue(_ secret: StoredSecret, with replacement: String) async throws -> Bool {
         try await writer.write { db in
-            try db.execute(sql: """
-                UPDATE "\(secret.column.table)" SET "\(secret.column.column)" = ? WHERE id = ? AND "\(secret.column.column)" = ?
-                """, arguments: [replacement, secret.rowId, secret.sealed])
+            try db.execute(
+                sql: """
+                    UPDATE "\(secret.column.table)" SET "\(secret.column.column)" = ? WHERE id = ? AND "\(secret.column.column)" = ?
+                    """,
+                arguments: [replacement, secret.rowId, secret.sealed]
+            )
             return db.changesCount == 1
         }
     }
@@ -98,8 +107,12 @@ public struct KeyRotation: Sendable {
     /// Runs after a batch is read and before it is written back; tests use it to change a value meanwhile.
     let afterRead: @Sendable ([StoredSecret]) async throws -> Void
 
-    public init(database: AppDatabase, file: KeyRingFile, batchSize: Int = 500,
-                afterRead: @escaping @Sendable ([StoredSecret]) async throws -> Void = { _ in }) {
+    public init(
+        database: AppDatabase,
+        file: KeyRingFile,
+        batchSize: Int = 500,
+        afterRead: @escaping @Sendable ([StoredSecret]) async throws -> Void = { _ in }
+    ) {
         self.database = database
         self.file = file
         self.batchSize = batchSize

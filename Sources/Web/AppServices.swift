@@ -1,7 +1,7 @@
-import OutboundCore
 import ActiveCampaign
 import Foundation
 import Logging
+import OutboundCore
 import ProfileImport
 import Secrets
 import Store
@@ -23,22 +23,33 @@ struct AppServices: Sendable {
     /// Where uploads wait (owner-only, inside the data directory).
     let uploads: UploadFolder
 
-    static func make(configuration: AppConfiguration, database: AppDatabase, vault: Vault,
-                     resolver: any HostResolver = SystemResolver(),
-                     logger: Logger = Logger(label: "outbound")) async throws -> AppServices {
+    static func make(
+        configuration: AppConfiguration,
+        database: AppDatabase,
+        vault: Vault,
+        resolver: any HostResolver = SystemResolver(),
+        logger: Logger = Logger(label: "outbound")
+    ) async throws -> AppServices {
         guard FileManager.default.fileExists(atPath: configuration.publicDirectory) else {
             throw StartupError.missingPublicDirectory(configuration.publicDirectory)
         }
         let importPool = BlockingPool(name: "import", threads: 1, maxPending: 8)
-        let uploads = try UploadFolder.prepare(configuration.uploadsDirectory
-            ?? FileManager.default.temporaryDirectory.path + "/outbound-test-uploads-\(UUID().uuidString)")
+        let uploads = try UploadFolder.prepare(
+            configuration.uploadsDirectory
+                ?? FileManager.default.temporaryDirectory.path + "/outbound-test-uploads-\(UUID().uuidString)"
+        )
         uploads.removeLeftovers(keeping: try await database.uploadFilesInUse())
-        let gateway = ActiveCampaignGateway(policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
-                                            resolver: resolver, logger: logger,
-                                            connectTimeout: .init(configuration.destinationConnectTimeout),
-                                            readTimeout: .init(configuration.destinationReadTimeout))
+        let gateway = ActiveCampaignGateway(
+            policy: HostPolicy(allowedHosts: configuration.allowedDestinationHosts),
+            resolver: resolver,
+            logger: logger,
+            connectTimeout: .init(configuration.destinationConnectTimeout),
+            readTimeout: .init(configuration.destinationReadTimeout)
+        )
         for host in gateway.policy.plainHTTPDestinations {
-            logger.warning("API keys may be sent to \(host) over plain http (--allow-destination-host). Only a local sandbox should be reached this way; write https://\(host) otherwise.")
+            logger.warning(
+                "API keys may be sent to \(host) over plain http (--allow-destination-host). Only a local sandbox should be reached this way; write https://\(host) otherwise."
+            )
         }
         return AppServices(
             configuration: configuration,
@@ -46,14 +57,21 @@ struct AppServices: Sendable {
             vault: vault,
             views: try await Views.load(directory: configuration.templatesDirectory),
             clock: database.clock,
-            passwords: PasswordService(parameters: configuration.passwordParameters, threads: configuration.hashingThreads,
-                                       queueLimit: configuration.hashingQueueLimit),
-            throttle: LoginThrottle(maxFailures: configuration.loginMaxFailures, lockout: configuration.loginLockout,
-                                    clock: database.clock),
+            passwords: PasswordService(
+                parameters: configuration.passwordParameters,
+                threads: configuration.hashingThreads,
+                queueLimit: configuration.hashingQueueLimit
+            ),
+            throttle: LoginThrottle(
+                maxFailures: configuration.loginMaxFailures,
+                lockout: configuration.loginLockout,
+                clock: database.clock
+            ),
             gateway: gateway,
             importPool: importPool,
             imports: ImportService(database: database, pool: importPool),
-            uploads: uploads)
+            uploads: uploads
+        )
     }
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {

@@ -1,9 +1,9 @@
-import OutboundCore
 import ActiveCampaign
 import Foundation
 import Hummingbird
-import NIOCore
 import Logging
+import NIOCore
+import OutboundCore
 import ProfileImport
 import Secrets
 import ServiceLifecycle
@@ -20,13 +20,19 @@ public func buildApplication(
     logger: Logger = Logger(label: "outbound"),
     backgroundServices: [any Service] = []
 ) async throws -> some ApplicationProtocol {
-    let services = try await AppServices.make(configuration: configuration, database: database, vault: vault,
-                                              resolver: resolver, logger: logger)
+    let services = try await AppServices.make(
+        configuration: configuration,
+        database: database,
+        vault: vault,
+        resolver: resolver,
+        logger: logger
+    )
     let router = buildRouter(services: services, logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
-        logger: logger)
+        logger: logger
+    )
     app.addServices(Housekeeping(database: database, clock: database.clock, idleTimeout: configuration.sessionIdleTimeout))
     app.addServices(services.imports)
     // More background services (the export engine in `outbound serve`) stop with the server on SIGTERM.
@@ -45,7 +51,12 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
         SecurityHeadersMiddleware(views: services.views, strictTransportSecurity: configuration.secureCookies)
         ClientAddressMiddleware(trustedProxies: configuration.trustedProxies, publicURLIsHTTPS: configuration.secureCookies, logger: logger)
         FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))
-        SessionMiddleware(database: database, clock: services.clock, idle: configuration.sessionIdleTimeout, name: configuration.sessionCookieName)
+        SessionMiddleware(
+            database: database,
+            clock: services.clock,
+            idle: configuration.sessionIdleTimeout,
+            name: configuration.sessionCookieName
+        )
         CSRFMiddleware(maxFormBytes: configuration.maxFormBytes)
     }
 
@@ -58,8 +69,11 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
         } else {
             engine = "engine: no heartbeat\n"
         }
-        return Response(status: healthy ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
-                        body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" + engine : "database unreachable\n")))
+        return Response(
+            status: healthy ? .ok : .serviceUnavailable,
+            headers: [.contentType: "text/plain; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: healthy ? "ok\n" + engine : "database unreachable\n"))
+        )
     }
 
     let auth = AuthController(services: services)

@@ -17,8 +17,13 @@ public enum FirstStart {
         let tenant = try await database.createTenant(slug: "main", name: "Main workspace")
         let password = OneTimePassword.make()
         let hash = try await passwords.hash(password)
-        _ = try await database.addMember(tenantId: tenant.id!, email: adminEmail, role: .admin, newPasswordHash: hash,
-                                         actor: .commandLine)
+        _ = try await database.addMember(
+            tenantId: tenant.id!,
+            email: adminEmail,
+            role: .admin,
+            newPasswordHash: hash,
+            actor: .commandLine
+        )
         return Credentials(tenantSlug: tenant.slug, email: adminEmail, oneTimePassword: password)
     }
 

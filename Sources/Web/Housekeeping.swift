@@ -1,5 +1,5 @@
-import OutboundCore
 import Foundation
+import OutboundCore
 import ServiceLifecycle
 import Store
 

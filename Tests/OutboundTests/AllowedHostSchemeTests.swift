@@ -2,14 +2,17 @@ import ActiveCampaign
 import Foundation
 import Logging
 import Testing
+
 @testable import Web
 
 /// `--allow-destination-host` never means plain http by accident: https unless the host is loopback or the entry
 /// says http://, and the server names every http host at start.
 @Suite struct AllowedHostSchemeTests {
     @Test func httpsUnlessLoopbackOrExplicitlyHTTP() {
-        let policy = HostPolicy(allowedHosts: ["crm.example.net:8443", "127.0.0.1:8089", "localhost:9", "http://legacy.example.org",
-                                               "https://secure.example.org", "[::1]:7"])
+        let policy = HostPolicy(allowedHosts: [
+            "crm.example.net:8443", "127.0.0.1:8089", "localhost:9", "http://legacy.example.org",
+            "https://secure.example.org", "[::1]:7",
+        ])
         #expect(policy.operatorScheme(.init(host: "crm.example.net", port: 8443)) == "https")
         #expect(policy.operatorScheme(.init(host: "127.0.0.1", port: 8089)) == "http")
         #expect(policy.operatorScheme(.init(host: "localhost", port: 9)) == "http")

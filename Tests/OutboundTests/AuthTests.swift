@@ -1,10 +1,11 @@
 import Foundation
-import Logging
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Secrets
 import Store
 import Testing
+
 @testable import Web
 
 @Suite struct SignInTests {
@@ -45,16 +46,20 @@ import Testing
                 return (cookie, try #require(Browser.csrf(in: response.text)))
             }
             let response = try await client.execute(
-                uri: "/login", method: .post,
+                uri: "/login",
+                method: .post,
                 headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "__Secure-outbound_login=\(loginCookie)"],
-                body: Browser.form([("email", "alice@acme.test"), ("password", TestWorld.password), ("_csrf", token)])) { $0 }
+                body: Browser.form([("email", "alice@acme.test"), ("password", TestWorld.password), ("_csrf", token)])
+            ) { $0 }
             #expect(response.status == .seeOther)
             let setCookie = try #require(response.headers[values: .setCookie].first { $0.hasPrefix("__Host-outbound_session=") })
             #expect(setCookie.contains("Secure"))
             #expect(setCookie.contains("Path=/"))
             #expect(!setCookie.lowercased().contains("domain="))
             let session = try #require(Browser.cookie(named: "__Host-outbound_session", in: response))
-            let home = try await client.execute(uri: "/account", method: .get, headers: [.cookie: "__Host-outbound_session=\(session)"]) { $0 }
+            let home = try await client.execute(uri: "/account", method: .get, headers: [.cookie: "__Host-outbound_session=\(session)"]) {
+                $0
+            }
             #expect(home.status == .ok)
             #expect(home.headers[.strictTransportSecurity] == "max-age=31536000")
             // The unprefixed name is not read over https.
@@ -71,7 +76,9 @@ import Testing
                 #expect(response.headers[.strictTransportSecurity] == nil)
             }
         }
-        #expect(records.lines.filter { $0.contains("Requests arrive over https (X-Forwarded-Proto) but --public-url is not https") }.count == 1)
+        #expect(
+            records.lines.filter { $0.contains("Requests arrive over https (X-Forwarded-Proto) but --public-url is not https") }.count == 1
+        )
     }
 
     @Test func everySignInGetsANewSessionAndOnlyItsHashIsStored() async throws {
@@ -115,8 +122,11 @@ import Testing
         let world = try await TestWorld.make()
         try await world.app().test(.router) { client in
             let response = try await client.execute(
-                uri: "/login", method: .post, headers: Browser.formType,
-                body: Browser.form([("email", "alice@acme.test"), ("password", TestWorld.password), ("_csrf", "forged")])) { $0 }
+                uri: "/login",
+                method: .post,
+                headers: Browser.formType,
+                body: Browser.form([("email", "alice@acme.test"), ("password", TestWorld.password), ("_csrf", "forged")])
+            ) { $0 }
             #expect(response.status == .forbidden)
             #expect(Browser.cookie(named: "outbound_session", in: response) == nil)
         }
@@ -128,7 +138,7 @@ import Testing
             var browser = Browser(client: client)
             try await browser.signIn("alice@acme.test")
             world.clock.advance(by: 29 * 60)
-            #expect(try await browser.get("/account").status == .ok)   // activity keeps it alive
+            #expect(try await browser.get("/account").status == .ok)  // activity keeps it alive
             world.clock.advance(by: 29 * 60)
             #expect(try await browser.get("/account").status == .ok)
             world.clock.advance(by: 31 * 60)
@@ -143,11 +153,11 @@ import Testing
         try await world.app().test(.router) { client in
             var browser = Browser(client: client)
             try await browser.signIn("alice@acme.test")
-            for _ in 0..<35 {   // 35 × 20 min = 11 h 40 min of steady use
+            for _ in 0..<35 {  // 35 × 20 min = 11 h 40 min of steady use
                 world.clock.advance(by: 20 * 60)
                 #expect(try await browser.get("/account").status == .ok)
             }
-            world.clock.advance(by: 21 * 60)   // past 12 h
+            world.clock.advance(by: 21 * 60)  // past 12 h
             #expect(try await browser.get("/account").headers[.location] == "/login")
         }
     }
@@ -159,7 +169,7 @@ import Testing
             for _ in 0..<10 {
                 #expect(try await browser.signIn("alice@acme.test", "wrong password guess").status == .unprocessableContent)
             }
-            let locked = try await browser.signIn("alice@acme.test")   // even the right password waits
+            let locked = try await browser.signIn("alice@acme.test")  // even the right password waits
             #expect(locked.status == .tooManyRequests)
             #expect(locked.text.contains("Too many failed sign-ins"))
             #expect(locked.headers[.retryAfter] != nil)
@@ -174,16 +184,25 @@ import Testing
     @Test func oneTimePasswordMustBeChangedAtFirstSignIn() async throws {
         let world = try await TestWorld.make()
         let hasher = PasswordHasher(parameters: .testing)
-        _ = try await world.database.addMember(tenantId: world.acme.id!, email: "new@acme.test", role: .contributor,
-                                               newPasswordHash: try hasher.hash("one-time-secret-1"), actor: .commandLine)
+        _ = try await world.database.addMember(
+            tenantId: world.acme.id!,
+            email: "new@acme.test",
+            role: .contributor,
+            newPasswordHash: try hasher.hash("one-time-secret-1"),
+            actor: .commandLine
+        )
         try await world.app().test(.router) { client in
             var browser = Browser(client: client)
             #expect(try await browser.signIn("new@acme.test", "one-time-secret-1").headers[.location] == "/account")
             #expect(try await browser.get("/t/acme/data/exports").headers[.location] == "/account")
             #expect(try await browser.get("/account").text.contains("one-time password"))
 
-            let changed = try await browser.post("/account/password", [
-                ("current", "one-time-secret-1"), ("new", "my own password 2026"), ("confirm", "my own password 2026")])
+            let changed = try await browser.post(
+                "/account/password",
+                [
+                    ("current", "one-time-secret-1"), ("new", "my own password 2026"), ("confirm", "my own password 2026"),
+                ]
+            )
             #expect(changed.status == .seeOther)
             #expect(try await browser.get("/t/acme/data/exports").status == .ok)
 
@@ -201,20 +220,36 @@ import Testing
             var phone = Browser(client: client)
             try await phone.signIn("alice@acme.test")
 
-            let refused = try await laptop.post("/account/password", [
-                ("current", "a guess that is wrong"), ("new", "a brand new password"), ("confirm", "a brand new password")])
+            let refused = try await laptop.post(
+                "/account/password",
+                [
+                    ("current", "a guess that is wrong"), ("new", "a brand new password"), ("confirm", "a brand new password"),
+                ]
+            )
             #expect(refused.status == .unprocessableContent)
             #expect(refused.text.contains("This is not your current password."))
 
-            let mismatch = try await laptop.post("/account/password", [
-                ("current", TestWorld.password), ("new", "a brand new password"), ("confirm", "a different one!!")])
+            let mismatch = try await laptop.post(
+                "/account/password",
+                [
+                    ("current", TestWorld.password), ("new", "a brand new password"), ("confirm", "a different one!!"),
+                ]
+            )
             #expect(mismatch.text.contains("The two new passwords differ."))
-            let short = try await laptop.post("/account/password", [
-                ("current", TestWorld.password), ("new", "short"), ("confirm", "short")])
+            let short = try await laptop.post(
+                "/account/password",
+                [
+                    ("current", TestWorld.password), ("new", "short"), ("confirm", "short"),
+                ]
+            )
             #expect(short.text.contains("Use at least 12 characters."))
 
-            let changed = try await laptop.post("/account/password", [
-                ("current", TestWorld.password), ("new", "a brand new password"), ("confirm", "a brand new password")])
+            let changed = try await laptop.post(
+                "/account/password",
+                [
+                    ("current", TestWorld.password), ("new", "a brand new password"), ("confirm", "a brand new password"),
+                ]
+            )
             #expect(changed.headers[.location] == "/account?done=password")
             #expect(try await laptop.get("/account").status == .ok)
             #expect(try await phone.get("/account").headers[.location] == "/login")
@@ -240,12 +275,28 @@ import Testing
     @Test func expiredSessionsAndDraftsArePurged() async throws {
         let world = try await TestWorld.make()
         let alice = world.userId("alice@acme.test")
-        let session = try await world.database.createSession(UserSession(
-            tokenHash: "h", userId: alice, csrfToken: "c", clientAddress: "x", userAgent: "y",
-            createdAt: world.clock.now, lastSeenAt: world.clock.now, expiresAt: world.clock.now.addingTimeInterval(12 * 3600)))
-        _ = try await world.database.saveDraft(existing: nil, sessionId: session.id!, tenantId: world.acme.id!, connectionId: nil,
-                                               verified: VerifiedKey(apiHost: "acme.api-us1.com", apiKey: Redacted("k"), accountName: "a"),
-                                               exportUserId: nil, vault: world.vault, now: world.clock.now)
+        let session = try await world.database.createSession(
+            UserSession(
+                tokenHash: "h",
+                userId: alice,
+                csrfToken: "c",
+                clientAddress: "x",
+                userAgent: "y",
+                createdAt: world.clock.now,
+                lastSeenAt: world.clock.now,
+                expiresAt: world.clock.now.addingTimeInterval(12 * 3600)
+            )
+        )
+        _ = try await world.database.saveDraft(
+            existing: nil,
+            sessionId: session.id!,
+            tenantId: world.acme.id!,
+            connectionId: nil,
+            verified: VerifiedKey(apiHost: "acme.api-us1.com", apiKey: Redacted("k"), accountName: "a"),
+            exportUserId: nil,
+            vault: world.vault,
+            now: world.clock.now
+        )
         let housekeeping = Housekeeping(database: world.database, clock: world.clock, idleTimeout: 30 * 60)
         try await housekeeping.purge()
         #expect(try await world.database.sessions(ofUser: alice).count == 1)
@@ -253,7 +304,7 @@ import Testing
         world.clock.advance(by: 31 * 60)
         try await housekeeping.purge()
         #expect(try await world.database.sessions(ofUser: alice).isEmpty)
-        #expect(try world.database.sealedValueCount() == 0)   // the draft and its sealed key are gone
+        #expect(try world.database.sealedValueCount() == 0)  // the draft and its sealed key are gone
     }
 
     /// Behind a trusted proxy, the client address comes from X-Forwarded-For, and the per-address throttle counts it.
@@ -268,21 +319,27 @@ import Testing
                     (Browser.cookie(named: AuthController.loginCookie, in: response)!, Browser.csrf(in: response.text)!)
                 }
                 return try await client.execute(
-                    uri: "/login", method: .post,
-                    headers: [.contentType: "application/x-www-form-urlencoded", .cookie: "\(AuthController.loginCookie)=\(cookie)",
-                              .init("X-Forwarded-For")!: "203.0.113.99, \(address)"],
-                    body: Browser.form([("email", email), ("password", password), ("_csrf", token)])) { $0 }
+                    uri: "/login",
+                    method: .post,
+                    headers: [
+                        .contentType: "application/x-www-form-urlencoded", .cookie: "\(AuthController.loginCookie)=\(cookie)",
+                        .init("X-Forwarded-For")!: "203.0.113.99, \(address)",
+                    ],
+                    body: Browser.form([("email", email), ("password", password), ("_csrf", token)])
+                ) { $0 }
             }
             // Ten failures from one address against ten different accounts lock that address only.
             for index in 0..<10 {
-                #expect(try await attempt("nobody\(index)@acme.test", "wrong password", from: "198.51.100.7").status == .unprocessableContent)
+                #expect(
+                    try await attempt("nobody\(index)@acme.test", "wrong password", from: "198.51.100.7").status == .unprocessableContent
+                )
             }
             #expect(try await attempt("alice@acme.test", TestWorld.password, from: "198.51.100.7").status == .tooManyRequests)
             // From another address the same sign-in succeeds. (This client follows the redirect that follows a
             // successful sign-in back to /login without cookies, which it calls a cycle: the session row is the proof.)
             _ = try? await attempt("alice@acme.test", TestWorld.password, from: "198.51.100.8")
             let sessions = try await world.database.sessions(ofUser: world.userId("alice@acme.test"))
-            #expect(sessions.map(\.clientAddress) == ["198.51.100.8"])   // the right-most untrusted hop, not the forged left one
+            #expect(sessions.map(\.clientAddress) == ["198.51.100.8"])  // the right-most untrusted hop, not the forged left one
         }
     }
 }

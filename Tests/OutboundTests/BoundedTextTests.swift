@@ -1,9 +1,10 @@
 import Foundation
 import OutboundCore
-@testable import ActiveCampaign
 import Secrets
 import Store
 import Testing
+
+@testable import ActiveCampaign
 
 /// Third-party text (ActiveCampaign error bodies, up to 1 MiB) is stored and logged as one line of at most 500
 /// characters.
@@ -22,12 +23,28 @@ import Testing
     @Test func errorBodiesReadFromActiveCampaignAreBounded() {
         let body = try! JSONSerialization.data(withJSONObject: ["message": Self.huge, "failureReasons": [Self.huge]])
         let json = try! JSONSerialization.jsonObject(with: body) as? [String: Any]
-        guard case .notFound(let message) = ActiveCampaignClient.classify(status: 404, retryAfter: nil, json: json, data: body, call: .standard) else {
+        guard
+            case .notFound(let message) = ActiveCampaignClient.classify(
+                status: 404,
+                retryAfter: nil,
+                json: json,
+                data: body,
+                call: .standard
+            )
+        else {
             Issue.record("expected notFound")
             return
         }
         #expect(message.count <= 300 && !message.contains("\n"))
-        guard case .payloadRejected(let rejections) = ActiveCampaignClient.classify(status: 400, retryAfter: nil, json: json, data: body, call: .bulkImport) else {
+        guard
+            case .payloadRejected(let rejections) = ActiveCampaignClient.classify(
+                status: 400,
+                retryAfter: nil,
+                json: json,
+                data: body,
+                call: .bulkImport
+            )
+        else {
             Issue.record("expected payloadRejected")
             return
         }
@@ -37,8 +54,14 @@ import Testing
     @Test func aFailedVerificationStoresAndLogsOneBoundedLine() async throws {
         let fixture = try await SealedFixture.make(count: 1)
         let connection = fixture.connections[0]
-        try await fixture.database.recordVerification(tenantId: connection.tenantId, id: connection.id!, accountName: nil,
-                                                      error: Self.huge, actor: .commandLine, now: .now)
+        try await fixture.database.recordVerification(
+            tenantId: connection.tenantId,
+            id: connection.id!,
+            accountName: nil,
+            error: Self.huge,
+            actor: .commandLine,
+            now: .now
+        )
         let stored = try await fixture.stored(connection)
         let lastError = try #require(stored.lastError)
         #expect(lastError.count <= 500 && !lastError.contains("\n"))

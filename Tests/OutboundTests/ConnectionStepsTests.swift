@@ -3,13 +3,18 @@ import Foundation
 import Secrets
 import Store
 import Testing
+
 @testable import Web
 
 /// The connection steps driven directly, without HTTP: each failure lands on the field a person can fix.
 @Suite struct ConnectionStepsTests {
     func steps(_ world: TestWorld) async throws -> ConnectionSteps {
-        let services = try await AppServices.make(configuration: world.configuration, database: world.database, vault: world.vault,
-                                                  resolver: world.resolver)
+        let services = try await AppServices.make(
+            configuration: world.configuration,
+            database: world.database,
+            vault: world.vault,
+            resolver: world.resolver
+        )
         return ConnectionSteps(database: world.database, vault: world.vault, gateway: services.gateway)
     }
 
@@ -22,10 +27,14 @@ import Testing
         let ip = problems(await steps.connect(apiHost: "10.0.0.1", typedKey: "k", draft: nil))
         #expect(ip?.host != nil)
         #expect(ip?.key == nil)
-        #expect(problems(await steps.connect(apiHost: "acme.api-us1.com", typedKey: " ", draft: nil))?.key
-                == "Enter the API key from Settings > Developer in ActiveCampaign.")
-        #expect(problems(await steps.connect(apiHost: "acme.api-us1.com", typedKey: "has space", draft: nil))?.key?
-            .hasPrefix("This is not an API key") == true)
+        #expect(
+            problems(await steps.connect(apiHost: "acme.api-us1.com", typedKey: " ", draft: nil))?.key
+                == "Enter the API key from Settings > Developer in ActiveCampaign."
+        )
+        #expect(
+            problems(await steps.connect(apiHost: "acme.api-us1.com", typedKey: "has space", draft: nil))?.key?
+                .hasPrefix("This is not an API key") == true
+        )
         #expect(ConnectionSteps.keyShapeProblem("abc123-DEF") == nil)
         #expect(ConnectionSteps.keyShapeProblem(String(repeating: "k", count: 201)) != nil)
         #expect(steps.normalisedHost("https://acme.api-us1.com/api/3/") == "acme.api-us1.com")
@@ -62,10 +71,19 @@ import Testing
         #expect(empty.name == "Enter a display name.")
         #expect(empty.consent == "Agree to the data privacy and compliance terms to save.")
         let existing = try await world.connect(name: "Main", key: "k", host: "acme.api-us1.com")
-        #expect(try await steps.nameAndConsentProblems(name: "Main", consent: true, tenantId: tenantId, except: nil).name
-                == "Another connection in this workspace is already called Main.")
-        #expect(try await steps.nameAndConsentProblems(name: "Main", consent: false, tenantId: tenantId, except: existing.id,
-                                                       consentNeeded: false).isEmpty)
+        #expect(
+            try await steps.nameAndConsentProblems(name: "Main", consent: true, tenantId: tenantId, except: nil).name
+                == "Another connection in this workspace is already called Main."
+        )
+        #expect(
+            try await steps.nameAndConsentProblems(
+                name: "Main",
+                consent: false,
+                tenantId: tenantId,
+                except: existing.id,
+                consentNeeded: false
+            ).isEmpty
+        )
         #expect(try await steps.nameAndConsentProblems(name: "Main", consent: true, tenantId: world.globex.id!, except: nil).isEmpty)
     }
 }

@@ -7,6 +7,7 @@ import Logging
 import Secrets
 import Store
 import Testing
+
 @testable import Web
 
 /// Drives the connection form like a person: each step posts the whole form with the draft id of the last page.
@@ -29,11 +30,19 @@ struct ConnectionForm {
     }
 
     @discardableResult
-    mutating func step(_ step: String, name: String = "Main account", usableBy: String = "admins", apiKey: String = "",
-                       apiHost: String, consent: Bool = false) async throws -> TestResponse {
+    mutating func step(
+        _ step: String,
+        name: String = "Main account",
+        usableBy: String = "admins",
+        apiKey: String = "",
+        apiHost: String,
+        consent: Bool = false
+    ) async throws -> TestResponse {
         let token = try #require(Browser.csrf(in: lastPage))
-        var fields = [("_csrf", token), ("draft", Self.draftId(in: lastPage)), ("step", step), ("name", name),
-                      ("usableBy", usableBy), ("apiKey", apiKey), ("apiHost", apiHost)]
+        var fields = [
+            ("_csrf", token), ("draft", Self.draftId(in: lastPage)), ("step", step), ("name", name),
+            ("usableBy", usableBy), ("apiKey", apiKey), ("apiHost", apiHost),
+        ]
         if consent { fields.append(("consent", "agreed")) }
         let response = try await browser.postRaw(action, fields)
         if response.status != .seeOther { lastPage = response.text }
@@ -101,8 +110,11 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 expectText(activity, "connection.consent")
                 expectText(activity, "connection.export_user")
                 for page in form.pages + [list, activity] { #expect(!page.contains("test-key-admin")) }
-                #expect(try await sandbox.inspect("requests")["counts"] as? [String: Int] == [
-                    "GET /api/3/users/me": 1, "GET /api/3/lists": 1])   // the refused key belongs to no account
+                #expect(
+                    try await sandbox.inspect("requests")["counts"] as? [String: Int] == [
+                        "GET /api/3/users/me": 1, "GET /api/3/lists": 1,
+                    ]
+                )  // the refused key belongs to no account
             }
         }
     }
@@ -121,20 +133,33 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                     try await form.open()
                     let host = "127.0.0.1:\(sandbox.port)"
 
-                    expectText(try await form.step("connect", apiKey: "", apiHost: host).text,
-                               "Enter the API key from Settings &gt; Developer in ActiveCampaign.")
+                    expectText(
+                        try await form.step("connect", apiKey: "", apiHost: host).text,
+                        "Enter the API key from Settings &gt; Developer in ActiveCampaign."
+                    )
                     expectText(try await form.step("connect", apiKey: "has space", apiHost: host).text, "This is not an API key")
                     let noPermission = try await form.step("connect", apiKey: "test-key-nolists", apiHost: host).text
                     expectText(noPermission, "apiKey-error")
                     expectText(noPermission, "You do not have permission to view lists.")
-                    expectText(try await form.step("connect", apiKey: "k", apiHost: "nosuch.api-us1.com").text,
-                               "The host name nosuch.api-us1.com was not found.")
-                    expectText(try await form.step("connect", apiKey: "k", apiHost: "https://localhost:\(tlsPort)").text,
-                               "A secure (TLS) connection to the host could not be made.")
+                    expectText(
+                        try await form.step("connect", apiKey: "k", apiHost: "nosuch.api-us1.com").text,
+                        "The host name nosuch.api-us1.com was not found."
+                    )
+                    expectText(
+                        try await form.step("connect", apiKey: "k", apiHost: "https://localhost:\(tlsPort)").text,
+                        "A secure (TLS) connection to the host could not be made."
+                    )
 
-                    _ = try await sandbox.inspect("faults", method: .POST, body: #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":1,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#)
-                    expectText(try await form.step("connect", apiKey: "test-key-admin", apiHost: host).text,
-                               "ActiveCampaign is limiting the request rate; try again in 1 s.")
+                    _ = try await sandbox.inspect(
+                        "faults",
+                        method: .POST,
+                        body:
+                            #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":1,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#
+                    )
+                    expectText(
+                        try await form.step("connect", apiKey: "test-key-admin", apiHost: host).text,
+                        "ActiveCampaign is limiting the request rate; try again in 1 s."
+                    )
                 }
             }
         }
@@ -191,7 +216,7 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 try await form.open()
                 let host = "127.0.0.1:\(sandbox.port)"
                 try await form.step("connect", apiKey: secretKey, apiHost: host)
-                #expect(try await world.database.sealedValueCountsByKey().values.reduce(0, +) == 1)   // the sealed draft
+                #expect(try await world.database.sealedValueCountsByKey().values.reduce(0, +) == 1)  // the sealed draft
                 try await form.step("export-user", apiHost: host)
                 #expect(try await form.step("save", name: "Secretive", apiHost: host, consent: true).status == .seeOther)
                 var pages = form.pages
@@ -205,7 +230,7 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
             for page in pages { #expect(!page.contains(secretKey)) }
             #expect(!records.lines.isEmpty)
             #expect(!records.lines.contains { $0.contains(secretKey) })
-            #expect(try await world.database.sealedValueCountsByKey() == ["k1": 1])   // the connection's key only, no draft
+            #expect(try await world.database.sealedValueCountsByKey() == ["k1": 1])  // the connection's key only, no draft
             let directory = try #require(world.directory)
             for file in ["outbound.sqlite", "outbound.sqlite-wal"] {
                 let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(directory)/\(file)"))) ?? Data()
@@ -217,7 +242,9 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
 
     @Test func editRenamesReplacesTheKeyAndAHostChangeNeedsTheKeyAgain() async throws {
         try await SandboxHarness.with { sandbox in
-            let world = try await TestWorld.make { $0.allowedDestinationHosts = ["127.0.0.1:\(sandbox.port)", "localhost:\(sandbox.port)"] }
+            let world = try await TestWorld.make {
+                $0.allowedDestinationHosts = ["127.0.0.1:\(sandbox.port)", "localhost:\(sandbox.port)"]
+            }
             let connection = try await world.connect(name: "Main", key: "test-key-admin", host: "127.0.0.1:\(sandbox.port)")
             try await world.app().test(.router) { client in
                 var alice = Browser(client: client)
@@ -233,14 +260,29 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
 
                 let moved = try await form.step("save", name: "Renamed", usableBy: "contributors", apiHost: "localhost:\(sandbox.port)")
                 expectText(moved.text, "A new hostname needs the API key again")
-                let movedConnect = try await form.step("connect", name: "Renamed", usableBy: "contributors", apiHost: "localhost:\(sandbox.port)")
+                let movedConnect = try await form.step(
+                    "connect",
+                    name: "Renamed",
+                    usableBy: "contributors",
+                    apiHost: "localhost:\(sandbox.port)"
+                )
                 expectText(movedConnect.text, "A new hostname needs the API key again")
-                let unchecked = try await form.step("save", name: "Renamed", usableBy: "contributors", apiKey: "test-key-member",
-                                                    apiHost: "127.0.0.1:\(sandbox.port)")
+                let unchecked = try await form.step(
+                    "save",
+                    name: "Renamed",
+                    usableBy: "contributors",
+                    apiKey: "test-key-member",
+                    apiHost: "127.0.0.1:\(sandbox.port)"
+                )
                 expectText(unchecked.text, "Press Connect to check the new key before saving.")
 
-                let reconnected = try await form.step("connect", name: "Renamed", usableBy: "contributors", apiKey: "test-key-member",
-                                                      apiHost: "localhost:\(sandbox.port)")
+                let reconnected = try await form.step(
+                    "connect",
+                    name: "Renamed",
+                    usableBy: "contributors",
+                    apiKey: "test-key-member",
+                    apiHost: "localhost:\(sandbox.port)"
+                )
                 expectText(reconnected.text, "Save to use this key.")
                 let saved = try await form.step("save", name: "Renamed", usableBy: "contributors", apiHost: "localhost:\(sandbox.port)")
                 #expect(saved.status == .seeOther)
@@ -261,10 +303,25 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
         try await SandboxHarness.with { sandbox in
             let world = try await TestWorld.make { $0.allowedDestinationHosts = ["127.0.0.1:\(sandbox.port)"] }
             let connection = try await world.connect(name: "Main", key: "test-key-admin", host: "127.0.0.1:\(sandbox.port)")
-            try await world.database.changeRole(tenantId: world.acme.id!, userId: world.userId("bob@acme.test"), to: .admin, actor: .commandLine)
-            try await world.database.setExportUser(tenantId: world.acme.id!, id: connection.id!, userId: world.userId("bob@acme.test"),
-                                                   actor: .commandLine, now: .now)
-            try await world.database.changeRole(tenantId: world.acme.id!, userId: world.userId("bob@acme.test"), to: .contributor, actor: .commandLine)
+            try await world.database.changeRole(
+                tenantId: world.acme.id!,
+                userId: world.userId("bob@acme.test"),
+                to: .admin,
+                actor: .commandLine
+            )
+            try await world.database.setExportUser(
+                tenantId: world.acme.id!,
+                id: connection.id!,
+                userId: world.userId("bob@acme.test"),
+                actor: .commandLine,
+                now: .now
+            )
+            try await world.database.changeRole(
+                tenantId: world.acme.id!,
+                userId: world.userId("bob@acme.test"),
+                to: .contributor,
+                actor: .commandLine
+            )
             try await world.app().test(.router) { client in
                 var alice = Browser(client: client)
                 try await alice.signIn("alice@acme.test")
@@ -279,10 +336,18 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 let verified = try await form.step("verify", name: "Main", apiHost: "127.0.0.1:\(sandbox.port)")
                 #expect(verified.headers[.location] == "\(form.action)?done=verified")
 
-                _ = try await sandbox.inspect("faults", method: .POST, body: #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":1,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#)
+                _ = try await sandbox.inspect(
+                    "faults",
+                    method: .POST,
+                    body:
+                        #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":1,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#
+                )
                 try await form.open(form.action)
                 let failed = try await form.step("verify", name: "Main", apiHost: "127.0.0.1:\(sandbox.port)")
-                expectText(failed.text, "Verification failed: ActiveCampaign refused the request because of the account&#39;s payment status (402).")
+                expectText(
+                    failed.text,
+                    "Verification failed: ActiveCampaign refused the request because of the account&#39;s payment status (402)."
+                )
                 expectText(try await alice.get("/t/acme/admin/connections").text, "Needs attention: ActiveCampaign refused the request")
                 expectText(try await alice.get("/t/acme/admin/activity").text, "Verification of Main failed")
             }
@@ -294,7 +359,12 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
             let world = try await TestWorld.make { $0.allowedDestinationHosts = ["127.0.0.1:\(sandbox.port)"] }
             let first = try await world.connect(name: "First", key: "test-key-admin", host: "127.0.0.1:\(sandbox.port)")
             let second = try await world.connect(name: "Second", key: "test-key-admin", host: "127.0.0.1:\(sandbox.port)")
-            let weekly = try await world.database.createExport(tenantId: world.acme.id!, name: "Weekly newsletter", connectionId: first.id, listId: "1")
+            let weekly = try await world.database.createExport(
+                tenantId: world.acme.id!,
+                name: "Weekly newsletter",
+                connectionId: first.id,
+                listId: "1"
+            )
             let vip = try await world.database.createExport(tenantId: world.acme.id!, name: "VIP", connectionId: second.id, listId: "2")
             try await world.app().test(.router) { client in
                 var alice = Browser(client: client)
@@ -302,17 +372,26 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 let confirm = try await alice.get("/t/acme/admin/connections/\(first.id!)/remove").text
                 expectText(confirm, "<li>Weekly newsletter</li>")
                 expectText(confirm, "Contacts already sent stay in ActiveCampaign.")
-                let removed = try await alice.post("/t/acme/admin/connections/\(first.id!)/remove", [("exports", "detach")],
-                                                   tokenFrom: "/t/acme/admin/connections")
+                let removed = try await alice.post(
+                    "/t/acme/admin/connections/\(first.id!)/remove",
+                    [("exports", "detach")],
+                    tokenFrom: "/t/acme/admin/connections"
+                )
                 #expect(removed.headers[.location] == "/t/acme/admin/connections?done=removed")
                 #expect(try await world.database.exportConnectionId(tenantId: world.acme.id!, exportId: weekly.id) == .some(nil))
-                _ = try await alice.post("/t/acme/admin/connections/\(second.id!)/remove", [("exports", "remove")],
-                                         tokenFrom: "/t/acme/admin/connections")
+                _ = try await alice.post(
+                    "/t/acme/admin/connections/\(second.id!)/remove",
+                    [("exports", "remove")],
+                    tokenFrom: "/t/acme/admin/connections"
+                )
                 #expect(try await world.database.exportConnectionId(tenantId: world.acme.id!, exportId: vip.id) == nil)
                 #expect(try await world.database.connections(tenantId: world.acme.id!).isEmpty)
                 #expect(try world.database.sealedValueCount() == 0)
                 let activity = try await alice.get("/t/acme/admin/activity").text
-                expectText(activity, "Removed connection First (127.0.0.1:\(sandbox.port)) and its stored API key; detached exports: Weekly newsletter")
+                expectText(
+                    activity,
+                    "Removed connection First (127.0.0.1:\(sandbox.port)) and its stored API key; detached exports: Weekly newsletter"
+                )
                 expectText(activity, "removed exports: VIP")
                 #expect(try await alice.get("/t/acme/admin/connections/\(first.id!)").status == .notFound)
             }
@@ -337,16 +416,24 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 try await elsewhere.signIn("alice@acme.test")
                 var other = ConnectionForm(browser: elsewhere)
                 try await other.open()
-                other.lastPage = other.lastPage.replacingOccurrences(of: #"name="draft" value="""#,
-                                                                     with: #"name="draft" value="\#(ConnectionForm.draftId(in: draftPage))""#)
-                expectText(try await other.step("save", apiHost: host, consent: true).text, "Press Connect to check the API key before saving.")
+                other.lastPage = other.lastPage.replacingOccurrences(
+                    of: #"name="draft" value="""#,
+                    with: #"name="draft" value="\#(ConnectionForm.draftId(in: draftPage))""#
+                )
+                expectText(
+                    try await other.step("save", apiHost: host, consent: true).text,
+                    "Press Connect to check the API key before saving."
+                )
 
                 world.clock.advance(by: 31 * 60)
-                try await alice.signIn("alice@acme.test")   // the idle session ended too; a new one
+                try await alice.signIn("alice@acme.test")  // the idle session ended too; a new one
                 form.browser = alice
                 let token = try #require(Browser.csrf(in: try await alice.get("/account").text))
                 form.lastPage = draftPage.replacingOccurrences(of: Browser.csrf(in: draftPage)!, with: token)
-                expectText(try await form.step("save", apiHost: host, consent: true).text, "Press Connect to check the API key before saving.")
+                expectText(
+                    try await form.step("save", apiHost: host, consent: true).text,
+                    "Press Connect to check the API key before saving."
+                )
                 #expect(try await world.database.connections(tenantId: world.acme.id!).isEmpty)
             }
         }
@@ -357,8 +444,10 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
     let policy = HostPolicy(allowedHosts: ["127.0.0.1:8089"])
 
     @Test func pastedURLsBecomeTheHost() throws {
-        for input in ["https://acme.api-us1.com/api/3/", "acme.api-us1.com", "ACME.API-US1.COM.", " https://acme.api-us1.com ",
-                      "https://acme.api-us1.com:443/api/3", "acme.api-us1.com/api/3?x=1#y"] {
+        for input in [
+            "https://acme.api-us1.com/api/3/", "acme.api-us1.com", "ACME.API-US1.COM.", " https://acme.api-us1.com ",
+            "https://acme.api-us1.com:443/api/3", "acme.api-us1.com/api/3?x=1#y",
+        ] {
             #expect(try policy.normalise(input).destination == .init(host: "acme.api-us1.com"), "\(input)")
         }
         #expect(try policy.normalise("https://acme.api-us1.com/api/3/").changed)
@@ -374,7 +463,8 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
             ("127.0.0.1", .ipLiteral), ("2130706433", .ipLiteral), ("0177.0.0.1", .ipLiteral), ("0x7f.0.0.1", .ipLiteral),
             ("0x7f000001", .ipLiteral), ("127.1", .ipLiteral), ("[::1]", .ipLiteral), ("::ffff:127.0.0.1", .ipLiteral),
             ("[::ffff:7f00:1]", .ipLiteral), ("169.254.169.254", .ipLiteral), ("10.0.0.1", .ipLiteral),
-            ("example.com", .notActiveCampaign("example.com")), ("acme.api-us1.com.evil.com", .notActiveCampaign("acme.api-us1.com.evil.com")),
+            ("example.com", .notActiveCampaign("example.com")),
+            ("acme.api-us1.com.evil.com", .notActiveCampaign("acme.api-us1.com.evil.com")),
             ("api-us1.com", .notActiveCampaign("api-us1.com")), ("acme.api-us1.com:8080", .notActiveCampaign("acme.api-us1.com:8080")),
             ("ftp://acme.api-us1.com", .malformed), ("https://user@evil.com@acme.api-us1.com", .malformed),
             ("acme .api-us1.com", .malformed), ("acmé.api-us1.com", .malformed), ("<script>.api-us1.com", .malformed),
@@ -391,10 +481,12 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
         let destination = HostPolicy.Destination(host: "acme.api-us1.com")
         #expect(try policy.check(destination, addresses: ["93.184.216.34"]) == "93.184.216.34")
         #expect(try policy.check(destination, addresses: ["2606:2800:220:1:248:1893:25c8:1946"]) == "2606:2800:220:1:248:1893:25c8:1946")
-        for address in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-                        "100.127.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255", "0.0.0.0", "192.0.2.1",
-                        "198.18.0.1", "198.51.100.7", "203.0.113.9", "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
-                        "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "64:ff9b::a00:1", "2002:a00:1::1"] {
+        for address in [
+            "127.0.0.1", "10.1.2.3", "172.16.0.1", "172.31.255.255", "192.168.1.1", "169.254.169.254", "100.64.0.1",
+            "100.127.255.255", "224.0.0.1", "239.255.255.250", "240.0.0.1", "255.255.255.255", "0.0.0.0", "192.0.2.1",
+            "198.18.0.1", "198.51.100.7", "203.0.113.9", "::1", "::", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1",
+            "::ffff:127.0.0.1", "::ffff:10.0.0.1", "2001:db8::1", "64:ff9b::a00:1", "2002:a00:1::1",
+        ] {
             #expect(throws: HostPolicy.Refusal.forbiddenAddress(host: "acme.api-us1.com", address: address), "\(address)") {
                 try policy.check(destination, addresses: [address])
             }
@@ -422,7 +514,10 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 let page = try await form.step("connect", apiKey: "some-key", apiHost: host)
                 expectText(page.text, "\(host) points to a private or reserved network address")
             }
-            expectText(try await form.step("connect", apiKey: "k", apiHost: "acme.activehosted.com").text, "is ActiveCampaign&#39;s web app")
+            expectText(
+                try await form.step("connect", apiKey: "k", apiHost: "acme.activehosted.com").text,
+                "is ActiveCampaign&#39;s web app"
+            )
             expectText(try await form.step("connect", apiKey: "k", apiHost: "0x7f000001").text, "not an IP address")
         }
     }
@@ -430,15 +525,45 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
 
 extension TestWorld {
     /// A saved connection made through the store (for tests of the pages that follow creation).
-    func connect(name: String, key: String, host: String, exportUser: String = "alice@acme.test", tenant: Tenant? = nil) async throws -> Connection {
+    func connect(
+        name: String,
+        key: String,
+        host: String,
+        exportUser: String = "alice@acme.test",
+        tenant: Tenant? = nil
+    ) async throws -> Connection {
         let tenantId = (tenant ?? acme).id!
-        let session = try await database.createSession(UserSession(
-            tokenHash: UUID().uuidString, userId: userId(exportUser), csrfToken: "x", clientAddress: "test", userAgent: "test",
-            createdAt: .now, lastSeenAt: .now, expiresAt: .now.addingTimeInterval(3600)))
-        let draft = try await database.saveDraft(existing: nil, sessionId: session.id!, tenantId: tenantId, connectionId: nil,
-                                                 verified: VerifiedKey(apiHost: host, apiKey: Redacted(key), accountName: "acme"),
-                                                 exportUserId: userId(exportUser), vault: vault, now: .now)
-        return try await database.createConnection(tenantId: tenantId, name: name, usableBy: .admins, draft: draft,
-                                                   consentUserId: userId(exportUser), vault: vault, actor: .commandLine, now: .now)
+        let session = try await database.createSession(
+            UserSession(
+                tokenHash: UUID().uuidString,
+                userId: userId(exportUser),
+                csrfToken: "x",
+                clientAddress: "test",
+                userAgent: "test",
+                createdAt: .now,
+                lastSeenAt: .now,
+                expiresAt: .now.addingTimeInterval(3600)
+            )
+        )
+        let draft = try await database.saveDraft(
+            existing: nil,
+            sessionId: session.id!,
+            tenantId: tenantId,
+            connectionId: nil,
+            verified: VerifiedKey(apiHost: host, apiKey: Redacted(key), accountName: "acme"),
+            exportUserId: userId(exportUser),
+            vault: vault,
+            now: .now
+        )
+        return try await database.createConnection(
+            tenantId: tenantId,
+            name: name,
+            usableBy: .admins,
+            draft: draft,
+            consentUserId: userId(exportUser),
+            vault: vault,
+            actor: .commandLine,
+            now: .now
+        )
     }
 }

@@ -2,12 +2,15 @@ import Foundation
 import HummingbirdTesting
 import Mustache
 import Testing
+
 @testable import Web
 
 /// Template values are escaped per Unicode scalar: a special character followed by a combining mark or a joiner
 /// (one Character to Swift) is escaped all the same, in a template and in a page.
 @Suite struct EscapingTests {
-    static let specials: [(raw: Unicode.Scalar, escaped: String)] = [("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\"", "&quot;"), ("'", "&#39;")]
+    static let specials: [(raw: Unicode.Scalar, escaped: String)] = [
+        ("&", "&amp;"), ("<", "&lt;"), (">", "&gt;"), ("\"", "&quot;"), ("'", "&#39;"),
+    ]
     static let marks: [Unicode.Scalar] = ["\u{0301}", "\u{20DD}", "\u{200D}"]
 
     /// True when `html` holds the raw special scalar directly followed by the mark.

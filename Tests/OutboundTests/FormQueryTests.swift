@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Testing
+
 @testable import Web
 
 /// Queries are read as forms send them: `+` is a space, `%2B` is a plus.

@@ -1,8 +1,9 @@
 import Foundation
 import HummingbirdTesting
 import ProfileImport
-@testable import Store
 import Testing
+
+@testable import Store
 @testable import Web
 
 /// One upload cannot exhaust memory: rows, values and the header are bounded while they are read, and the
@@ -25,7 +26,10 @@ import Testing
     @Test func eachRowLimitStopsTheReaderWithItsLine() throws {
         let limits = CSVStream.Limits()
         #expect(try rows("a,b\n" + String(repeating: ",", count: 1_000) + "\n") == .failure(.tooManyValues(line: 2, limit: 1_000)))
-        #expect(try rows("a,b\n1,2\n" + String(repeating: "x", count: 64 * 1024 + 1) + ",y\n") == .failure(.valueTooLong(line: 3, limit: 65_536)))
+        #expect(
+            try rows("a,b\n1,2\n" + String(repeating: "x", count: 64 * 1024 + 1) + ",y\n")
+                == .failure(.valueTooLong(line: 3, limit: 65_536))
+        )
         let wide = (0..<600).map { _ in String(repeating: "y", count: 2_000) }.joined(separator: ",")
         #expect(try rows("a\n" + wide + "\n") == .failure(.rowTooLong(line: 2, limit: limits.maxRowBytes)))
         // At the limits themselves, rows are read.
@@ -44,9 +48,17 @@ import Testing
 
     @Test func aHeaderOfAMillionColumnsIsRefusedWhileItIsRead() async throws {
         let fixture = try await ImportFixture.make()
-        let job = try await importCSV("profile_id" + String(repeating: ",c", count: 1_000_000) + "\n", into: fixture.database, tenantId: fixture.tenantId)
+        let job = try await importCSV(
+            "profile_id" + String(repeating: ",c", count: 1_000_000) + "\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId
+        )
         #expect(job.message == "The header row has more than 501 columns; Outbound imports at most 500 attributes per profile.")
-        let huge = try await importCSV("profile_id," + String(repeating: "n", count: 70_000) + "\n", into: fixture.database, tenantId: fixture.tenantId)
+        let huge = try await importCSV(
+            "profile_id," + String(repeating: "n", count: 70_000) + "\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId
+        )
         #expect(huge.message == "Line 1 has a value longer than 64 KiB. It must name the attributes.")
     }
 

@@ -8,14 +8,26 @@ import Testing
     func request(_ fixture: ImportFixture, csv: String, ownsFile: Bool) throws -> ImportService.Request {
         let path = try temporaryDirectory() + "/people.csv"
         _ = FileManager.default.createFile(atPath: path, contents: Data(csv.utf8))
-        return ImportService.Request(tenantId: fixture.tenantId, file: path, fileName: "people.csv", options: ImportOptions(),
-                                     userId: nil, actor: .commandLine, ownsFile: ownsFile)
+        return ImportService.Request(
+            tenantId: fixture.tenantId,
+            file: path,
+            fileName: "people.csv",
+            options: ImportOptions(),
+            userId: nil,
+            actor: .commandLine,
+            ownsFile: ownsFile
+        )
     }
 
     @Test func aJobLeftRunningByAStoppedProcessIsMarkedWhenTheServiceStarts() async throws {
         let fixture = try await ImportFixture.make()
-        let stale = try await fixture.database.startImport(tenantId: fixture.tenantId, fileName: "old.csv", replaceAll: false,
-                                                           userId: nil, now: fixture.database.clock.now)
+        let stale = try await fixture.database.startImport(
+            tenantId: fixture.tenantId,
+            fileName: "old.csv",
+            replaceAll: false,
+            userId: nil,
+            now: fixture.database.clock.now
+        )
         let service = ImportService(database: fixture.database, pool: BlockingPool(name: "test-import", threads: 1, maxPending: 2))
         let (done, finish) = AsyncStream.makeStream(of: ImportJob.self)
         let upload = try request(fixture, csv: "profile_id,city\n1,Berlin\n", ownsFile: true)
@@ -24,11 +36,14 @@ import Testing
             group.addTask { try await service.enqueue(upload) { finish.yield($0) } }
             group.addTask { try await service.run() }
             var finished: ImportJob?
-            for await job in done { finished = job; break }
+            for await job in done {
+                finished = job
+                break
+            }
             group.cancelAll()
             #expect(finished?.status == .succeeded)
             #expect(finished?.rowsImported == 1)
-            #expect(!FileManager.default.fileExists(atPath: upload.file))   // an upload is the service's to delete
+            #expect(!FileManager.default.fileExists(atPath: upload.file))  // an upload is the service's to delete
         }
         let marked = try #require(try await fixture.database.importJob(tenantId: fixture.tenantId, id: stale.id!))
         #expect(marked.status == .failed)
@@ -38,13 +53,18 @@ import Testing
     @Test func theCommandLineEnqueuesThroughTheSameServiceAndLeavesOthersJobsAlone() async throws {
         let fixture = try await ImportFixture.make()
         // A running server's import: a one-off command must not mark it as interrupted.
-        let serverJob = try await fixture.database.startImport(tenantId: fixture.tenantId, fileName: "web.csv", replaceAll: false,
-                                                               userId: nil, now: fixture.database.clock.now)
+        let serverJob = try await fixture.database.startImport(
+            tenantId: fixture.tenantId,
+            fileName: "web.csv",
+            replaceAll: false,
+            userId: nil,
+            now: fixture.database.clock.now
+        )
         let command = try request(fixture, csv: "profile_id,city\n1,Berlin\n2,Paris\n", ownsFile: false)
         let result = try await ImportService.runOne(database: fixture.database, command)
         #expect(result.status == .succeeded)
         #expect(result.rowsImported == 2)
-        #expect(FileManager.default.fileExists(atPath: command.file))   // the person's own file stays
+        #expect(FileManager.default.fileExists(atPath: command.file))  // the person's own file stays
         #expect(try await fixture.profiles()["2"] == ["city": "Paris"])
         let events = try await fixture.database.activity(tenantId: fixture.tenantId, page: 1).events
         #expect(events.filter { $0.action == "profiles.imported" }.map(\.actorEmail) == ["command line"])

@@ -18,9 +18,20 @@ struct SealedFixture {
         var fixture = SealedFixture(directory: directory, database: database, file: file, vault: try database.openVault(file: file))
         let tenant = try await database.createTenant(slug: "acme", name: "Acme")
         for index in 0..<count {
-            fixture.connections.append(try await database.createConnection(
-                Connection(tenantId: tenant.id!, name: "Account \(index)", usableBy: .admins, apiHost: "acme\(index).api-us1.com", now: database.clock.now),
-                apiKey: Redacted("api-key-number-\(index)"), vault: fixture.vault, actor: .commandLine))
+            fixture.connections.append(
+                try await database.createConnection(
+                    Connection(
+                        tenantId: tenant.id!,
+                        name: "Account \(index)",
+                        usableBy: .admins,
+                        apiHost: "acme\(index).api-us1.com",
+                        now: database.clock.now
+                    ),
+                    apiKey: Redacted("api-key-number-\(index)"),
+                    vault: fixture.vault,
+                    actor: .commandLine
+                )
+            )
         }
         return fixture
     }
@@ -36,7 +47,8 @@ struct SealedFixture {
         var info = stat()
         #expect(stat(fixture.file.path, &info) == 0)
         #expect(Int(info.st_mode) & 0o777 == 0o600)
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: fixture.directory + "/outbound.sqlite"))
+        let bytes =
+            try Data(contentsOf: URL(fileURLWithPath: fixture.directory + "/outbound.sqlite"))
             + ((try? Data(contentsOf: URL(fileURLWithPath: fixture.directory + "/outbound.sqlite-wal"))) ?? Data())
         #expect(bytes.range(of: Data("api-key-number-1".utf8)) == nil)
         #expect(try await fixture.stored(fixture.connections[1]).apiKeyLastFour == "er-1")
@@ -44,7 +56,7 @@ struct SealedFixture {
 
     @Test func rotationWhileServingThenRetireAndRestart() async throws {
         let fixture = try await SealedFixture.make(count: 20)
-        let server = fixture.vault   // what a running server holds: the ring as it was at start
+        let server = fixture.vault  // what a running server holds: the ring as it was at start
 
         let rotated = try CLI.run(["keys", "rotate", "--data-dir", fixture.directory, "--batch-size", "7"])
         #expect(rotated.status == 0, "\(rotated.output)")
@@ -84,8 +96,12 @@ struct SealedFixture {
         let target = fixture.connections[3]
         let rotation = KeyRotation(database: fixture.database, file: fixture.file, batchSize: 4) { batch in
             if batch.contains(where: { $0.rowId == target.id }) {
-                _ = try await fixture.database.replaceConnectionKey(tenantId: target.tenantId, connectionId: target.id!,
-                                                                    apiKey: Redacted("the replaced key"), vault: fixture.vault)
+                _ = try await fixture.database.replaceConnectionKey(
+                    tenantId: target.tenantId,
+                    connectionId: target.id!,
+                    apiKey: Redacted("the replaced key"),
+                    vault: fixture.vault
+                )
             }
         }
         let report = try await rotation.run()
@@ -132,7 +148,7 @@ struct SealedFixture {
         let missing = try CLI.run(["serve", "--data-dir", fixture.directory, "--port", "0"])
         #expect(missing.status != 0)
         #expect(missing.output.contains("is missing, but the database holds 1 sealed API key(s)"))
-        #expect(!FileManager.default.fileExists(atPath: path))   // no new ring over sealed data
+        #expect(!FileManager.default.fileExists(atPath: path))  // no new ring over sealed data
     }
 }
 

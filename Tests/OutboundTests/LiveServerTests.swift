@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Secrets
 import Store
 import Testing
+
 @testable import Web
 
 @Suite struct LiveServerTests {
@@ -23,11 +24,17 @@ import Testing
                 for _ in 0..<2 {
                     group.addTask {
                         let response = try await client.execute(
-                            uri: "/login", method: .post,
-                            headers: [.contentType: "application/x-www-form-urlencoded",
-                                      .cookie: "\(AuthController.loginCookie)=\(token.0)"],
-                            body: Browser.form([("email", "nobody@acme.test"), ("password", "unknown account: decoy hash at full cost"),
-                                                ("_csrf", token.1)])) { $0 }
+                            uri: "/login",
+                            method: .post,
+                            headers: [
+                                .contentType: "application/x-www-form-urlencoded",
+                                .cookie: "\(AuthController.loginCookie)=\(token.0)",
+                            ],
+                            body: Browser.form([
+                                ("email", "nobody@acme.test"), ("password", "unknown account: decoy hash at full cost"),
+                                ("_csrf", token.1),
+                            ])
+                        ) { $0 }
                         #expect(response.status == .unprocessableContent)
                         await order.append("sign-in")
                     }

@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Store
 import Testing
+
 @testable import Web
 
 @Suite struct MembersTests {
@@ -19,7 +20,7 @@ import Testing
             let marker = try #require(html.range(of: #"<code id="one-time-password">"#))
             let password = String(html[marker.upperBound...].prefix { $0 != "<" })
             #expect(password.count == 23)
-            #expect(!(try await alice.get(page).text.contains(password)))   // shown once
+            #expect(!(try await alice.get(page).text.contains(password)))  // shown once
 
             var dave = Browser(client: client)
             #expect(try await dave.signIn("dave@acme.test", password).headers[.location] == "/account")
@@ -71,8 +72,13 @@ import Testing
 
     @Test func removalEndsAccessToThatTenantOnlyAndAtOnce() async throws {
         let world = try await TestWorld.make()
-        _ = try await world.database.addMember(tenantId: world.globex.id!, email: "bob@acme.test", role: .viewer,
-                                               newPasswordHash: "unused", actor: .commandLine)
+        _ = try await world.database.addMember(
+            tenantId: world.globex.id!,
+            email: "bob@acme.test",
+            role: .viewer,
+            newPasswordHash: "unused",
+            actor: .commandLine
+        )
         try await world.app().test(.router) { client in
             var bob = Browser(client: client)
             try await bob.signIn("bob@acme.test")
@@ -84,7 +90,7 @@ import Testing
             let bobId = world.userId("bob@acme.test")
             #expect(try await alice.post("\(page)/\(bobId)/remove", [], tokenFrom: page).headers[.location] == "\(page)?done=removed")
 
-            #expect(try await bob.get("/t/acme/data/exports").status == .notFound)   // same session, access gone
+            #expect(try await bob.get("/t/acme/data/exports").status == .notFound)  // same session, access gone
             #expect(try await bob.get("/t/globex/data/exports").status == .ok)
             #expect(try await world.database.user(email: "bob@acme.test") != nil)
         }
@@ -101,14 +107,18 @@ import Testing
             let html = try await alice.get("/t/acme/admin/activity").text
             let roleChange = try #require(html.range(of: "Changed bob@acme.test from Contributor to Viewer"))
             let added = try #require(html.range(of: "Added dave@acme.test as Viewer"))
-            #expect(roleChange.lowerBound < added.lowerBound)   // newest first
+            #expect(roleChange.lowerBound < added.lowerBound)  // newest first
             #expect(html.contains("alice@acme.test"))
             #expect(!html.contains("Globex"))
             #expect(!html.contains("$scrypt$"))
 
             for index in 0..<60 {
-                try await world.database.recordActivity(tenantId: world.acme.id!, actor: .commandLine, action: "test.event",
-                                                        detail: "event number \(index)")
+                try await world.database.recordActivity(
+                    tenantId: world.acme.id!,
+                    actor: .commandLine,
+                    action: "test.event",
+                    detail: "event number \(index)"
+                )
             }
             let first = try await alice.get("/t/acme/admin/activity").text
             #expect(first.contains("event number 59"))

@@ -1,6 +1,7 @@
 import Foundation
 import Store
 import Testing
+
 @testable import Web
 
 /// Page models built from real store reads, without a request.
@@ -8,9 +9,12 @@ import Testing
     @Test func connectionListShowsEachConnectionWithItsLinkAndExportUser() async throws {
         let world = try await TestWorld.make()
         let main = try await world.connect(name: "Main", key: "k", host: "acme.api-us1.com", exportUser: "alice@acme.test")
-        let page = ConnectionsController.ListPage.build(try await world.database.connectionSummaries(tenantId: world.acme.id!),
-                                                        slug: "acme", chrome: .mockTenant("Connections", section: "Connections"),
-                                                        notice: nil)
+        let page = ConnectionsController.ListPage.build(
+            try await world.database.connectionSummaries(tenantId: world.acme.id!),
+            slug: "acme",
+            chrome: .mockTenant("Connections", section: "Connections"),
+            notice: nil
+        )
         #expect(page.rows.map(\.name) == ["Main"])
         #expect(page.rows.first?.href == "/t/acme/admin/connections/\(main.id!)")
         #expect(page.rows.first?.exportUser == "alice@acme.test")
@@ -19,13 +23,25 @@ import Testing
 
     @Test func segmentListLetsOnlyThoseWhoChangeDataCreate() async throws {
         let world = try await TestWorld.make()
-        _ = try await world.database.saveSegment(tenantId: world.acme.id!, id: nil, name: "Berlin", description: "",
-                                                 rules: SegmentRules(combinator: .all, groups: []), actor: .commandLine, now: world.clock.now)
+        _ = try await world.database.saveSegment(
+            tenantId: world.acme.id!,
+            id: nil,
+            name: "Berlin",
+            description: "",
+            rules: SegmentRules(combinator: .all, groups: []),
+            actor: .commandLine,
+            now: world.clock.now
+        )
         let summaries = try await world.database.segmentSummaries(tenantId: world.acme.id!)
         let chrome = Chrome.mockTenant("Segments", section: "Segments")
         let viewer = SegmentsController.ListPage.build(summaries, slug: "acme", chrome: chrome, policy: Policy(role: .viewer), notice: nil)
-        let contributor = SegmentsController.ListPage.build(summaries, slug: "acme", chrome: chrome, policy: Policy(role: .contributor),
-                                                            notice: nil)
+        let contributor = SegmentsController.ListPage.build(
+            summaries,
+            slug: "acme",
+            chrome: chrome,
+            policy: Policy(role: .contributor),
+            notice: nil
+        )
         #expect(viewer.rows.map(\.refreshed) == ["Never"])
         #expect(!viewer.canEdit)
         #expect(contributor.canEdit)
@@ -60,8 +76,12 @@ import Testing
     @Test func membersMarkYouAndPreselectEachRole() async throws {
         let world = try await TestWorld.make()
         let members = try await world.database.members(tenantId: world.acme.id!)
-        let page = MembersController.MembersPage.build(members, slug: "acme", you: world.userId("alice@acme.test"),
-                                                       chrome: .mockTenant("Members", section: "Members"))
+        let page = MembersController.MembersPage.build(
+            members,
+            slug: "acme",
+            you: world.userId("alice@acme.test"),
+            chrome: .mockTenant("Members", section: "Members")
+        )
         let bob = try #require(page.members.first { $0.email == "bob@acme.test" })
         #expect(bob.roles.filter(\.selected).map(\.value) == ["contributor"])
         #expect(bob.roleAction == "/t/acme/admin/members/\(world.userId("bob@acme.test"))/role")
@@ -83,15 +103,26 @@ import Testing
         _ = try await importCSV("profile_id,city\n1,Berlin\n2,Paris\n3,Rome\n", into: world.database, tenantId: acme)
         let rows = try await world.database.profiles(tenantId: acme, afterRowId: 0, limit: 3, search: nil)
         let reads = ProfilesController.ProfilesPage.Reads(
-            attributes: try await world.database.attributes(tenantId: acme), rows: Array(rows.prefix(2)) + [rows[2]],
-            count: try await world.database.profileCount(tenantId: acme), imports: try await world.database.recentImports(tenantId: acme))
-        let page = ProfilesController.ProfilesPage.build(reads, search: "", after: 0, slug: "acme", policy: Policy(role: .viewer),
-                                                         csrf: "tok", maxImportBytes: 1_000, chrome: .mockTenant("Profiles", section: "Profiles"),
-                                                         notice: nil)
+            attributes: try await world.database.attributes(tenantId: acme),
+            rows: Array(rows.prefix(2)) + [rows[2]],
+            count: try await world.database.profileCount(tenantId: acme),
+            imports: try await world.database.recentImports(tenantId: acme)
+        )
+        let page = ProfilesController.ProfilesPage.build(
+            reads,
+            search: "",
+            after: 0,
+            slug: "acme",
+            policy: Policy(role: .viewer),
+            csrf: "tok",
+            maxImportBytes: 1_000,
+            chrome: .mockTenant("Profiles", section: "Profiles"),
+            notice: nil
+        )
         #expect(page.count == "3")
         #expect(!page.canEdit)
         #expect(page.headings.map(\.name) == ["city"])
-        #expect(page.rows.map { $0.cells.map(\.value) } == [["Berlin"], ["Paris"], ["Rome"]])   // fewer than a page: no next
+        #expect(page.rows.map { $0.cells.map(\.value) } == [["Berlin"], ["Paris"], ["Rome"]])  // fewer than a page: no next
         #expect(page.nextHref == nil)
         #expect(page.imports.map(\.status) == ["Imported"])
         #expect(page.importAction == "/t/acme/data/profiles/import")
@@ -103,17 +134,26 @@ extension PageModelTests {
         let world = try await TestWorld.make()
         let acme = world.acme.id!
         _ = try await importCSV("profile_id,city,age\n1,Berlin,41\n", into: world.database, tenantId: acme)
-        let rules = SegmentRules(combinator: .any, groups: [
-            RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "CITY", op: .equals, value: "Berlin")]),
-        ])
+        let rules = SegmentRules(
+            combinator: .any,
+            groups: [
+                RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "CITY", op: .equals, value: "Berlin")])
+            ]
+        )
         let page = SegmentsController.EditorPage.build(
-            segment: nil, rules: rules, attributes: try await world.database.attributes(tenantId: acme), exports: nil, slug: "acme",
-            policy: Policy(role: .contributor), chrome: .mockTenant("New segment", section: "Segments"))
+            segment: nil,
+            rules: rules,
+            attributes: try await world.database.attributes(tenantId: acme),
+            exports: nil,
+            slug: "acme",
+            policy: Policy(role: .contributor),
+            chrome: .mockTenant("New segment", section: "Segments")
+        )
         #expect(page.isNew && page.canEdit && page.any)
         #expect(page.action == "/t/acme/data/segments/new")
         let conditions = try #require(page.groups.first?.conditions)
         #expect(conditions.map(\.prefix) == ["g0.c0", "g0.c1"])
-        #expect(conditions[0].attributes.filter(\.selected).map(\.value) == ["city"])   // matched without case
+        #expect(conditions[0].attributes.filter(\.selected).map(\.value) == ["city"])  // matched without case
         #expect(conditions[1].attributes.filter(\.selected).map(\.value) == [""])
         #expect(page.memberCount == nil && page.exports == nil)
     }
@@ -127,10 +167,14 @@ extension PageModelTests {
             var bob = Browser(client: client)
             try await bob.signIn("bob@acme.test")
             let page = "/t/acme/data/segments/new"
-            let response = try await bob.post(page, [
-                ("name", "Old"), ("action", "preview"), ("g0.combinator", "all"),
-                ("g0.c0.attribute", "age"), ("g0.c0.op", "greaterThan"), ("g0.c0.value", "not a number"),
-            ], tokenFrom: page)
+            let response = try await bob.post(
+                page,
+                [
+                    ("name", "Old"), ("action", "preview"), ("g0.combinator", "all"),
+                    ("g0.c0.attribute", "age"), ("g0.c0.op", "greaterThan"), ("g0.c0.value", "not a number"),
+                ],
+                tokenFrom: page
+            )
             #expect(response.status == .unprocessableContent)
             expectText(response.text, #"<p class="field-error">"#)
             expectText(response.text, "Group 1, condition 1:")
@@ -141,16 +185,38 @@ extension PageModelTests {
 extension PageModelTests {
     @Test func theConnectionEditFormShowsOnlyTheKeysLastFourAndALostExportUser() async throws {
         let world = try await TestWorld.make()
-        let connection = try await world.connect(name: "Main", key: "secret-key-1234", host: "acme.api-us1.com", exportUser: "alice@acme.test")
-        try await world.database.changeRole(tenantId: world.acme.id!, userId: world.userId("bob@acme.test"), to: .admin, actor: .commandLine)
-        try await world.database.changeRole(tenantId: world.acme.id!, userId: world.userId("alice@acme.test"), to: .viewer, actor: .commandLine)
+        let connection = try await world.connect(
+            name: "Main",
+            key: "secret-key-1234",
+            host: "acme.api-us1.com",
+            exportUser: "alice@acme.test"
+        )
+        try await world.database.changeRole(
+            tenantId: world.acme.id!,
+            userId: world.userId("bob@acme.test"),
+            to: .admin,
+            actor: .commandLine
+        )
+        try await world.database.changeRole(
+            tenantId: world.acme.id!,
+            userId: world.userId("alice@acme.test"),
+            to: .viewer,
+            actor: .commandLine
+        )
         let summary = try #require(try await world.database.connectionSummary(tenantId: world.acme.id!, id: connection.id!))
         var entered = ConnectionsController.Entered()
         entered.name = "Main"
         entered.apiHost = "acme.api-us1.com"
         let page = ConnectionsController.FormPage.buildEdit(
-            summary: summary, entered: entered, draft: nil, hostNote: nil, problems: ConnectionProblems(), notice: nil, slug: "acme",
-            chrome: .mockTenant("Connection Main", section: "Connections"))
+            summary: summary,
+            entered: entered,
+            draft: nil,
+            hostNote: nil,
+            problems: ConnectionProblems(),
+            notice: nil,
+            slug: "acme",
+            chrome: .mockTenant("Connection Main", section: "Connections")
+        )
         #expect(page.keyStatus?.hasPrefix("Stored key ends in 1234") == true)
         #expect(!String(describing: page).contains("secret-key"))
         #expect(page.exportUserLost)

@@ -1,5 +1,6 @@
 import SnapshotTesting
 import Testing
+
 @testable import Web
 
 extension Snapshotting where Value == String, Format == String {
@@ -10,24 +11,26 @@ extension Snapshotting where Value == String, Format == String {
 /// Every page's template rendered with its mock model: a template or model change shows up as a snapshot diff
 /// in review. Recorded once (`SNAPSHOT_TESTING_RECORD=all` re-records); a difference fails.
 @Suite struct PageSnapshotTests {
-    static var pages: [(name: String, template: String, model: Any)] {[
-        ("login", "login", AuthController.LoginPage.mock),
-        ("home", "home", HomeController.HomePage.mock),
-        ("account", "account", AccountController.AccountPage.mock),
-        ("error", "error", ErrorPage.mock),
-        ("members", "members", MembersController.MembersPage.mock),
-        ("activity", "activity", ActivityController.ActivityPage.mock),
-        ("empty-area", "empty-area", EmptyAreaController.EmptyAreaPage.mock),
-        ("connections-list", "connections/list", ConnectionsController.ListPage.mock),
-        ("connections-choose", "connections/choose", ConnectionsController.ChoosePage.mock),
-        ("connections-form", "connections/form", ConnectionsController.FormPage.mock),
-        ("connections-remove", "connections/remove", ConnectionsController.RemovePage.mock),
-        ("profiles-index", "profiles/index", ProfilesController.ProfilesPage.mock),
-        ("profiles-import", "profiles/import", ProfilesController.ImportPage.mock),
-        ("profiles-delete", "profiles/delete", ProfilesController.DeletePage.mock),
-        ("segments-list", "segments/list", SegmentsController.ListPage.mock),
-        ("segments-editor", "segments/editor", SegmentsController.EditorPage.mock),
-    ]}
+    static var pages: [(name: String, template: String, model: Any)] {
+        [
+            ("login", "login", AuthController.LoginPage.mock),
+            ("home", "home", HomeController.HomePage.mock),
+            ("account", "account", AccountController.AccountPage.mock),
+            ("error", "error", ErrorPage.mock),
+            ("members", "members", MembersController.MembersPage.mock),
+            ("activity", "activity", ActivityController.ActivityPage.mock),
+            ("empty-area", "empty-area", EmptyAreaController.EmptyAreaPage.mock),
+            ("connections-list", "connections/list", ConnectionsController.ListPage.mock),
+            ("connections-choose", "connections/choose", ConnectionsController.ChoosePage.mock),
+            ("connections-form", "connections/form", ConnectionsController.FormPage.mock),
+            ("connections-remove", "connections/remove", ConnectionsController.RemovePage.mock),
+            ("profiles-index", "profiles/index", ProfilesController.ProfilesPage.mock),
+            ("profiles-import", "profiles/import", ProfilesController.ImportPage.mock),
+            ("profiles-delete", "profiles/delete", ProfilesController.DeletePage.mock),
+            ("segments-list", "segments/list", SegmentsController.ListPage.mock),
+            ("segments-editor", "segments/editor", SegmentsController.EditorPage.mock),
+        ]
+    }
 
     @Test func everyTemplateHasASnapshot() {
         #expect(Set(Self.pages.map(\.template)) == Set(Views.requiredTemplates).subtracting(["layout"]))

@@ -1,5 +1,5 @@
-import OutboundCore
 import Foundation
+import OutboundCore
 import Secrets
 import Testing
 
@@ -30,7 +30,8 @@ import Testing
 
     @Test func knownScryptVectorFromRFC7914() throws {
         // RFC 7914 §12, second vector: P="password", S="NaCl", N=1024, r=8, p=16, dkLen=64; we check the first 32 bytes.
-        let stored = "$scrypt$ln=10,r=8,p=16$\(Base64URL.encode(Array("NaCl".utf8)))$"
+        let stored =
+            "$scrypt$ln=10,r=8,p=16$\(Base64URL.encode(Array("NaCl".utf8)))$"
             + Base64URL.encode(hex("fdbabe1c9d3472007856e7190d01e9fe7c6ad7cbc8237830e77376634b373162"))
         #expect(hasher.verify("password", against: stored))
         #expect(!hasher.verify("Password", against: stored))
@@ -40,10 +41,13 @@ import Testing
         let pool = BlockingPool(name: "test", threads: 1, maxPending: 1)
         let gate = DispatchSemaphore(value: 0)
         let (started, didStart) = AsyncStream.makeStream(of: Void.self)
-        async let blocker: Void = pool.run { didStart.yield(); gate.wait() }   // occupies the only thread
+        async let blocker: Void = pool.run {
+            didStart.yield()
+            gate.wait()
+        }  // occupies the only thread
         var startedIterator = started.makeAsyncIterator()
         _ = await startedIterator.next()
-        async let queued: Int = pool.run { 1 }                                  // waits in the one queue slot
+        async let queued: Int = pool.run { 1 }  // waits in the one queue slot
         while pool.pendingCount < 1 { await Task.yield() }
         await #expect(throws: BlockingPool.Busy.self) { try await pool.run { 2 } }
         gate.signal()

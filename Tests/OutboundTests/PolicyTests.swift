@@ -1,6 +1,7 @@
 import Hummingbird
 import Store
 import Testing
+
 @testable import Web
 
 /// The roles table of DESIGN.md, row by row: role × action × how the connection is shared.

@@ -4,14 +4,30 @@ import Store
 import Testing
 
 /// Imports `csv` (raw bytes) into a fresh workspace and returns the finished job.
-func importCSV(_ csv: [UInt8], into database: AppDatabase, tenantId: Int64, options: ImportOptions = ImportOptions()) async throws -> ImportJob {
+func importCSV(
+    _ csv: [UInt8],
+    into database: AppDatabase,
+    tenantId: Int64,
+    options: ImportOptions = ImportOptions()
+) async throws -> ImportJob {
     let path = try temporaryDirectory() + "/file.csv"
     _ = FileManager.default.createFile(atPath: path, contents: Data(csv))
-    let job = try await database.startImport(tenantId: tenantId, fileName: "file.csv", replaceAll: options.replaceAll, userId: nil, now: .now)
+    let job = try await database.startImport(
+        tenantId: tenantId,
+        fileName: "file.csv",
+        replaceAll: options.replaceAll,
+        userId: nil,
+        now: .now
+    )
     return try ProfileImporter(database: database, tenantId: tenantId, options: options).run(file: path, job: job)
 }
 
-func importCSV(_ text: String, into database: AppDatabase, tenantId: Int64, options: ImportOptions = ImportOptions()) async throws -> ImportJob {
+func importCSV(
+    _ text: String,
+    into database: AppDatabase,
+    tenantId: Int64,
+    options: ImportOptions = ImportOptions()
+) async throws -> ImportJob {
     try await importCSV(Array(text.utf8), into: database, tenantId: tenantId, options: options)
 }
 
@@ -30,16 +46,19 @@ struct ImportFixture {
         let attributes = try await database.attributes(tenantId: tenantId)
         let names = Dictionary(uniqueKeysWithValues: attributes.map { ($0.id!, $0.name) })
         let rows = try await database.profiles(tenantId: tenantId, afterRowId: 0, limit: 10_000, search: nil)
-        return Dictionary(uniqueKeysWithValues: rows.map { row in
-            (row.profileId, Dictionary(uniqueKeysWithValues: row.values.map { (names[$0.key]!, $0.value) }))
-        })
+        return Dictionary(
+            uniqueKeysWithValues: rows.map { row in
+                (row.profileId, Dictionary(uniqueKeysWithValues: row.values.map { (names[$0.key]!, $0.value) }))
+            }
+        )
     }
 }
 
 @Suite struct ProfileImportTests {
     @Test func quotesEmbeddedNewlinesBOMCRLFAndBlankLines() async throws {
         let fixture = try await ImportFixture.make()
-        let csv = "\u{FEFF}profile_id,name,note\r\n"
+        let csv =
+            "\u{FEFF}profile_id,name,note\r\n"
             + "1,\"Smith, Jr.\",\"said \"\"hi\"\"\r\nthen left\"\r\n"
             + "\r\n"
             + "2,Zoë Østergaard,\"multi\nline\nvalue\"\r\n"
@@ -48,7 +67,7 @@ struct ImportFixture {
         let job = try await importCSV(csv, into: fixture.database, tenantId: fixture.tenantId)
         #expect(job.status == .completedWithErrors)
         #expect(job.rowsImported == 3)
-        #expect(job.problemList == [ImportJob.Problem(line: 9, problem: "expected 3 values, found 4")])   // lines 2-3, 4 blank, 5-7, 8, 9
+        #expect(job.problemList == [ImportJob.Problem(line: 9, problem: "expected 3 values, found 4")])  // lines 2-3, 4 blank, 5-7, 8, 9
         let profiles = try await fixture.profiles()
         #expect(profiles["1"] == ["name": "Smith, Jr.", "note": "said \"hi\"\r\nthen left"])
         #expect(profiles["2"] == ["name": "Zoë Østergaard", "note": "multi\nline\nvalue"])
@@ -75,16 +94,24 @@ struct ImportFixture {
         #expect(job.problemList[1].problem == "lifetime_value is “lots”, not a number")
         #expect(job.problemList[2].problem == "signup_date is “31/01/2024”, not a date like 2024-05-31")
         #expect(job.problemList[3].problem == "is_subscriber is “maybe”, not true or false")
-        #expect(try await fixture.profiles()["a6"] == ["email": "ed@example.com", "lifetime_value": "-7", "signup_date": "2024-02-02", "is_subscriber": "0"])
+        #expect(
+            try await fixture.profiles()["a6"] == [
+                "email": "ed@example.com", "lifetime_value": "-7", "signup_date": "2024-02-02", "is_subscriber": "0",
+            ]
+        )
     }
 
     @Test func filesThatCannotBeImportedSaySoPlainly() async throws {
         let fixture = try await ImportFixture.make()
-        let wide = "profile_id," + (1...10_000).map { "c\($0)" }.joined(separator: ",") + "\n1," + String(repeating: "x,", count: 9_999) + "x\n"
+        let wide =
+            "profile_id," + (1...10_000).map { "c\($0)" }.joined(separator: ",") + "\n1," + String(repeating: "x,", count: 9_999) + "x\n"
         let cases: [([UInt8], String)] = [
             ([], "The file is empty"),
             (Array(wide.utf8), "The header row has more than 501 columns; Outbound imports at most 500 attributes per profile."),
-            (Array("name,email\nAna,a@example.com\n".utf8), "No column is called profile_id or id. Choose the column that holds the profile id (one of: name, email)."),
+            (
+                Array("name,email\nAna,a@example.com\n".utf8),
+                "No column is called profile_id or id. Choose the column that holds the profile id (one of: name, email)."
+            ),
             (Array("id,name,Name\n1,a,b\n".utf8), "The column Name appears twice in the header row."),
             (Array("id,,x\n".utf8), "Column 2 of the header row has no name."),
             ([0xFF, 0xFE, 0x69, 0x00, 0x64, 0x00], "The file is not UTF-8 text."),
@@ -101,22 +128,31 @@ struct ImportFixture {
         bytes += Array("\n4,Di\n".utf8)
         let job = try await importCSV(bytes, into: fixture.database, tenantId: fixture.tenantId)
         #expect(job.status == .failed)
-        #expect(job.message == "Line 4 is not UTF-8 text. The 2 rows before it were imported; save the file as CSV (UTF-8) and import it again.")
+        #expect(
+            job.message == "Line 4 is not UTF-8 text. The 2 rows before it were imported; save the file as CSV (UTF-8) and import it again."
+        )
         #expect(try await fixture.database.profileCount(tenantId: fixture.tenantId) == 2)
         #expect(try await fixture.database.attributes(tenantId: fixture.tenantId).map(\.name) == ["name"])
     }
 
     @Test func reimportUpdatesByIdKeepsOtherAttributesAndReplaceAllRemovesTheRest() async throws {
         let fixture = try await ImportFixture.make()
-        _ = try await importCSV("profile_id,email,city\n1,a@example.com,Berlin\n2,b@example.com,Paris\n3,c@example.com,Rome\n",
-                                into: fixture.database, tenantId: fixture.tenantId)
+        _ = try await importCSV(
+            "profile_id,email,city\n1,a@example.com,Berlin\n2,b@example.com,Paris\n3,c@example.com,Rome\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId
+        )
         _ = try await importCSV("profile_id,city,tier\n1,Lisboa,gold\n2,,silver\n", into: fixture.database, tenantId: fixture.tenantId)
         var profiles = try await fixture.profiles()
         #expect(profiles["1"] == ["email": "a@example.com", "city": "Lisboa", "tier": "gold"])
-        #expect(profiles["2"] == ["email": "b@example.com", "tier": "silver"])   // an empty value clears it
+        #expect(profiles["2"] == ["email": "b@example.com", "tier": "silver"])  // an empty value clears it
         #expect(profiles["3"] == ["email": "c@example.com", "city": "Rome"])
-        let replaced = try await importCSV("profile_id,tier\n2,bronze\n", into: fixture.database, tenantId: fixture.tenantId,
-                                           options: ImportOptions(replaceAll: true))
+        let replaced = try await importCSV(
+            "profile_id,tier\n2,bronze\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId,
+            options: ImportOptions(replaceAll: true)
+        )
         #expect(replaced.rowsRemoved == 2)
         profiles = try await fixture.profiles()
         #expect(Array(profiles.keys) == ["2"])
@@ -125,11 +161,18 @@ struct ImportFixture {
 
     @Test func typesAreInferredOrDeclaredAndTheIdColumnCanBeChosen() async throws {
         let fixture = try await ImportFixture.make()
-        let csv = "customer,phone,score,joined,vip,zip\nk1,+44 20 7946 0000,10,2024-03-01,yes,01234\nk2,0044207946,2.5,2024-03-02,no,90210\n"
-        let job = try await importCSV(csv, into: fixture.database, tenantId: fixture.tenantId,
-                                      options: ImportOptions(idColumn: "customer", declaredTypes: ["zip": .text]))
+        let csv =
+            "customer,phone,score,joined,vip,zip\nk1,+44 20 7946 0000,10,2024-03-01,yes,01234\nk2,0044207946,2.5,2024-03-02,no,90210\n"
+        let job = try await importCSV(
+            csv,
+            into: fixture.database,
+            tenantId: fixture.tenantId,
+            options: ImportOptions(idColumn: "customer", declaredTypes: ["zip": .text])
+        )
         #expect(job.status == .succeeded)
-        let types = Dictionary(uniqueKeysWithValues: try await fixture.database.attributes(tenantId: fixture.tenantId).map { ($0.name, $0.type) })
+        let types = Dictionary(
+            uniqueKeysWithValues: try await fixture.database.attributes(tenantId: fixture.tenantId).map { ($0.name, $0.type) }
+        )
         #expect(types == ["phone": .text, "score": .number, "joined": .date, "vip": .boolean, "zip": .text])
         #expect(try await fixture.profiles()["k1"]?["zip"] == "01234")
     }
@@ -146,13 +189,21 @@ struct ImportFixture {
         process.waitUntilExit()
         let stats = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(stats.contains("rows=3000"))
-        let job = try await fixture.database.startImport(tenantId: fixture.tenantId, fileName: "profiles.csv", replaceAll: false, userId: nil, now: .now)
+        let job = try await fixture.database.startImport(
+            tenantId: fixture.tenantId,
+            fileName: "profiles.csv",
+            replaceAll: false,
+            userId: nil,
+            now: .now
+        )
         let done = try ProfileImporter(database: fixture.database, tenantId: fixture.tenantId, options: ImportOptions(chunkSize: 700))
             .run(file: path, job: job)
         #expect(done.status == .succeeded)
         #expect(done.rowsImported == 3000)
         #expect(try await fixture.database.profileCount(tenantId: fixture.tenantId) == 3000)
-        let types = Dictionary(uniqueKeysWithValues: try await fixture.database.attributes(tenantId: fixture.tenantId).map { ($0.name, $0.type) })
+        let types = Dictionary(
+            uniqueKeysWithValues: try await fixture.database.attributes(tenantId: fixture.tenantId).map { ($0.name, $0.type) }
+        )
         #expect(types["lifetime_value"] == .number)
         #expect(types["signup_date"] == .date)
         #expect(types["email"] == .text)

@@ -1,13 +1,17 @@
 import Foundation
-@testable import Store
 import Testing
+
+@testable import Store
 
 /// Profile search matches the id and the values, never the stored JSON around them.
 @Suite struct ProfileSearchTests {
     @Test func searchMatchesValuesAndIdsNotTheStoredJSON() async throws {
         let fixture = try await ImportFixture.make()
-        _ = try await importCSV("profile_id,name,city,score\np1,Ana,Berlin,12\np2,Bo,,7\nx9,Cy,Köln,\n",
-                                into: fixture.database, tenantId: fixture.tenantId)
+        _ = try await importCSV(
+            "profile_id,name,city,score\np1,Ana,Berlin,12\np2,Bo,,7\nx9,Cy,Köln,\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId
+        )
         func search(_ text: String) async throws -> [String] {
             try await fixture.database.profiles(tenantId: fixture.tenantId, afterRowId: 0, limit: 100, search: text).map(\.profileId)
         }
@@ -18,6 +22,6 @@ import Testing
         #expect(try await search("12") == ["p1"])
         #expect(try await search("X9") == ["x9"])
         #expect(try await search("Köln") == ["x9"])
-        #expect(try await search("b") == ["p1", "p2"])   // Berlin, Bo
+        #expect(try await search("b") == ["p1", "p2"])  // Berlin, Bo
     }
 }

@@ -3,6 +3,7 @@ import HummingbirdTesting
 import ProfileImport
 import Store
 import Testing
+
 @testable import Web
 
 /// "Replace all" cannot silently delete everything: it is confirmed with the count it may remove, refuses a
@@ -11,8 +12,12 @@ import Testing
     @Test func aHeaderOnlyFileNeverReplacesAnything() async throws {
         let fixture = try await ImportFixture.make()
         _ = try await importCSV("profile_id,name\n1,Ana\n2,Bo\n", into: fixture.database, tenantId: fixture.tenantId)
-        let job = try await importCSV("profile_id,name\n", into: fixture.database, tenantId: fixture.tenantId,
-                                      options: ImportOptions(replaceAll: true))
+        let job = try await importCSV(
+            "profile_id,name\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId,
+            options: ImportOptions(replaceAll: true)
+        )
         #expect(job.status == .failed)
         #expect(job.rowsRemoved == 0)
         #expect(job.message?.hasPrefix("The file has no rows to import, so nothing was replaced") == true)
@@ -33,11 +38,21 @@ import Testing
             let unconfirmed = try await pages.upload(alice, "profile_id,name\n2,Bo\n", fields: [("replaceAll", "yes")], csrf: token)
             #expect(unconfirmed.status == .badRequest)
             expectText(unconfirmed.text, "up to 3 profiles. To confirm, type 3")
-            let wrongCount = try await pages.upload(alice, "profile_id,name\n2,Bo\n", fields: [("replaceAll", "yes"), ("confirmRemoval", "2")], csrf: token)
+            let wrongCount = try await pages.upload(
+                alice,
+                "profile_id,name\n2,Bo\n",
+                fields: [("replaceAll", "yes"), ("confirmRemoval", "2")],
+                csrf: token
+            )
             #expect(wrongCount.status == .badRequest)
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 3)
 
-            let confirmed = try await pages.upload(alice, "profile_id,name\n2,Bo\n", fields: [("replaceAll", "yes"), ("confirmRemoval", "3")], csrf: token)
+            let confirmed = try await pages.upload(
+                alice,
+                "profile_id,name\n2,Bo\n",
+                fields: [("replaceAll", "yes"), ("confirmRemoval", "3")],
+                csrf: token
+            )
             let done = try await pages.waitForJob(alice, try #require(confirmed.headers[.location]))
             expectText(done, "Imported")
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 1)

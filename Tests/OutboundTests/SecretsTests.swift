@@ -2,6 +2,7 @@ import Foundation
 import Secrets
 import Store
 import Testing
+
 @testable import Secrets
 
 @Suite struct AESGCMVectorTests {
@@ -9,24 +10,54 @@ import Testing
     // test cases 13 to 16; the 96-bit-IV ones, which is the only IV length Outbound uses).
     static let keyA = hex("feffe9928665731c6d6a8f9467308308feffe9928665731c6d6a8f9467308308")
     static let ivA = hex("cafebabefacedbaddecaf888")
-    static let plainA = hex("d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255")
-    static let cipherA = hex("522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad")
+    static let plainA = hex(
+        "d9313225f88406e5a55909c5aff5269a86a7a9531534f7da2e4c303d8a318a721c3c0c95956809532fcf0e2449a6b525b16aedf5aa0de657ba637b391aafd255"
+    )
+    static let cipherA = hex(
+        "522dc1f099567d07f47f37a32a84427d643a8cdcbfe5c0c97598a2bd2555d1aa8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662898015ad"
+    )
 
     struct Vector: Sendable {
         var name: String, key: [UInt8], iv: [UInt8], plaintext: [UInt8], aad: [UInt8], ciphertext: [UInt8], tag: [UInt8]
     }
 
     static let vectors = [
-        Vector(name: "13", key: [UInt8](repeating: 0, count: 32), iv: [UInt8](repeating: 0, count: 12), plaintext: [], aad: [],
-               ciphertext: [], tag: hex("530f8afbc74536b9a963b4f1c4cb738b")),
-        Vector(name: "14", key: [UInt8](repeating: 0, count: 32), iv: [UInt8](repeating: 0, count: 12),
-               plaintext: [UInt8](repeating: 0, count: 16), aad: [],
-               ciphertext: hex("cea7403d4d606b6e074ec5d3baf39d18"), tag: hex("d0d1c8a799996bf0265b98b5d48ab919")),
-        Vector(name: "15", key: keyA, iv: ivA, plaintext: plainA, aad: [], ciphertext: cipherA,
-               tag: hex("b094dac5d93471bdec1a502270e3cc6c")),
-        Vector(name: "16", key: keyA, iv: ivA, plaintext: Array(plainA.prefix(60)),
-               aad: hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"), ciphertext: Array(cipherA.prefix(60)),
-               tag: hex("76fc6ece0f4e1768cddf8853bb2d551b")),
+        Vector(
+            name: "13",
+            key: [UInt8](repeating: 0, count: 32),
+            iv: [UInt8](repeating: 0, count: 12),
+            plaintext: [],
+            aad: [],
+            ciphertext: [],
+            tag: hex("530f8afbc74536b9a963b4f1c4cb738b")
+        ),
+        Vector(
+            name: "14",
+            key: [UInt8](repeating: 0, count: 32),
+            iv: [UInt8](repeating: 0, count: 12),
+            plaintext: [UInt8](repeating: 0, count: 16),
+            aad: [],
+            ciphertext: hex("cea7403d4d606b6e074ec5d3baf39d18"),
+            tag: hex("d0d1c8a799996bf0265b98b5d48ab919")
+        ),
+        Vector(
+            name: "15",
+            key: keyA,
+            iv: ivA,
+            plaintext: plainA,
+            aad: [],
+            ciphertext: cipherA,
+            tag: hex("b094dac5d93471bdec1a502270e3cc6c")
+        ),
+        Vector(
+            name: "16",
+            key: keyA,
+            iv: ivA,
+            plaintext: Array(plainA.prefix(60)),
+            aad: hex("feedfacedeadbeeffeedfacedeadbeefabaddad2"),
+            ciphertext: Array(cipherA.prefix(60)),
+            tag: hex("76fc6ece0f4e1768cddf8853bb2d551b")
+        ),
     ]
 
     @Test(arguments: vectors.map(\.name))
@@ -105,12 +136,19 @@ import Testing
     @Test func truncatedTagsAreRefused() throws {
         let value = try #require(SealedValue(parsing: try vault.seal(apiKey, context: context)))
         for length in 0..<16 {
-            let text = [SealedValue.version, value.keyId, Base64URL.encode(value.nonce), Base64URL.encode(value.ciphertext),
-                        Base64URL.encode(value.tag.prefix(length))].joined(separator: ".")
+            let text = [
+                SealedValue.version, value.keyId, Base64URL.encode(value.nonce), Base64URL.encode(value.ciphertext),
+                Base64URL.encode(value.tag.prefix(length)),
+            ].joined(separator: ".")
             #expect(throws: SecretUnreadable()) { try vault.open(text, context: context) }
             #expect(throws: AES256GCM.Failure.self) {
-                try AES256GCM.open(key: [UInt8](repeating: 1, count: 32), nonce: value.nonce, ciphertext: value.ciphertext,
-                                   tag: Array(value.tag.prefix(length)), aad: [])
+                try AES256GCM.open(
+                    key: [UInt8](repeating: 1, count: 32),
+                    nonce: value.nonce,
+                    ciphertext: value.ciphertext,
+                    tag: Array(value.tag.prefix(length)),
+                    aad: []
+                )
             }
         }
         let truncated = String(try vault.seal(apiKey, context: context).dropLast(3))

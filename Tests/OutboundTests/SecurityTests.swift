@@ -1,8 +1,9 @@
 import Foundation
 import Hummingbird
 import HummingbirdTesting
-@testable import Store
 import Testing
+
+@testable import Store
 @testable import Web
 
 @Suite struct SecurityTests {
@@ -22,7 +23,7 @@ import Testing
             let redirect = try await alice.signIn("alice@acme.test")
             #expect(redirect.status == .seeOther)
             expectSecurityHeaders(redirect)
-            expectSecurityHeaders(try await alice.get("/t/acme/admin/members"))           // page
+            expectSecurityHeaders(try await alice.get("/t/acme/admin/members"))  // page
             let notFound = try await alice.get("/no/such/page")
             #expect(notFound.status == .notFound)
             expectSecurityHeaders(notFound)
@@ -98,8 +99,13 @@ import Testing
         let routes = tenantRoutes(try await world.router())
         #expect(routes.count >= 15)
         // A real object of the other tenant, so that routes with an id are tried with one that exists.
-        let theirs = try await world.connect(name: "Globex AC", key: "globex-key", host: "globex.api-us1.com",
-                                             exportUser: "mallory@globex.test", tenant: world.globex)
+        let theirs = try await world.connect(
+            name: "Globex AC",
+            key: "globex-key",
+            host: "globex.api-us1.com",
+            exportUser: "mallory@globex.test",
+            tenant: world.globex
+        )
         try await world.app().test(.router) { client in
             var alice = Browser(client: client)
             try await alice.signIn("alice@acme.test")
@@ -109,7 +115,8 @@ import Testing
                 var bodies: [String] = []
                 for tenant in ["globex", "no-such-tenant"] {
                     let uri = fill(route.path, tenant: tenant, userId: mallory, id: theirs.id!)
-                    let response = route.method == .get
+                    let response =
+                        route.method == .get
                         ? try await alice.get(uri)
                         : try await alice.postRaw(uri, [("_csrf", token), ("role", "viewer"), ("email", "x@acme.test")])
                     #expect(response.status == .notFound, "\(route.method) \(uri)")
@@ -134,14 +141,15 @@ import Testing
                 let token = try #require(Browser.csrf(in: try await person.get("/account").text))
                 for route in adminRoutes {
                     let uri = fill(route.path, tenant: "acme", userId: world.userId("alice@acme.test"), id: ours.id!)
-                    let response = route.method == .get
+                    let response =
+                        route.method == .get
                         ? try await person.get(uri)
                         : try await person.postRaw(uri, [("_csrf", token), ("role", "viewer"), ("email", "x@acme.test")])
                     #expect(response.status == .forbidden, "\(email) \(route.method) \(uri)")
                 }
                 let page = try await person.get("/t/acme/data/exports")
                 #expect(page.status == .ok)
-                #expect(!page.text.contains("/admin/members"))   // the navigation hides what the role cannot use
+                #expect(!page.text.contains("/admin/members"))  // the navigation hides what the role cannot use
             }
             #expect(try await world.database.members(tenantId: world.acme.id!).first { $0.email == "alice@acme.test" }?.role == .admin)
             #expect(try await world.database.connections(tenantId: world.acme.id!).map(\.name) == ["Acme AC"])
@@ -175,7 +183,8 @@ import Testing
                     }
                     let allowed = Policy(role: role).can(typed.action(for: route.method))
                     let uri = fill(route.path, tenant: "acme", userId: world.userId("carol@acme.test"), id: ours.id!)
-                    let response = route.method == .get
+                    let response =
+                        route.method == .get
                         ? try await person.get(uri)
                         : try await person.postRaw(uri, [("_csrf", token), ("role", "viewer")])
                     #expect((response.status == .forbidden) == !allowed, "\(email) \(route.method) \(uri): \(response.status)")
@@ -216,13 +225,20 @@ import Testing
             #expect(badRole.text.contains("Choose a role."))
 
             let garbage = try await client.execute(
-                uri: page, method: .post, headers: [.contentType: "application/x-www-form-urlencoded", .cookie: alice.cookie],
-                body: ByteBuffer(string: "%ZZ%%=&&=%FF")) { $0 }
-            #expect(garbage.status == .forbidden)   // unreadable form: no CSRF token can be found
+                uri: page,
+                method: .post,
+                headers: [.contentType: "application/x-www-form-urlencoded", .cookie: alice.cookie],
+                body: ByteBuffer(string: "%ZZ%%=&&=%FF")
+            ) { $0 }
+            #expect(garbage.status == .forbidden)  // unreadable form: no CSRF token can be found
 
-            let longPassword = String(repeating: "pässwörd ", count: 111) + "!"   // 1,000 characters
-            let changed = try await alice.post("/account/password", [
-                ("current", TestWorld.password), ("new", longPassword), ("confirm", longPassword)])
+            let longPassword = String(repeating: "pässwörd ", count: 111) + "!"  // 1,000 characters
+            let changed = try await alice.post(
+                "/account/password",
+                [
+                    ("current", TestWorld.password), ("new", longPassword), ("confirm", longPassword),
+                ]
+            )
             #expect(changed.status == .seeOther)
             var again = Browser(client: client)
             #expect(try await again.signIn("alice@acme.test", longPassword).status == .seeOther)
@@ -243,8 +259,15 @@ import Testing
         let router = try await world.router()
         let ours = try await world.connect(name: "Acme AC", key: "acme-key", host: "acme.api-us1.com")
         _ = try await importCSV(segmentData, into: world.database, tenantId: world.acme.id!)
-        let segment = try await world.database.saveSegment(tenantId: world.acme.id!, id: nil, name: "Any", description: "",
-                                                           rules: SegmentRules(combinator: .all, groups: []), actor: .commandLine, now: .now)
+        let segment = try await world.database.saveSegment(
+            tenantId: world.acme.id!,
+            id: nil,
+            name: "Any",
+            description: "",
+            rules: SegmentRules(combinator: .all, groups: []),
+            actor: .commandLine,
+            now: .now
+        )
         let routes = router.routes.map { ($0.method, $0.path.description) }
         #expect(routes.count >= 30)
         try await world.app().test(.router) { client in
@@ -269,7 +292,8 @@ import Testing
                     for body in bodies {
                         var headers = Browser.formType
                         headers[.cookie] = alice.cookie
-                        let response = try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body)) { $0 }
+                        let response = try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body))
+                        { $0 }
                         #expect(response.status != .internalServerError, "\(method) \(uri) \(body.prefix(40))")
                     }
                 }

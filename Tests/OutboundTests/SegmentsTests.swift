@@ -2,8 +2,9 @@ import Foundation
 import Hummingbird
 import HummingbirdTesting
 import ProfileImport
-@testable import Store
 import Testing
+
+@testable import Store
 @testable import Web
 
 let segmentData = """
@@ -17,14 +18,24 @@ let segmentData = """
 
 @Suite struct SegmentRuleTests {
     func members(_ fixture: ImportFixture, _ rules: SegmentRules) async throws -> [String] {
-        let segment = try await fixture.database.saveSegment(tenantId: fixture.tenantId, id: nil, name: UUID().uuidString, description: "",
-                                                             rules: rules, actor: .commandLine, now: .now)
+        let segment = try await fixture.database.saveSegment(
+            tenantId: fixture.tenantId,
+            id: nil,
+            name: UUID().uuidString,
+            description: "",
+            rules: rules,
+            actor: .commandLine,
+            now: .now
+        )
         try fixture.database.refreshSegment(tenantId: fixture.tenantId, id: segment.id!, now: .now)
         return try await fixture.database.segmentMemberIds(tenantId: fixture.tenantId, segmentId: segment.id!)
     }
 
     func one(_ attribute: String, _ op: RuleOperator, _ value: String = "", _ value2: String = "") -> SegmentRules {
-        SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: attribute, op: op, value: value, value2: value2)])])
+        SegmentRules(
+            combinator: .all,
+            groups: [RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: attribute, op: op, value: value, value2: value2)])]
+        )
     }
 
     @Test func everyOperatorSelectsWhatItSays() async throws {
@@ -34,10 +45,10 @@ let segmentData = """
             (one("country", .equals, "de"), ["p1", "p3", "p5"]),
             (one("country", .notEquals, "DE"), ["p2", "p4"]),
             (one("email", .contains, "EXAMPLE.COM"), ["p1", "p3"]),
-            (one("first_name", .startsWith, "éd"), ["p5"]),             // case folded for all of Unicode, not ASCII only
+            (one("first_name", .startsWith, "éd"), ["p5"]),  // case folded for all of Unicode, not ASCII only
             (one("first_name", .equals, "ÉDOUARD"), ["p5"]),
             (one("first_name", .inList, "ana, ÉDOUARD"), ["p1", "p5"]),
-            (one("first_name", .startsWith, "e"), []),                  // É is not E
+            (one("first_name", .startsWith, "e"), []),  // É is not E
             (one("email", .endsWith, ".org"), ["p2"]),
             (one("lifetime_value", .greaterThan, "100"), ["p1", "p4"]),
             (one("lifetime_value", .greaterOrEqual, "80"), ["p1", "p2", "p4"]),
@@ -63,18 +74,34 @@ let segmentData = """
         let fixture = try await ImportFixture.make()
         _ = try await importCSV(segmentData, into: fixture.database, tenantId: fixture.tenantId)
         // (country = DE AND subscriber) OR (tier = platinum)
-        let rules = SegmentRules(combinator: .any, groups: [
-            RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "country", op: .equals, value: "DE"),
-                                                     RuleCondition(attribute: "is_subscriber", op: .equals, value: "true")]),
-            RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "tier", op: .equals, value: "platinum")]),
-        ])
+        let rules = SegmentRules(
+            combinator: .any,
+            groups: [
+                RuleGroup(
+                    combinator: .all,
+                    conditions: [
+                        RuleCondition(attribute: "country", op: .equals, value: "DE"),
+                        RuleCondition(attribute: "is_subscriber", op: .equals, value: "true"),
+                    ]
+                ),
+                RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "tier", op: .equals, value: "platinum")]),
+            ]
+        )
         #expect(try await members(fixture, rules) == ["p1", "p3", "p4", "p5"])
         // (tier = gold OR tier = silver) AND lifetime_value > 100
-        let other = SegmentRules(combinator: .all, groups: [
-            RuleGroup(combinator: .any, conditions: [RuleCondition(attribute: "tier", op: .equals, value: "gold"),
-                                                     RuleCondition(attribute: "tier", op: .equals, value: "silver")]),
-            RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "lifetime_value", op: .greaterThan, value: "100")]),
-        ])
+        let other = SegmentRules(
+            combinator: .all,
+            groups: [
+                RuleGroup(
+                    combinator: .any,
+                    conditions: [
+                        RuleCondition(attribute: "tier", op: .equals, value: "gold"),
+                        RuleCondition(attribute: "tier", op: .equals, value: "silver"),
+                    ]
+                ),
+                RuleGroup(combinator: .all, conditions: [RuleCondition(attribute: "lifetime_value", op: .greaterThan, value: "100")]),
+            ]
+        )
         #expect(try await members(fixture, other) == ["p1"])
         #expect(try await fixture.database.countMatching(tenantId: fixture.tenantId, rules: other) == 1)
     }
@@ -102,8 +129,15 @@ let segmentData = """
     @Test func refreshSwapsInANewGenerationAndClearsTheOld() async throws {
         let fixture = try await ImportFixture.make()
         _ = try await importCSV(segmentData, into: fixture.database, tenantId: fixture.tenantId)
-        let segment = try await fixture.database.saveSegment(tenantId: fixture.tenantId, id: nil, name: "Germany", description: "",
-                                                             rules: one("country", .equals, "DE"), actor: .commandLine, now: .now)
+        let segment = try await fixture.database.saveSegment(
+            tenantId: fixture.tenantId,
+            id: nil,
+            name: "Germany",
+            description: "",
+            rules: one("country", .equals, "DE"),
+            actor: .commandLine,
+            now: .now
+        )
         #expect(try fixture.database.refreshSegment(tenantId: fixture.tenantId, id: segment.id!, now: .now) == 3)
         _ = try await importCSV("profile_id,country\np2,DE\np3,AT\n", into: fixture.database, tenantId: fixture.tenantId)
         // Until it is refreshed, the segment keeps the members it had.
@@ -123,23 +157,37 @@ let segmentData = """
 @Suite struct DataPagesTests {
     /// A multipart body as the page's form sends it: the CSRF token first (when given), then the file, then the
     /// other fields.
-    static func multipart(file: String, fields: [(String, String)] = [], csrf: String? = nil,
-                          boundary: String = "XyZ123boundary") -> (ByteBuffer, String) {
+    static func multipart(
+        file: String,
+        fields: [(String, String)] = [],
+        csrf: String? = nil,
+        boundary: String = "XyZ123boundary"
+    ) -> (ByteBuffer, String) {
         func part(_ name: String, _ value: String) -> String {
             "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n"
         }
         var body = csrf.map { part("_csrf", $0) } ?? ""
-        body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
+        body +=
+            "--\(boundary)\r\nContent-Disposition: form-data; name=\"file\"; filename=\"people.csv\"\r\nContent-Type: text/csv\r\n\r\n\(file)\r\n"
         for (name, value) in fields { body += part(name, value) }
         body += "--\(boundary)--\r\n"
         return (ByteBuffer(string: body), "multipart/form-data; boundary=\(boundary)")
     }
 
-    func upload(_ browser: Browser, _ file: String, fields: [(String, String)] = [], csrf: String?,
-                uri: String = "/t/acme/data/profiles/import") async throws -> TestResponse {
+    func upload(
+        _ browser: Browser,
+        _ file: String,
+        fields: [(String, String)] = [],
+        csrf: String?,
+        uri: String = "/t/acme/data/profiles/import"
+    ) async throws -> TestResponse {
         let (body, type) = Self.multipart(file: file, fields: fields, csrf: csrf)
-        return try await browser.client.execute(uri: uri, method: .post,
-                                                headers: [.contentType: type, .cookie: browser.cookie], body: body) { $0 }
+        return try await browser.client.execute(
+            uri: uri,
+            method: .post,
+            headers: [.contentType: type, .cookie: browser.cookie],
+            body: body
+        ) { $0 }
     }
 
     /// Reads the job page until it stops refreshing itself. The import runs on a real thread, so this waits for a
@@ -157,14 +205,19 @@ let segmentData = """
     @Test func anUploadIsImportedAsAJobWithItsProblemsListed() async throws {
         let world = try await TestWorld.make { $0.maxImportBytes = 2_000 }
         try await world.app().test(.router) { client in
-            var bob = Browser(client: client)   // a contributor may import
+            var bob = Browser(client: client)  // a contributor may import
             try await bob.signIn("bob@acme.test")
             let token = try #require(Browser.csrf(in: try await bob.get("/t/acme/data/profiles").text))
             // The header declares the type, so the bad value is caught rather than making the column text.
-            let file = segmentData.replacingOccurrences(of: "lifetime_value,", with: "lifetime_value:number,")
+            let file =
+                segmentData.replacingOccurrences(of: "lifetime_value,", with: "lifetime_value:number,")
                 + "\np6,x@example.com,Fi,DE,notanumber,2024-01-01,true,gold"
-            let response = try await upload(bob, file,
-                                            fields: [("idColumn", ""), ("replaceAll", "")], csrf: token)
+            let response = try await upload(
+                bob,
+                file,
+                fields: [("idColumn", ""), ("replaceAll", "")],
+                csrf: token
+            )
             #expect(response.status == .seeOther)
             let location = try #require(response.headers[.location])
             #expect(location.hasPrefix("/t/acme/data/profiles/imports/"))
@@ -207,7 +260,11 @@ let segmentData = """
             var alice = Browser(client: client)
             try await alice.signIn("alice@acme.test")
             let token = try #require(Browser.csrf(in: try await alice.get("/t/acme/data/profiles").text))
-            let response = try await upload(alice, "email,customer_no,city\nana@example.com,C-1,Berlin\nbo@example.com,C-2,Paris\n", csrf: token)
+            let response = try await upload(
+                alice,
+                "email,customer_no,city\nana@example.com,C-1,Berlin\nbo@example.com,C-2,Paris\n",
+                csrf: token
+            )
             let location = try #require(response.headers[.location])
             let page = try await waitForJob(alice, location)
             expectText(page, "No column is called profile_id or id.")
@@ -222,7 +279,11 @@ let segmentData = """
             let done = try await waitForJob(alice, try #require(retried.headers[.location]))
             expectText(done, "Imported")
             expectText(done, #"<td id="rows-imported">2</td>"#)
-            #expect(try await world.database.profiles(tenantId: world.acme.id!, afterRowId: 0, limit: 10, search: nil).map(\.profileId) == ["C-1", "C-2"])
+            #expect(
+                try await world.database.profiles(tenantId: world.acme.id!, afterRowId: 0, limit: 10, search: nil).map(\.profileId) == [
+                    "C-1", "C-2",
+                ]
+            )
             // The kept file is used once.
             let again = try await alice.post(location + "/retry", [("idColumn", "customer_no")], tokenFrom: location)
             #expect(again.status == .badRequest)
@@ -242,9 +303,14 @@ let segmentData = """
             let token = try #require(Browser.csrf(in: page.text))
             #expect(try await upload(carol, segmentData, csrf: token).status == .forbidden)
             #expect(try await carol.get("/t/acme/data/profiles/delete").status == .forbidden)
-            #expect(try await carol.postRaw("/t/acme/data/profiles/delete", [("_csrf", token), ("confirm", "delete")]).status == .forbidden)
+            #expect(
+                try await carol.postRaw("/t/acme/data/profiles/delete", [("_csrf", token), ("confirm", "delete")]).status == .forbidden
+            )
             #expect(try await carol.get("/t/acme/data/segments/new").status == .forbidden)
-            #expect(try await carol.postRaw("/t/acme/data/segments/new", [("_csrf", token), ("action", "save"), ("name", "x")]).status == .forbidden)
+            #expect(
+                try await carol.postRaw("/t/acme/data/segments/new", [("_csrf", token), ("action", "save"), ("name", "x")]).status
+                    == .forbidden
+            )
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 5)
             #expect(try await world.database.segmentSummaries(tenantId: world.acme.id!).isEmpty)
         }
@@ -312,8 +378,15 @@ let segmentData = """
             #expect(refreshed.headers[.location] == location.replacingOccurrences(of: "?done=saved", with: "") + "?done=refreshed")
             expectText(try await bob.get(refreshed.headers[.location]!).text, "Refreshed: 5 members.")
 
-            let other = try await world.database.saveSegment(tenantId: world.acme.id!, id: nil, name: "Unused", description: "",
-                                                             rules: SegmentRules(combinator: .all, groups: []), actor: .commandLine, now: .now)
+            let other = try await world.database.saveSegment(
+                tenantId: world.acme.id!,
+                id: nil,
+                name: "Unused",
+                description: "",
+                rules: SegmentRules(combinator: .all, groups: []),
+                actor: .commandLine,
+                now: .now
+            )
             let deleted = try await bob.post("/t/acme/data/segments/\(other.id!)", [("action", "delete")], tokenFrom: location)
             #expect(deleted.headers[.location] == "/t/acme/data/segments?done=deleted")
         }

@@ -1,10 +1,11 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import HTTPTypes
 import Logging
 import Store
 import Testing
+
 @testable import Web
 
 /// Nobody can keep an account locked out: failures lock an (account, address) pair or an address, the account
@@ -12,14 +13,19 @@ import Testing
 @Suite struct SignInThrottleTests {
     static let proxyHeader = HTTPField.Name("X-Forwarded-For")!
 
-    func attempt(_ client: some TestClientProtocol, _ email: String, _ password: String, from address: String?) async throws -> TestResponse {
+    func attempt(_ client: some TestClientProtocol, _ email: String, _ password: String, from address: String?) async throws -> TestResponse
+    {
         let (cookie, token) = try await client.execute(uri: "/login", method: .get) { response in
             (Browser.cookie(named: AuthController.loginCookie, in: response)!, Browser.csrf(in: response.text)!)
         }
         var headers: HTTPFields = [.contentType: "application/x-www-form-urlencoded", .cookie: "\(AuthController.loginCookie)=\(cookie)"]
         if let address { headers[Self.proxyHeader] = address }
-        return try await client.execute(uri: "/login", method: .post, headers: headers,
-                                        body: Browser.form([("email", email), ("password", password), ("_csrf", token)])) { $0 }
+        return try await client.execute(
+            uri: "/login",
+            method: .post,
+            headers: headers,
+            body: Browser.form([("email", email), ("password", password), ("_csrf", token)])
+        ) { $0 }
     }
 
     @Test func tenFailuresFromOneAddressThenTheRightPasswordFromAnotherSignsIn() async throws {
@@ -43,8 +49,10 @@ import Testing
         }
         let events = try await world.database.activity(tenantId: world.acme.id!, page: 1).events
         #expect(events.filter { $0.action == "signin.failed" }.count == 10)
-        #expect(events.filter { $0.action == "signin.locked" }.map(\.detail)
-                == ["Sign-in for alice@acme.test from 198.51.100.7 locked for 15 minutes after repeated failures"])
+        #expect(
+            events.filter { $0.action == "signin.locked" }.map(\.detail)
+                == ["Sign-in for alice@acme.test from 198.51.100.7 locked for 15 minutes after repeated failures"]
+        )
         #expect(!events.contains { $0.detail.contains("a guess") })
         // Another workspace's activity does not hear of alice.
         #expect(try await world.database.activity(tenantId: world.globex.id!, page: 1).events.allSatisfy { !$0.detail.contains("alice") })

@@ -2,6 +2,7 @@ import Foundation
 import HummingbirdTesting
 import Store
 import Testing
+
 @testable import Web
 
 /// Uploads wait in an owner-only folder of the data directory, never the shared /tmp; the job records its file;

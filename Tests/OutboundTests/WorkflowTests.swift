@@ -4,6 +4,7 @@ import NIOCore
 import OutboundCore
 import Store
 import Testing
+
 @testable import Web
 
 /// The upload streamer and the segment steps, driven without HTTP.
@@ -15,10 +16,14 @@ import Testing
 
     /// A form body as the import form sends it: the CSRF token first, then the fields, then the file.
     static func body(file: String, fileName: String = "people.csv", fields: [(String, String)] = [], csrf: String? = token) -> String {
-        var parts = (csrf.map { [("_csrf", $0)] } ?? []).map { "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }
+        var parts = (csrf.map { [("_csrf", $0)] } ?? []).map {
+            "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n"
+        }
         parts += fields.map { "--XyZ\r\nContent-Disposition: form-data; name=\"\($0.0)\"\r\n\r\n\($0.1)\r\n" }
-        parts.append("--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\n"
-                     + "Content-Type: text/csv\r\n\r\n\(file)\r\n")
+        parts.append(
+            "--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"\(fileName)\"\r\n"
+                + "Content-Type: text/csv\r\n\r\n\(file)\r\n"
+        )
         return parts.joined() + "--XyZ--\r\n"
     }
 
@@ -37,8 +42,10 @@ import Testing
         let streamer = UploadStreamer(limit: 1_000, csrfToken: Self.token)
         let csv = "profile_id,city\n1,Berlin\n2,\"Paris\"\n"
         let received = try await streamer.receive(
-            contentType: Self.contentType, body: Self.chunks(Self.body(file: csv, fields: [("idColumn", "profile_id"), ("replaceAll", "yes")])),
-            into: try temporaryDirectory() + "/upload.csv")
+            contentType: Self.contentType,
+            body: Self.chunks(Self.body(file: csv, fields: [("idColumn", "profile_id"), ("replaceAll", "yes")])),
+            into: try temporaryDirectory() + "/upload.csv"
+        )
         #expect(received.fileName == "people.csv")
         #expect(received.fields == ["idColumn": "profile_id", "replaceAll": "yes"])
         #expect(try String(contentsOfFile: received.path, encoding: .utf8) == csv)
@@ -57,7 +64,9 @@ import Testing
             ("application/x-www-form-urlencoded", "a=b", .badRequest),
         ] {
             await #expect(throws: HTTPError.self) {
-                do { _ = try await streamer.receive(contentType: contentType, body: Self.chunks(body), into: directory + "upload.csv") } catch let error as HTTPError {
+                do {
+                    _ = try await streamer.receive(contentType: contentType, body: Self.chunks(body), into: directory + "upload.csv")
+                } catch let error as HTTPError {
                     #expect(error.status == status)
                     throw error
                 }
@@ -71,11 +80,19 @@ import Testing
         let steps = SegmentSteps(database: world.database, pool: BlockingPool(name: "test", threads: 1, maxPending: 1))
         let acme = world.acme.id!
         #expect(try await steps.nameProblem("", tenantId: acme, except: nil) == "Enter a name.")
-        #expect(try await steps.nameProblem(String(repeating: "n", count: 101), tenantId: acme, except: nil)
-                == "A name has at most 100 characters.")
-        let saved = try await world.database.saveSegment(tenantId: acme, id: nil, name: "Berlin", description: "",
-                                                         rules: SegmentRules(combinator: .all, groups: []), actor: .commandLine,
-                                                         now: world.clock.now)
+        #expect(
+            try await steps.nameProblem(String(repeating: "n", count: 101), tenantId: acme, except: nil)
+                == "A name has at most 100 characters."
+        )
+        let saved = try await world.database.saveSegment(
+            tenantId: acme,
+            id: nil,
+            name: "Berlin",
+            description: "",
+            rules: SegmentRules(combinator: .all, groups: []),
+            actor: .commandLine,
+            now: world.clock.now
+        )
         #expect(try await steps.nameProblem("Berlin", tenantId: acme, except: nil) == "Another segment is already called Berlin.")
         #expect(try await steps.nameProblem("Berlin", tenantId: acme, except: saved.id) == nil)
         #expect(try await steps.nameProblem("Berlin", tenantId: world.globex.id!, except: nil) == nil)

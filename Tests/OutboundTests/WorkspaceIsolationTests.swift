@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
 import ProfileImport
-@testable import Store
 import Testing
+
+@testable import Store
 
 /// Segment members stay in their workspace: profile row ids are never reused, memberships go with their
 /// profiles, every member read checks the tenant, and an export can use only its own workspace's segments.
@@ -20,10 +21,26 @@ import Testing
         }
 
         func segment(_ tenantId: Int64, _ name: String = "Everyone") async throws -> Int64 {
-            let rules = SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [
-                RuleCondition(attribute: "email", op: .isNotEmpty, value: "", value2: "")])])
-            let segment = try await database.saveSegment(tenantId: tenantId, id: nil, name: name, description: "", rules: rules,
-                                                         actor: .commandLine, now: .now)
+            let rules = SegmentRules(
+                combinator: .all,
+                groups: [
+                    RuleGroup(
+                        combinator: .all,
+                        conditions: [
+                            RuleCondition(attribute: "email", op: .isNotEmpty, value: "", value2: "")
+                        ]
+                    )
+                ]
+            )
+            let segment = try await database.saveSegment(
+                tenantId: tenantId,
+                id: nil,
+                name: name,
+                description: "",
+                rules: rules,
+                actor: .commandLine,
+                now: .now
+            )
             try database.refreshSegment(tenantId: tenantId, id: segment.id!, now: .now)
             return segment.id!
         }
@@ -52,8 +69,11 @@ import Testing
 
     @Test func replaceAllRemovesTheMembershipsOfTheProfilesItRemoves() async throws {
         let world = try await TwoWorkspaces.make()
-        _ = try await importCSV("profile_id,email\na1,one@a.example\na2,two@a.example\na3,three@a.example\n",
-                                into: world.database, tenantId: world.a)
+        _ = try await importCSV(
+            "profile_id,email\na1,one@a.example\na2,two@a.example\na3,three@a.example\n",
+            into: world.database,
+            tenantId: world.a
+        )
         let segment = try await world.segment(world.a)
         var options = ImportOptions()
         options.replaceAll = true
@@ -71,11 +91,14 @@ import Testing
         let segment = try await world.segment(world.a)
         // A stray row (as an older version could leave) naming B's profile in A's segment.
         try await world.database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO segmentMember (segmentId, generation, profileRowId)
-                SELECT segment.id, segment.generation, profile.rowId FROM segment, profile
-                WHERE segment.id = ? AND profile.profileId = 'b1'
-                """, arguments: [segment])
+            try db.execute(
+                sql: """
+                    INSERT INTO segmentMember (segmentId, generation, profileRowId)
+                    SELECT segment.id, segment.generation, profile.rowId FROM segment, profile
+                    WHERE segment.id = ? AND profile.profileId = 'b1'
+                    """,
+                arguments: [segment]
+            )
         }
         #expect(try await world.database.segmentMemberIds(tenantId: world.a, segmentId: segment) == ["a1"])
     }
@@ -107,16 +130,18 @@ import Testing
         let queue = try DatabaseQueue(configuration: AppDatabase.configuration())
         try AppDatabase.migrator.migrate(queue, upTo: "v5 import jobs that wait for an id column")
         try queue.write { db in
-            try db.execute(sql: """
-                INSERT INTO tenant (id, slug, name, createdAt) VALUES (1, 'a', 'A', CURRENT_TIMESTAMP), (2, 'b', 'B', CURRENT_TIMESTAMP);
-                INSERT INTO profile (rowId, tenantId, profileId, updatedAt) VALUES (1, 1, 'a1', CURRENT_TIMESTAMP),
-                    (2, 1, 'a2', CURRENT_TIMESTAMP), (3, 2, 'b1', CURRENT_TIMESTAMP);
-                INSERT INTO segment (id, tenantId, name, rules, generation, memberCount, createdAt, updatedAt)
-                    VALUES (1, 1, 'All', '{}', 1, 4, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
-                -- a1 and a2 are members; 3 is B's profile; 9 was deleted without its membership.
-                INSERT INTO segmentMember (segmentId, generation, profileRowId) VALUES (1, 1, 1), (1, 1, 2), (1, 1, 3), (1, 1, 9);
-                DELETE FROM profile WHERE rowId = 2;
-                """)
+            try db.execute(
+                sql: """
+                    INSERT INTO tenant (id, slug, name, createdAt) VALUES (1, 'a', 'A', CURRENT_TIMESTAMP), (2, 'b', 'B', CURRENT_TIMESTAMP);
+                    INSERT INTO profile (rowId, tenantId, profileId, updatedAt) VALUES (1, 1, 'a1', CURRENT_TIMESTAMP),
+                        (2, 1, 'a2', CURRENT_TIMESTAMP), (3, 2, 'b1', CURRENT_TIMESTAMP);
+                    INSERT INTO segment (id, tenantId, name, rules, generation, memberCount, createdAt, updatedAt)
+                        VALUES (1, 1, 'All', '{}', 1, 4, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+                    -- a1 and a2 are members; 3 is B's profile; 9 was deleted without its membership.
+                    INSERT INTO segmentMember (segmentId, generation, profileRowId) VALUES (1, 1, 1), (1, 1, 2), (1, 1, 3), (1, 1, 9);
+                    DELETE FROM profile WHERE rowId = 2;
+                    """
+            )
         }
         try AppDatabase.migrator.migrate(queue)
         try queue.write { db in

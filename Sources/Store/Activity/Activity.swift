@@ -35,8 +35,15 @@ public struct Actor: Sendable, Equatable {
 extension ActivityEvent {
     static func record(_ db: Database, at now: Date, tenantId: Int64, actor: Actor, action: String, detail: String) throws {
         var event = ActivityEvent(
-            id: nil, tenantId: tenantId, actorUserId: actor.userId, actorEmail: actor.email,
-            action: action, detail: detail, clientAddress: actor.clientAddress, createdAt: now)
+            id: nil,
+            tenantId: tenantId,
+            actorUserId: actor.userId,
+            actorEmail: actor.email,
+            action: action,
+            detail: detail,
+            clientAddress: actor.clientAddress,
+            createdAt: now
+        )
         try event.insert(db)
     }
 }
@@ -51,9 +58,13 @@ extension AppDatabase {
     /// One page of the tenant's events, newest first, and whether an older page exists.
     public func activity(tenantId: Int64, page: Int, pageSize: Int = 50) async throws -> (events: [ActivityEvent], hasMore: Bool) {
         try await reader.read { db in
-            let rows = try ActivityEvent.fetchAll(db, sql: """
-                SELECT * FROM activity WHERE tenantId = ? ORDER BY id DESC LIMIT ? OFFSET ?
-                """, arguments: [tenantId, pageSize + 1, max(0, page - 1) * pageSize])
+            let rows = try ActivityEvent.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM activity WHERE tenantId = ? ORDER BY id DESC LIMIT ? OFFSET ?
+                    """,
+                arguments: [tenantId, pageSize + 1, max(0, page - 1) * pageSize]
+            )
             return (Array(rows.prefix(pageSize)), rows.count > pageSize)
         }
     }

@@ -9,11 +9,23 @@ extension AppDatabase {
             let tenantIds = try Int64.fetchAll(db, sql: "SELECT tenantId FROM membership WHERE userId = ?", arguments: [userId])
             let actor = Actor(userId: nil, email: "sign-in attempt", clientAddress: clientAddress)
             for tenantId in tenantIds {
-                try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "signin.failed",
-                                         detail: "Failed sign-in for \(email) from \(clientAddress)")
+                try ActivityEvent.record(
+                    db,
+                    at: clock.now,
+                    tenantId: tenantId,
+                    actor: actor,
+                    action: "signin.failed",
+                    detail: "Failed sign-in for \(email) from \(clientAddress)"
+                )
                 if let lockedMinutes {
-                    try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "signin.locked",
-                                             detail: "Sign-in for \(email) from \(clientAddress) locked for \(lockedMinutes) minutes after repeated failures")
+                    try ActivityEvent.record(
+                        db,
+                        at: clock.now,
+                        tenantId: tenantId,
+                        actor: actor,
+                        action: "signin.locked",
+                        detail: "Sign-in for \(email) from \(clientAddress) locked for \(lockedMinutes) minutes after repeated failures"
+                    )
                 }
             }
         }

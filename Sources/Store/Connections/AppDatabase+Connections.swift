@@ -61,42 +61,71 @@ extension AppDatabase {
 
     static func summary(_ db: Database, _ connection: Connection) throws -> ConnectionSummary {
         let exportUser = try connection.exportUserId.flatMap {
-            try Row.fetchOne(db, sql: """
-                SELECT user.email, membership.role FROM user
-                LEFT JOIN membership ON membership.userId = user.id AND membership.tenantId = ?
-                WHERE user.id = ?
-                """, arguments: [connection.tenantId, $0])
+            try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT user.email, membership.role FROM user
+                    LEFT JOIN membership ON membership.userId = user.id AND membership.tenantId = ?
+                    WHERE user.id = ?
+                    """,
+                arguments: [connection.tenantId, $0]
+            )
         }
         let consentEmail = try connection.consentUserId.flatMap {
             try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [$0])
         }
         let exports = try ExportLinks.countUsingConnection(db, tenantId: connection.tenantId, connectionId: connection.id!)
-        return ConnectionSummary(connection: connection, exportUserEmail: exportUser?["email"],
-                                 exportUserIsAdmin: (exportUser?["role"] as String?) == Role.admin.rawValue,
-                                 consentUserEmail: consentEmail, exportCount: exports)
+        return ConnectionSummary(
+            connection: connection,
+            exportUserEmail: exportUser?["email"],
+            exportUserIsAdmin: (exportUser?["role"] as String?) == Role.admin.rawValue,
+            consentUserEmail: consentEmail,
+            exportCount: exports
+        )
     }
 
     public func connectionNameTaken(tenantId: Int64, name: String, except id: Int64? = nil) async throws -> Bool {
         try await reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM connection WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
-                             arguments: [tenantId, name, id]) ?? 0 > 0
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM connection WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+                arguments: [tenantId, name, id]
+            ) ?? 0 > 0
         }
     }
 
     /// Save of a new connection: the verified key moves from the draft (opened with its draft context) into the
     /// connection (sealed for the new row); consent and export user are recorded; the draft is deleted. One
     /// transaction: nothing half-saved.
-    public func createConnection(tenantId: Int64, name: String, usableBy: ConnectionUsers, draft: ConnectionDraft,
-                                 consentUserId: Int64, vault: Vault, actor: Actor, now: Date) async throws -> Connection {
+    public func createConnection(
+        tenantId: Int64,
+        name: String,
+        usableBy: ConnectionUsers,
+        draft: ConnectionDraft,
+        consentUserId: Int64,
+        vault: Vault,
+        actor: Actor,
+        now: Date
+    ) async throws -> Connection {
         try await writer.write { db in
             guard let draftId = draft.id, let current = try ConnectionDraft.fetchOne(db, key: draftId), current.isConnected,
-                  let sealed = current.apiKeySealed, let host = current.apiHost, let exportUserId = current.exportUserId else {
+                let sealed = current.apiKeySealed, let host = current.apiHost, let exportUserId = current.exportUserId
+            else {
                 throw StoreError.notFound
             }
             let apiKey = try vault.open(sealed, context: current.apiKeyContext!)
-            var connection = Connection(tenantId: tenantId, name: name, usableBy: usableBy, apiHost: host,
-                                        accountName: current.accountName, exportUserId: exportUserId,
-                                        consentUserId: consentUserId, consentAt: now, verifiedAt: current.verifiedAt, now: now)
+            var connection = Connection(
+                tenantId: tenantId,
+                name: name,
+                usableBy: usableBy,
+                apiHost: host,
+                accountName: current.accountName,
+                exportUserId: exportUserId,
+                consentUserId: consentUserId,
+                consentAt: now,
+                verifiedAt: current.verifiedAt,
+                now: now
+            )
             try connection.insert(db)
             connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
             connection.apiKeyLastFour = apiKey.lastFour
@@ -104,12 +133,31 @@ extension AppDatabase {
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
             let exportUser = try User.email(db, id: exportUserId)
             let tenant = connection.tenantId
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.created",
-                                     detail: "Created ActiveCampaign connection \(name) for \(host) (key ending \(apiKey.lastFour), usable by \(usableBy.label.lowercased()))")
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.consent",
-                                     detail: "Agreed to the data privacy and compliance terms for \(name)")
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenant, actor: actor, action: "connection.export_user",
-                                     detail: "Set the export user of \(name) to \(exportUser)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenant,
+                actor: actor,
+                action: "connection.created",
+                detail:
+                    "Created ActiveCampaign connection \(name) for \(host) (key ending \(apiKey.lastFour), usable by \(usableBy.label.lowercased()))"
+            )
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenant,
+                actor: actor,
+                action: "connection.consent",
+                detail: "Agreed to the data privacy and compliance terms for \(name)"
+            )
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenant,
+                actor: actor,
+                action: "connection.export_user",
+                detail: "Set the export user of \(name) to \(exportUser)"
+            )
             return connection
         }
     }
@@ -128,8 +176,14 @@ extension AppDatabase {
             connection.usableBy = changes.usableBy
             connection.updatedAt = now
             try connection.update(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.edited",
-                                     detail: "Edited \(changes.name): " + changed.joined(separator: "; "))
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "connection.edited",
+                detail: "Edited \(changes.name): " + changed.joined(separator: "; ")
+            )
         }
     }
 
@@ -138,8 +192,9 @@ extension AppDatabase {
     public func replaceCredentials(tenantId: Int64, id: Int64, draft: ConnectionDraft, vault: Vault, actor: Actor, now: Date) async throws {
         try await writer.write { db in
             guard var connection = try Connection.fetchOne(db, tenantId: tenantId, id: id),
-                  let draftId = draft.id, let current = try ConnectionDraft.fetchOne(db, key: draftId), current.connectionId == id,
-                  current.isConnected, let sealed = current.apiKeySealed, let host = current.apiHost else {
+                let draftId = draft.id, let current = try ConnectionDraft.fetchOne(db, key: draftId), current.connectionId == id,
+                current.isConnected, let sealed = current.apiKeySealed, let host = current.apiHost
+            else {
                 throw StoreError.notFound
             }
             let apiKey = try vault.open(sealed, context: current.apiKeyContext!)
@@ -153,7 +208,9 @@ extension AppDatabase {
             connection.updatedAt = now
             try connection.update(db)
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
-            let what = previousHost == host ? "Replaced the API key of \(connection.name) (now ending \(apiKey.lastFour))"
+            let what =
+                previousHost == host
+                ? "Replaced the API key of \(connection.name) (now ending \(apiKey.lastFour))"
                 : "Changed the host of \(connection.name) from \(previousHost) to \(host) with a new API key ending \(apiKey.lastFour)"
             try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.credentials", detail: what)
         }
@@ -174,8 +231,14 @@ extension AppDatabase {
                 connection.lastError = error
             }
             try connection.update(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.verified",
-                                     detail: error.map { "Verification of \(connection.name) failed: \($0)" } ?? "Verified \(connection.name)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "connection.verified",
+                detail: error.map { "Verification of \(connection.name) failed: \($0)" } ?? "Verified \(connection.name)"
+            )
         }
     }
 
@@ -188,8 +251,14 @@ extension AppDatabase {
             connection.updatedAt = now
             try connection.update(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.export_user",
-                                     detail: "Set the export user of \(connection.name) to \(email)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "connection.export_user",
+                detail: "Set the export user of \(connection.name) to \(email)"
+            )
         }
     }
 
@@ -203,9 +272,16 @@ extension AppDatabase {
             let names = try ExportLinks.usingConnection(db, tenantId: tenantId, connectionId: id).map(\.name)
             try ExportLinks.release(db, tenantId: tenantId, connectionId: id, exports)
             _ = try connection.delete(db)
-            let exportText = names.isEmpty ? "" : "; \(exports == .detach ? "detached" : "removed") exports: " + names.joined(separator: ", ")
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "connection.removed",
-                                     detail: "Removed connection \(connection.name) (\(connection.apiHost)) and its stored API key\(exportText)")
+            let exportText =
+                names.isEmpty ? "" : "; \(exports == .detach ? "detached" : "removed") exports: " + names.joined(separator: ", ")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "connection.removed",
+                detail: "Removed connection \(connection.name) (\(connection.apiHost)) and its stored API key\(exportText)"
+            )
         }
     }
 

@@ -13,8 +13,14 @@ extension AppDatabase {
             connection.apiKeySealed = try vault.seal(apiKey.value, context: connection.apiKeyContext!)
             connection.apiKeyLastFour = apiKey.lastFour
             try connection.update(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: connection.tenantId, actor: actor, action: "connection.created",
-                                     detail: "Created ActiveCampaign connection \(connection.name) for \(connection.apiHost)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: connection.tenantId,
+                actor: actor,
+                action: "connection.created",
+                detail: "Created ActiveCampaign connection \(connection.name) for \(connection.apiHost)"
+            )
             return connection
         }
     }

@@ -40,9 +40,18 @@ public struct Connection: Codable, Sendable, Equatable, FetchableRecord, Mutable
     /// The reason the last verification failed, shown as "Needs attention"; nil after a success.
     public var lastError: String?
 
-    public init(tenantId: Int64, name: String, usableBy: ConnectionUsers, apiHost: String, accountName: String? = nil,
-                exportUserId: Int64? = nil, consentUserId: Int64? = nil, consentAt: Date? = nil, verifiedAt: Date? = nil,
-                now: Date) {
+    public init(
+        tenantId: Int64,
+        name: String,
+        usableBy: ConnectionUsers,
+        apiHost: String,
+        accountName: String? = nil,
+        exportUserId: Int64? = nil,
+        consentUserId: Int64? = nil,
+        consentAt: Date? = nil,
+        verifiedAt: Date? = nil,
+        now: Date
+    ) {
         self.tenantId = tenantId
         self.kind = "activecampaign"
         self.name = name

@@ -55,21 +55,47 @@ extension AppDatabase {
     /// The draft with `id` if it belongs to this session and tenant (and connection, for edits) and has not expired.
     public func draft(id: Int64, sessionId: Int64, tenantId: Int64, connectionId: Int64?, now: Date) async throws -> ConnectionDraft? {
         try await reader.read { db in
-            try ConnectionDraft.filter(ConnectionDraft.Columns.id == id && ConnectionDraft.Columns.sessionId == sessionId && ConnectionDraft.Columns.tenantId == tenantId
-                                       && ConnectionDraft.Columns.expiresAt > now)
-                .filter(connectionId == nil ? ConnectionDraft.Columns.connectionId == nil : ConnectionDraft.Columns.connectionId == connectionId)
-                .fetchOne(db)
+            try ConnectionDraft.filter(
+                ConnectionDraft.Columns.id == id && ConnectionDraft.Columns.sessionId == sessionId
+                    && ConnectionDraft.Columns.tenantId == tenantId
+                    && ConnectionDraft.Columns.expiresAt > now
+            )
+            .filter(
+                connectionId == nil ? ConnectionDraft.Columns.connectionId == nil : ConnectionDraft.Columns.connectionId == connectionId
+            )
+            .fetchOne(db)
         }
     }
 
     /// Creates or updates a draft. A verified key is sealed for the draft row in the same transaction; a draft
     /// whose key was verified for another host loses that key.
-    public func saveDraft(existing: ConnectionDraft?, sessionId: Int64, tenantId: Int64, connectionId: Int64?,
-                          verified: VerifiedKey?, exportUserId: Int64?, vault: Vault, now: Date) async throws -> ConnectionDraft {
+    public func saveDraft(
+        existing: ConnectionDraft?,
+        sessionId: Int64,
+        tenantId: Int64,
+        connectionId: Int64?,
+        verified: VerifiedKey?,
+        exportUserId: Int64?,
+        vault: Vault,
+        now: Date
+    ) async throws -> ConnectionDraft {
         try await writer.write { db in
-            var draft = existing ?? ConnectionDraft(
-                id: nil, sessionId: sessionId, tenantId: tenantId, connectionId: connectionId, apiHost: nil, apiKeySealed: nil,
-                apiKeyLastFour: nil, accountName: nil, verifiedAt: nil, exportUserId: nil, createdAt: now, expiresAt: now)
+            var draft =
+                existing
+                ?? ConnectionDraft(
+                    id: nil,
+                    sessionId: sessionId,
+                    tenantId: tenantId,
+                    connectionId: connectionId,
+                    apiHost: nil,
+                    apiKeySealed: nil,
+                    apiKeyLastFour: nil,
+                    accountName: nil,
+                    verifiedAt: nil,
+                    exportUserId: nil,
+                    createdAt: now,
+                    expiresAt: now
+                )
             draft.expiresAt = now.addingTimeInterval(ConnectionDraft.lifetime)
             if let exportUserId { draft.exportUserId = exportUserId }
             if draft.id == nil { try draft.insert(db) }

@@ -23,28 +23,40 @@ public enum DetachedExports: String, Sendable {
 /// The `db` forms run inside the caller's transaction, so a guard and its change see the same rows.
 enum ExportLinks {
     static func usingConnection(_ db: Database, tenantId: Int64, connectionId: Int64) throws -> [ExportReference] {
-        try Row.fetchAll(db, sql: "SELECT id, name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
-                         arguments: [tenantId, connectionId]).map { ExportReference(id: $0[0], name: $0[1]) }
+        try Row.fetchAll(
+            db,
+            sql: "SELECT id, name FROM export WHERE tenantId = ? AND connectionId = ? ORDER BY name",
+            arguments: [tenantId, connectionId]
+        ).map { ExportReference(id: $0[0], name: $0[1]) }
     }
 
     static func countUsingConnection(_ db: Database, tenantId: Int64, connectionId: Int64) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND connectionId = ?",
-                         arguments: [tenantId, connectionId]) ?? 0
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND connectionId = ?",
+            arguments: [tenantId, connectionId]
+        ) ?? 0
     }
 
     static func usingSegment(_ db: Database, tenantId: Int64, segmentId: Int64) throws -> [ExportReference] {
-        try Row.fetchAll(db, sql: """
-            SELECT export.id, export.name FROM exportSegment JOIN export ON export.id = exportSegment.exportId
-            WHERE export.tenantId = ? AND exportSegment.segmentId = ? ORDER BY export.name
-            """, arguments: [tenantId, segmentId]).map { ExportReference(id: $0[0], name: $0[1]) }
+        try Row.fetchAll(
+            db,
+            sql: """
+                SELECT export.id, export.name FROM exportSegment JOIN export ON export.id = exportSegment.exportId
+                WHERE export.tenantId = ? AND exportSegment.segmentId = ? ORDER BY export.name
+                """,
+            arguments: [tenantId, segmentId]
+        ).map { ExportReference(id: $0[0], name: $0[1]) }
     }
 
     /// Detaches or removes the exports of a connection that is being removed.
     static func release(_ db: Database, tenantId: Int64, connectionId: Int64, _ choice: DetachedExports) throws {
         switch choice {
         case .detach:
-            try db.execute(sql: "UPDATE export SET connectionId = NULL WHERE tenantId = ? AND connectionId = ?",
-                           arguments: [tenantId, connectionId])
+            try db.execute(
+                sql: "UPDATE export SET connectionId = NULL WHERE tenantId = ? AND connectionId = ?",
+                arguments: [tenantId, connectionId]
+            )
         case .remove:
             try db.execute(sql: "DELETE FROM export WHERE tenantId = ? AND connectionId = ?", arguments: [tenantId, connectionId])
         }

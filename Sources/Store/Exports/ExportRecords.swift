@@ -66,10 +66,20 @@ public struct ExportSettings: Sendable, Equatable {
     public var mirror: Bool
     public var mirrorGuardPercent: Int
 
-    public init(name: String, connectionId: Int64?, listId: String, segmentIds: [Int64], emailAttributeId: Int64,
-                firstNameAttributeId: Int64? = nil, lastNameAttributeId: Int64? = nil, phoneAttributeId: Int64? = nil,
-                schedule: ExportSchedule = .system, runAutomations: Bool = false, mirror: Bool = false,
-                mirrorGuardPercent: Int = 20) {
+    public init(
+        name: String,
+        connectionId: Int64?,
+        listId: String,
+        segmentIds: [Int64],
+        emailAttributeId: Int64,
+        firstNameAttributeId: Int64? = nil,
+        lastNameAttributeId: Int64? = nil,
+        phoneAttributeId: Int64? = nil,
+        schedule: ExportSchedule = .system,
+        runAutomations: Bool = false,
+        mirror: Bool = false,
+        mirrorGuardPercent: Int = 20
+    ) {
         self.name = name
         self.connectionId = connectionId
         self.listId = listId
@@ -180,8 +190,17 @@ public struct ExportRun: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
-    init(tenantId: Int64, exportId: Int64, trigger: RunTrigger, requestedByUserId: Int64?, requestedBy: String,
-         fullResync: Bool, state: RunState, reason: String?, now: Date) {
+    init(
+        tenantId: Int64,
+        exportId: Int64,
+        trigger: RunTrigger,
+        requestedByUserId: Int64?,
+        requestedBy: String,
+        fullResync: Bool,
+        state: RunState,
+        reason: String?,
+        now: Date
+    ) {
         self.tenantId = tenantId
         self.exportId = exportId
         self.trigger = trigger

@@ -40,11 +40,15 @@ extension AppDatabase {
     }
 
     static func summary(_ db: Database, _ export: Export) throws -> ExportSummary {
-        let segments = try Row.fetchAll(db, sql: """
-            SELECT segment.id, segment.name FROM exportSegment
-            JOIN segment ON segment.id = exportSegment.segmentId AND segment.tenantId = ?
-            WHERE exportSegment.exportId = ? ORDER BY segment.name
-            """, arguments: [export.tenantId, export.id]).map { ExportReference(id: $0[0], name: $0[1]) }
+        let segments = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT segment.id, segment.name FROM exportSegment
+                JOIN segment ON segment.id = exportSegment.segmentId AND segment.tenantId = ?
+                WHERE exportSegment.exportId = ? ORDER BY segment.name
+                """,
+            arguments: [export.tenantId, export.id]
+        ).map { ExportReference(id: $0[0], name: $0[1]) }
         let connectionName = try export.connectionId.flatMap { id in
             try String.fetchOne(db, sql: "SELECT name FROM connection WHERE id = ? AND tenantId = ?", arguments: [id, export.tenantId])
         }
@@ -59,15 +63,34 @@ extension AppDatabase {
         try await writer.write { db in
             try Self.check(db, tenantId: tenantId, settings: settings, exceptExport: nil)
             var export = Export(
-                id: nil, tenantId: tenantId, name: settings.name, connectionId: settings.connectionId, listId: settings.listId,
-                schedule: settings.schedule, createdByUserId: actor.userId, createdAt: now, updatedAt: now,
-                emailAttributeId: settings.emailAttributeId, firstNameAttributeId: settings.firstNameAttributeId,
-                lastNameAttributeId: settings.lastNameAttributeId, phoneAttributeId: settings.phoneAttributeId,
-                runAutomations: settings.runAutomations, mirror: settings.mirror,
-                mirrorGuardPercent: settings.mirrorGuardPercent, baselineState: settings.mirror ? .needed : .none)
+                id: nil,
+                tenantId: tenantId,
+                name: settings.name,
+                connectionId: settings.connectionId,
+                listId: settings.listId,
+                schedule: settings.schedule,
+                createdByUserId: actor.userId,
+                createdAt: now,
+                updatedAt: now,
+                emailAttributeId: settings.emailAttributeId,
+                firstNameAttributeId: settings.firstNameAttributeId,
+                lastNameAttributeId: settings.lastNameAttributeId,
+                phoneAttributeId: settings.phoneAttributeId,
+                runAutomations: settings.runAutomations,
+                mirror: settings.mirror,
+                mirrorGuardPercent: settings.mirrorGuardPercent,
+                baselineState: settings.mirror ? .needed : .none
+            )
             try export.insert(db)
             try Self.linkSegments(db, exportId: export.id!, segmentIds: settings.segmentIds)
-            try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.created", detail: "Created export \(export.name)")
+            try ActivityEvent.record(
+                db,
+                at: now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.created",
+                detail: "Created export \(export.name)"
+            )
             return export
         }
     }
@@ -103,8 +126,14 @@ extension AppDatabase {
             if destinationChanged {
                 try db.execute(sql: "DELETE FROM exportLedger WHERE exportId = ?", arguments: [id])
             }
-            try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.changed",
-                                     detail: "Changed export \(export.name)" + (destinationChanged ? "; its next run sends every contact" : ""))
+            try ActivityEvent.record(
+                db,
+                at: now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.changed",
+                detail: "Changed export \(export.name)" + (destinationChanged ? "; its next run sends every contact" : "")
+            )
             return export
         }
     }
@@ -116,14 +145,25 @@ extension AppDatabase {
             guard let export = try Export.filter(Export.Columns.tenantId == tenantId && Export.Columns.id == id).fetchOne(db) else {
                 throw StoreError.notFound
             }
-            let totals = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), COALESCE(SUM(accepted), 0), COALESCE(SUM(rejected), 0) FROM exportRun WHERE exportId = ?
-                """, arguments: [id])!
+            let totals = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), COALESCE(SUM(accepted), 0), COALESCE(SUM(rejected), 0) FROM exportRun WHERE exportId = ?
+                    """,
+                arguments: [id]
+            )!
             _ = try export.delete(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "export.removed", detail: """
-                Removed export \(export.name) after \(totals[0] as Int) runs (\(totals[1] as Int) contacts accepted, \
-                \(totals[2] as Int) rejected in all); contacts already sent stay in ActiveCampaign
-                """)
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.removed",
+                detail: """
+                    Removed export \(export.name) after \(totals[0] as Int) runs (\(totals[1] as Int) contacts accepted, \
+                    \(totals[2] as Int) rejected in all); contacts already sent stay in ActiveCampaign
+                    """
+            )
         }
     }
 
@@ -142,12 +182,21 @@ extension AppDatabase {
         guard (1...100).contains(name.count), name == settings.name else {
             throw problem(.name, "Give the export a name of 1 to 100 characters, without leading or trailing spaces.")
         }
-        let taken = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
-                                     arguments: [tenantId, name, exceptExport]) ?? 0
+        let taken =
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+                arguments: [tenantId, name, exceptExport]
+            ) ?? 0
         guard taken == 0 else { throw problem(.name, "Another export is called \(name).") }
         if let connectionId = settings.connectionId {
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM connection WHERE id = ? AND tenantId = ?",
-                                   arguments: [connectionId, tenantId]) == 1 else {
+            guard
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM connection WHERE id = ? AND tenantId = ?",
+                    arguments: [connectionId, tenantId]
+                ) == 1
+            else {
                 throw problem(.connection, "Choose a connection of this workspace.")
             }
         }
@@ -155,8 +204,12 @@ extension AppDatabase {
             throw problem(.list, "An ActiveCampaign list id is a whole number, like 3.")
         }
         guard !settings.segmentIds.isEmpty else { throw problem(.segments, "Choose at least one segment.") }
-        let segments = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND id IN (SELECT value FROM json_each(?))",
-                                        arguments: [tenantId, "[" + Set(settings.segmentIds).map(String.init).joined(separator: ",") + "]"]) ?? 0
+        let segments =
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND id IN (SELECT value FROM json_each(?))",
+                arguments: [tenantId, "[" + Set(settings.segmentIds).map(String.init).joined(separator: ",") + "]"]
+            ) ?? 0
         guard segments == Set(settings.segmentIds).count else { throw problem(.segments, "Choose segments of this workspace.") }
         let attributes: [(ExportSettingsProblem.Field, Int64?)] = [
             (.email, settings.emailAttributeId), (.firstName, settings.firstNameAttributeId),
@@ -164,7 +217,8 @@ extension AppDatabase {
         ]
         for (field, id) in attributes {
             guard let id else { continue }
-            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attribute WHERE id = ? AND tenantId = ?", arguments: [id, tenantId]) == 1 else {
+            guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM attribute WHERE id = ? AND tenantId = ?", arguments: [id, tenantId]) == 1
+            else {
                 throw problem(field, "Choose a profile attribute of this workspace.")
             }
         }

@@ -19,14 +19,18 @@ public struct RunQueue: Sendable {
     public func claimNext(now: Date, excluding: Set<Int64> = []) async throws -> ExportRun? {
         try await database.writer.write { db in
             let excluded = "[" + excluding.map(String.init).joined(separator: ",") + "]"
-            let candidate = try ExportRun.fetchOne(db, sql: """
-                SELECT r.* FROM exportRun r
-                WHERE (r.state = 'queued' OR (r.state = 'running' AND (r.leaseExpiresAt IS NULL OR r.leaseExpiresAt < ?)))
-                  AND r.id NOT IN (SELECT value FROM json_each(?))
-                ORDER BY (SELECT COUNT(*) FROM exportRun a WHERE a.tenantId = r.tenantId AND a.state = 'running'
-                          AND a.leaseExpiresAt >= ?), r.queuedAt, r.id
-                LIMIT 1
-                """, arguments: [now, excluded, now])
+            let candidate = try ExportRun.fetchOne(
+                db,
+                sql: """
+                    SELECT r.* FROM exportRun r
+                    WHERE (r.state = 'queued' OR (r.state = 'running' AND (r.leaseExpiresAt IS NULL OR r.leaseExpiresAt < ?)))
+                      AND r.id NOT IN (SELECT value FROM json_each(?))
+                    ORDER BY (SELECT COUNT(*) FROM exportRun a WHERE a.tenantId = r.tenantId AND a.state = 'running'
+                              AND a.leaseExpiresAt >= ?), r.queuedAt, r.id
+                    LIMIT 1
+                    """,
+                arguments: [now, excluded, now]
+            )
             guard var run = candidate else { return nil }
             run.state = .running
             run.leaseOwner = owner
@@ -46,9 +50,12 @@ public struct RunQueue: Sendable {
         guard let run, run.state == .running, run.leaseOwner == owner else { return nil }
         if let expiry = run.leaseExpiresAt, expiry.timeIntervalSince(now) > leaseDuration / 2 { return run }
         return try await database.writer.write { db in
-            try db.execute(sql: """
-                UPDATE exportRun SET leaseExpiresAt = ?, heartbeatAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?
-                """, arguments: [now.addingTimeInterval(leaseDuration), now, runId, owner])
+            try db.execute(
+                sql: """
+                    UPDATE exportRun SET leaseExpiresAt = ?, heartbeatAt = ? WHERE id = ? AND state = 'running' AND leaseOwner = ?
+                    """,
+                arguments: [now.addingTimeInterval(leaseDuration), now, runId, owner]
+            )
             return db.changesCount == 1 ? try ExportRun.fetchOne(db, key: runId) : nil
         }
     }
@@ -56,19 +63,25 @@ public struct RunQueue: Sendable {
     /// Gives a run back (shutdown): it stays running with no owner, so the next engine takes it up at once.
     public func release(runId: Int64) async throws {
         try await database.writer.write { db in
-            try db.execute(sql: """
-                UPDATE exportRun SET leaseOwner = NULL, leaseExpiresAt = NULL WHERE id = ? AND state = 'running' AND leaseOwner = ?
-                """, arguments: [runId, owner])
+            try db.execute(
+                sql: """
+                    UPDATE exportRun SET leaseOwner = NULL, leaseExpiresAt = NULL WHERE id = ? AND state = 'running' AND leaseOwner = ?
+                    """,
+                arguments: [runId, owner]
+            )
         }
     }
 
     /// The engine process's heartbeat (for `outbound status` and /healthz).
     public func beat(now: Date, startedAt: Date, stopped: Bool = false) async throws {
         try await database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO engineNode (id, startedAt, heartbeatAt, stoppedAt) VALUES (?, ?, ?, ?)
-                ON CONFLICT(id) DO UPDATE SET heartbeatAt = excluded.heartbeatAt, stoppedAt = excluded.stoppedAt
-                """, arguments: [owner, startedAt, now, stopped ? now : nil])
+            try db.execute(
+                sql: """
+                    INSERT INTO engineNode (id, startedAt, heartbeatAt, stoppedAt) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(id) DO UPDATE SET heartbeatAt = excluded.heartbeatAt, stoppedAt = excluded.stoppedAt
+                    """,
+                arguments: [owner, startedAt, now, stopped ? now : nil]
+            )
             // Nodes silent for a day are history.
             try db.execute(sql: "DELETE FROM engineNode WHERE heartbeatAt < ?", arguments: [now.addingTimeInterval(-86_400)])
         }
@@ -94,8 +107,13 @@ extension AppDatabase {
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM exportRun GROUP BY state") {
                 if let state = RunState(rawValue: row[0]) { byState[state] = row[1] }
             }
-            return EngineStatus(lastHeartbeat: beat, runningNodes: nodes, queueDepth: queued[0], oldestQueuedAt: queued[1],
-                                runsByState: byState)
+            return EngineStatus(
+                lastHeartbeat: beat,
+                runningNodes: nodes,
+                queueDepth: queued[0],
+                oldestQueuedAt: queued[1],
+                runsByState: byState
+            )
         }
     }
 }

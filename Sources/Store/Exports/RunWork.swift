@@ -61,24 +61,41 @@ public struct RunWork: Sendable {
             var email: String?
             if let userId = connection?.exportUserId {
                 email = try String.fetchOne(db, sql: "SELECT email FROM user WHERE id = ?", arguments: [userId])
-                isAdmin = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND userId = ? AND role = 'admin'",
-                                           arguments: [run.tenantId, userId]) == 1
+                isAdmin =
+                    try Int.fetchOne(
+                        db,
+                        sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND userId = ? AND role = 'admin'",
+                        arguments: [run.tenantId, userId]
+                    ) == 1
             }
             func path(_ id: Int64?) throws -> String? {
                 guard let id else { return nil }
                 return try Attribute.filter(Attribute.Columns.tenantId == run.tenantId && Attribute.Columns.id == id).fetchOne(db)?.path
             }
-            let members = try Int.fetchOne(db, sql: """
-                SELECT COUNT(DISTINCT sm.profileRowId) FROM exportSegment es
-                JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
-                JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation
-                JOIN profile p ON p.rowId = sm.profileRowId AND p.tenantId = ?
-                WHERE es.exportId = ?
-                """, arguments: [run.tenantId, run.tenantId, export.id]) ?? 0
-            return RunSubject(run: run, export: export, connection: connection, exportUserIsAdmin: isAdmin, exportUserEmail: email,
-                              memberCount: members, emailPath: try path(export.emailAttributeId),
-                              firstNamePath: try path(export.firstNameAttributeId), lastNamePath: try path(export.lastNameAttributeId),
-                              phonePath: try path(export.phoneAttributeId))
+            let members =
+                try Int.fetchOne(
+                    db,
+                    sql: """
+                        SELECT COUNT(DISTINCT sm.profileRowId) FROM exportSegment es
+                        JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
+                        JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation
+                        JOIN profile p ON p.rowId = sm.profileRowId AND p.tenantId = ?
+                        WHERE es.exportId = ?
+                        """,
+                    arguments: [run.tenantId, run.tenantId, export.id]
+                ) ?? 0
+            return RunSubject(
+                run: run,
+                export: export,
+                connection: connection,
+                exportUserIsAdmin: isAdmin,
+                exportUserEmail: email,
+                memberCount: members,
+                emailPath: try path(export.emailAttributeId),
+                firstNamePath: try path(export.firstNameAttributeId),
+                lastNamePath: try path(export.lastNameAttributeId),
+                phonePath: try path(export.phoneAttributeId)
+            )
         }
     }
 
@@ -87,8 +104,10 @@ public struct RunWork: Sendable {
         for chunk in stride(from: 0, to: emails.count, by: 5_000).map({ Array(emails[$0..<min($0 + 5_000, emails.count)]) }) {
             try await database.writer.write { db in
                 let json = String(decoding: try JSONEncoder().encode(chunk.map { $0.lowercased() }), as: UTF8.self)
-                try db.execute(sql: "INSERT OR IGNORE INTO exportBaseline (exportId, email) SELECT ?, value FROM json_each(?)",
-                               arguments: [exportId, json])
+                try db.execute(
+                    sql: "INSERT OR IGNORE INTO exportBaseline (exportId, email) SELECT ?, value FROM json_each(?)",
+                    arguments: [exportId, json]
+                )
             }
         }
         try await database.writer.write { db in
@@ -118,10 +137,14 @@ public struct RunWork: Sendable {
     private func segmentGenerations(_ subject: RunSubject) async throws -> [Int64: Int64] {
         try await database.reader.read { db in
             var result: [Int64: Int64] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT s.id, s.generation FROM exportSegment es JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
-                WHERE es.exportId = ?
-                """, arguments: [subject.run.tenantId, subject.export.id]) {
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT s.id, s.generation FROM exportSegment es JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
+                    WHERE es.exportId = ?
+                    """,
+                arguments: [subject.run.tenantId, subject.export.id]
+            ) {
                 result[row[0]] = row[1]
             }
             return result
@@ -148,19 +171,31 @@ public struct RunWork: Sendable {
                 let end = min(start + Self.freezeChunk, high)
                 let from = start
                 let contacts = try await database.reader.read { db in
-                    try Row.fetchAll(db, sql: """
-                        SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
-                               json_extract(p.attributes, ?), json_extract(p.attributes, ?)
-                        FROM profile p
-                        WHERE p.tenantId = ? AND p.rowId > ? AND p.rowId <= ? AND EXISTS (
-                            SELECT 1 FROM json_each(?) g
-                            JOIN segmentMember sm ON sm.segmentId = json_extract(g.value, '$[0]')
-                                 AND sm.generation = json_extract(g.value, '$[1]') AND sm.profileRowId = p.rowId)
-                        ORDER BY p.rowId
-                        """, arguments: [subject.emailPath ?? "$.none", subject.firstNamePath ?? "$.none", subject.lastNamePath ?? "$.none",
-                                         subject.phonePath ?? "$.none", tenantId, from, end, pairs]).map { row in
-                        FrozenContact(seq: row[0], profileId: row[1], rawEmail: Self.text(row[2]), firstName: Self.text(row[3]),
-                                      lastName: Self.text(row[4]), phone: Self.text(row[5]))
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
+                                   json_extract(p.attributes, ?), json_extract(p.attributes, ?)
+                            FROM profile p
+                            WHERE p.tenantId = ? AND p.rowId > ? AND p.rowId <= ? AND EXISTS (
+                                SELECT 1 FROM json_each(?) g
+                                JOIN segmentMember sm ON sm.segmentId = json_extract(g.value, '$[0]')
+                                     AND sm.generation = json_extract(g.value, '$[1]') AND sm.profileRowId = p.rowId)
+                            ORDER BY p.rowId
+                            """,
+                        arguments: [
+                            subject.emailPath ?? "$.none", subject.firstNamePath ?? "$.none", subject.lastNamePath ?? "$.none",
+                            subject.phonePath ?? "$.none", tenantId, from, end, pairs,
+                        ]
+                    ).map { row in
+                        FrozenContact(
+                            seq: row[0],
+                            profileId: row[1],
+                            rawEmail: Self.text(row[2]),
+                            firstName: Self.text(row[3]),
+                            lastName: Self.text(row[4]),
+                            phone: Self.text(row[5])
+                        )
                     }
                 }
                 start = end
@@ -196,7 +231,13 @@ public struct RunWork: Sendable {
     }
 
     private func write(_ contacts: [FrozenContact], runId: Int64, exportId: Int64, full: Bool, counts: inout FreezeCounts) async throws {
-        struct Decided: Sendable { var contact: FrozenContact; var email: String; var fingerprint: String?; var action: String; var reason: String? }
+        struct Decided: Sendable {
+            var contact: FrozenContact
+            var email: String
+            var fingerprint: String?
+            var action: String
+            var reason: String?
+        }
         var decided: [Decided] = []
         decided.reserveCapacity(contacts.count)
         var validEmails: [String] = []
@@ -204,7 +245,9 @@ public struct RunWork: Sendable {
             switch ContactEmail.normalise(contact.rawEmail) {
             case .success(let email):
                 let payload = [email, contact.firstName ?? "", contact.lastName ?? "", contact.phone ?? ""].joined(separator: "\u{1F}")
-                decided.append(Decided(contact: contact, email: email, fingerprint: PayloadFingerprint.of(payload), action: "send", reason: nil))
+                decided.append(
+                    Decided(contact: contact, email: email, fingerprint: PayloadFingerprint.of(payload), action: "send", reason: nil)
+                )
                 validEmails.append(email)
             case .failure(let problem):
                 let shown = String((contact.rawEmail ?? "").prefix(320))
@@ -213,13 +256,19 @@ public struct RunWork: Sendable {
         }
         let emails = validEmails
         let ledger: [String: (fingerprint: String?, streak: Int, rejected: String?)] =
-            full || emails.isEmpty ? [:] : try await database.reader.read { db in
+            full || emails.isEmpty
+            ? [:]
+            : try await database.reader.read { db in
                 let json = String(decoding: try JSONEncoder().encode(emails), as: UTF8.self)
                 var known: [String: (String?, Int, String?)] = [:]
-                for row in try Row.fetchAll(db, sql: """
-                    SELECT email, fingerprint, rejectStreak, rejectedFingerprint FROM exportLedger
-                    WHERE exportId = ? AND email IN (SELECT value FROM json_each(?))
-                    """, arguments: [exportId, json]) {
+                for row in try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT email, fingerprint, rejectStreak, rejectedFingerprint FROM exportLedger
+                        WHERE exportId = ? AND email IN (SELECT value FROM json_each(?))
+                        """,
+                    arguments: [exportId, json]
+                ) {
                     known[row[0]] = (row[1], row[2], row[3])
                 }
                 return known
@@ -235,15 +284,19 @@ public struct RunWork: Sendable {
         }
         let rows = decided
         let written = try await database.writer.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT OR IGNORE INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT OR IGNORE INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """
+            )
             var inserted: [String: Int] = [:]
             var ignored = 0
             for item in rows {
-                try statement.execute(arguments: [runId, item.contact.seq, item.email, item.contact.profileId, item.contact.firstName,
-                                                  item.contact.lastName, item.contact.phone, item.fingerprint, item.action, item.reason])
+                try statement.execute(arguments: [
+                    runId, item.contact.seq, item.email, item.contact.profileId, item.contact.firstName,
+                    item.contact.lastName, item.contact.phone, item.fingerprint, item.action, item.reason,
+                ])
                 if db.changesCount == 1 { inserted[item.action, default: 0] += 1 } else { ignored += 1 }
             }
             return (inserted, ignored)
@@ -261,13 +314,16 @@ public struct RunWork: Sendable {
     /// segments, are unsubscribed.
     private func planRemovals(runId: Int64, exportId: Int64) async throws -> Int {
         try await database.writer.write { db in
-            try db.execute(sql: """
-                INSERT INTO runContact (runId, seq, email, action)
-                SELECT ?, -l.rowid, l.email, 'unsubscribe' FROM exportLedger l
-                WHERE l.exportId = ? AND l.subscribedByExport = 1
-                  AND NOT EXISTS (SELECT 1 FROM runContact r WHERE r.runId = ? AND r.email = l.email AND r.action != 'invalid')
-                  AND NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = l.email)
-                """, arguments: [runId, exportId, runId, exportId])
+            try db.execute(
+                sql: """
+                    INSERT INTO runContact (runId, seq, email, action)
+                    SELECT ?, -l.rowid, l.email, 'unsubscribe' FROM exportLedger l
+                    WHERE l.exportId = ? AND l.subscribedByExport = 1
+                      AND NOT EXISTS (SELECT 1 FROM runContact r WHERE r.runId = ? AND r.email = l.email AND r.action != 'invalid')
+                      AND NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = l.email)
+                    """,
+                arguments: [runId, exportId, runId, exportId]
+            )
             return db.changesCount
         }
     }
@@ -288,11 +344,15 @@ public struct RunWork: Sendable {
             while true {
                 let cursor = after
                 let rows = try await database.reader.read { db -> [(Int64, Int)] in
-                    try Row.fetchAll(db, sql: """
-                        SELECT seq, length(CAST(email AS BLOB)) + COALESCE(length(CAST(firstName AS BLOB)), 0)
-                             + COALESCE(length(CAST(lastName AS BLOB)), 0) + COALESCE(length(CAST(phone AS BLOB)), 0)
-                        FROM runContact WHERE runId = ? AND action = ? AND seq > ? ORDER BY seq LIMIT 20000
-                        """, arguments: [runId, action, cursor]).map { ($0[0], $0[1]) }
+                    try Row.fetchAll(
+                        db,
+                        sql: """
+                            SELECT seq, length(CAST(email AS BLOB)) + COALESCE(length(CAST(firstName AS BLOB)), 0)
+                                 + COALESCE(length(CAST(lastName AS BLOB)), 0) + COALESCE(length(CAST(phone AS BLOB)), 0)
+                            FROM runContact WHERE runId = ? AND action = ? AND seq > ? ORDER BY seq LIMIT 20000
+                            """,
+                        arguments: [runId, action, cursor]
+                    ).map { ($0[0], $0[1]) }
                 }
                 guard let lastRow = rows.last else { break }
                 after = lastRow.0
@@ -312,10 +372,23 @@ public struct RunWork: Sendable {
             for chunk in stride(from: 0, to: planned.count, by: 200).map({ planned[$0..<min($0 + 200, planned.count)] }) {
                 try await database.writer.write { db in
                     for batch in chunk {
-                        try db.execute(sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND action = ? AND seq BETWEEN ? AND ?",
-                                       arguments: [batch.seq, runId, action, batch.first, batch.last])
-                        try RunBatch(runId: runId, seq: batch.seq, kind: kind, state: .planned, contacts: batch.count, remoteBatchId: nil,
-                                     posts: 0, sentAt: nil, pollAfter: nil, polls: 0, confirmedAt: nil).insert(db)
+                        try db.execute(
+                            sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND action = ? AND seq BETWEEN ? AND ?",
+                            arguments: [batch.seq, runId, action, batch.first, batch.last]
+                        )
+                        try RunBatch(
+                            runId: runId,
+                            seq: batch.seq,
+                            kind: kind,
+                            state: .planned,
+                            contacts: batch.count,
+                            remoteBatchId: nil,
+                            posts: 0,
+                            sentAt: nil,
+                            pollAfter: nil,
+                            polls: 0,
+                            confirmedAt: nil
+                        ).insert(db)
                     }
                 }
             }
@@ -339,10 +412,15 @@ public struct RunWork: Sendable {
             run.batches = counts.batches
             run.phase = .send
             if let guardPercent, counts.toUnsubscribe > 0, !run.removalsConfirmed {
-                let listSize = try Int.fetchOne(db, sql: """
-                    SELECT (SELECT COUNT(*) FROM exportBaseline WHERE exportId = ?)
-                         + (SELECT COUNT(*) FROM exportLedger WHERE exportId = ? AND subscribedByExport = 1)
-                    """, arguments: [run.exportId, run.exportId]) ?? 0
+                let listSize =
+                    try Int.fetchOne(
+                        db,
+                        sql: """
+                            SELECT (SELECT COUNT(*) FROM exportBaseline WHERE exportId = ?)
+                                 + (SELECT COUNT(*) FROM exportLedger WHERE exportId = ? AND subscribedByExport = 1)
+                            """,
+                        arguments: [run.exportId, run.exportId]
+                    ) ?? 0
                 if Double(counts.toUnsubscribe) > Double(listSize) * Double(guardPercent) / 100 {
                     run.state = .needsConfirmation
                     run.leaseOwner = nil
@@ -362,16 +440,22 @@ public struct RunWork: Sendable {
 
     public func openBatches(runId: Int64) async throws -> [RunBatch] {
         try await database.reader.read { db in
-            try RunBatch.filter(RunBatch.Columns.runId == runId && [BatchState.planned.rawValue, BatchState.sent.rawValue].contains(RunBatch.Columns.state))
-                .order(RunBatch.Columns.seq).fetchAll(db)
+            try RunBatch.filter(
+                RunBatch.Columns.runId == runId && [BatchState.planned.rawValue, BatchState.sent.rawValue].contains(RunBatch.Columns.state)
+            )
+            .order(RunBatch.Columns.seq).fetchAll(db)
         }
     }
 
     public func contacts(runId: Int64, batchSeq: Int64) async throws -> [BatchContact] {
         try await database.reader.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT seq, email, firstName, lastName, phone FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
-                """, arguments: [runId, batchSeq]).map {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, email, firstName, lastName, phone FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
+                    """,
+                arguments: [runId, batchSeq]
+            ).map {
                 BatchContact(seq: $0[0], email: $0[1], firstName: $0[2], lastName: $0[3], phone: $0[4])
             }
         }
@@ -389,8 +473,10 @@ public struct RunWork: Sendable {
         let posted = batch
         try await database.writer.write { db in
             try posted.update(db)
-            try db.execute(sql: "UPDATE exportRun SET sent = sent + ?, requests = requests + 1 WHERE id = ?",
-                           arguments: [firstPost && posted.kind == .subscribe ? posted.contacts : 0, posted.runId])
+            try db.execute(
+                sql: "UPDATE exportRun SET sent = sent + ?, requests = requests + 1 WHERE id = ?",
+                arguments: [firstPost && posted.kind == .subscribe ? posted.contacts : 0, posted.runId]
+            )
         }
         return batch
     }
@@ -423,18 +509,25 @@ public struct RunWork: Sendable {
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
         let failed = String(decoding: try JSONEncoder().encode(failures.map { $0.lowercased() }), as: UTF8.self)
         try await database.writer.write { db in
-            let pending = try Row.fetchOne(db, sql: """
-                SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
-                FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
-                """, arguments: [failed, batch.runId, batch.seq])!
+            let pending = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
+                    FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
+                    """,
+                arguments: [failed, batch.runId, batch.seq]
+            )!
             let newlyRejected: Int = pending[1]
             let newlyAccepted = (pending[0] as Int) - newlyRejected
-            try db.execute(sql: """
-                UPDATE runContact SET
-                    outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
-                    reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
-                WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
-                """, arguments: [failed, failed, failureReason, batch.runId, batch.seq])
+            try db.execute(
+                sql: """
+                    UPDATE runContact SET
+                        outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
+                        reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
+                    WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
+                    """,
+                arguments: [failed, failed, failureReason, batch.runId, batch.seq]
+            )
             try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .emails(failed), now: now)
             var confirmed = batch
             confirmed.state = .confirmed
@@ -442,11 +535,16 @@ public struct RunWork: Sendable {
             confirmed.polls += 1
             try confirmed.update(db)
             // Counted as they happen (one transaction with the outcomes), so a run page never lags its rows.
-            try db.execute(sql: """
-                UPDATE exportRun SET requests = requests + 1, batchesConfirmed = batchesConfirmed + 1,
-                    accepted = accepted + ?, unsubscribed = unsubscribed + ?, rejected = rejected + ? WHERE id = ?
-                """, arguments: [batch.kind == .subscribe ? newlyAccepted : 0, batch.kind == .unsubscribe ? newlyAccepted : 0,
-                                 newlyRejected, batch.runId])
+            try db.execute(
+                sql: """
+                    UPDATE exportRun SET requests = requests + 1, batchesConfirmed = batchesConfirmed + 1,
+                        accepted = accepted + ?, unsubscribed = unsubscribed + ?, rejected = rejected + ? WHERE id = ?
+                    """,
+                arguments: [
+                    batch.kind == .subscribe ? newlyAccepted : 0, batch.kind == .unsubscribe ? newlyAccepted : 0,
+                    newlyRejected, batch.runId,
+                ]
+            )
         }
     }
 
@@ -456,14 +554,20 @@ public struct RunWork: Sendable {
         try await database.writer.write { db in
             var newlyRejected = 0
             for (seq, reason) in seqs {
-                try db.execute(sql: "UPDATE runContact SET outcome = 'rejected', reason = ? WHERE runId = ? AND seq = ? AND outcome IS NULL",
-                               arguments: [reason, batch.runId, seq])
+                try db.execute(
+                    sql: "UPDATE runContact SET outcome = 'rejected', reason = ? WHERE runId = ? AND seq = ? AND outcome IS NULL",
+                    arguments: [reason, batch.runId, seq]
+                )
                 newlyRejected += db.changesCount
             }
             let seqList = "[" + seqs.keys.map(String.init).joined(separator: ",") + "]"
             try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList), now: now)
-            let left = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
-                                        arguments: [batch.runId, batch.seq]) ?? 0
+            let left =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
+                    arguments: [batch.runId, batch.seq]
+                ) ?? 0
             var updated = batch
             updated.contacts = left
             if left == 0 {
@@ -471,8 +575,10 @@ public struct RunWork: Sendable {
                 updated.confirmedAt = now
             }
             try updated.update(db)
-            try db.execute(sql: "UPDATE exportRun SET rejected = rejected + ?, batchesConfirmed = batchesConfirmed + ? WHERE id = ?",
-                           arguments: [newlyRejected, left == 0 ? 1 : 0, batch.runId])
+            try db.execute(
+                sql: "UPDATE exportRun SET rejected = rejected + ?, batchesConfirmed = batchesConfirmed + ? WHERE id = ?",
+                arguments: [newlyRejected, left == 0 ? 1 : 0, batch.runId]
+            )
             return left
         }
     }
@@ -480,17 +586,33 @@ public struct RunWork: Sendable {
     /// Replaces a batch by its two halves (a refusal that named no contact). Returns the halves.
     public func split(_ batch: RunBatch) async throws -> [RunBatch] {
         try await database.writer.write { db in
-            let seqs = try Int64.fetchAll(db, sql: "SELECT seq FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq",
-                                          arguments: [batch.runId, batch.seq])
+            let seqs = try Int64.fetchAll(
+                db,
+                sql: "SELECT seq FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq",
+                arguments: [batch.runId, batch.seq]
+            )
             guard seqs.count > 1 else { return [] }
             let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM runBatch WHERE runId = ?", arguments: [batch.runId]) ?? 0) + 1
             let middle = seqs[seqs.count / 2]
             var halves: [RunBatch] = []
             for (offset, range) in [(Int64(0), (seqs[0], middle - 1)), (1, (middle, seqs[seqs.count - 1]))] {
-                try db.execute(sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
-                               arguments: [next + offset, batch.runId, batch.seq, range.0, range.1])
-                let half = RunBatch(runId: batch.runId, seq: next + offset, kind: batch.kind, state: .planned, contacts: db.changesCount,
-                                    remoteBatchId: nil, posts: 0, sentAt: nil, pollAfter: nil, polls: 0, confirmedAt: nil)
+                try db.execute(
+                    sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
+                    arguments: [next + offset, batch.runId, batch.seq, range.0, range.1]
+                )
+                let half = RunBatch(
+                    runId: batch.runId,
+                    seq: next + offset,
+                    kind: batch.kind,
+                    state: .planned,
+                    contacts: db.changesCount,
+                    remoteBatchId: nil,
+                    posts: 0,
+                    sentAt: nil,
+                    pollAfter: nil,
+                    polls: 0,
+                    confirmedAt: nil
+                )
                 try half.insert(db)
                 halves.append(half)
             }
@@ -512,50 +634,63 @@ public struct RunWork: Sendable {
     }
 
     static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected, now: Date) throws {
-        let (rejectedFilter, rejectedList): (String, String) = switch newlyRejected {
-        case .emails(let list): ("r.email IN (SELECT value FROM json_each(?))", list)
-        case .seqs(let list): ("r.seq IN (SELECT value FROM json_each(?))", list)
-        }
+        let (rejectedFilter, rejectedList): (String, String) =
+            switch newlyRejected {
+            case .emails(let list): ("r.email IN (SELECT value FROM json_each(?))", list)
+            case .seqs(let list): ("r.seq IN (SELECT value FROM json_each(?))", list)
+            }
         switch batch.kind {
         case .subscribe:
-            try db.execute(sql: """
-                INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
-                SELECT ?, r.email, r.fingerprint, ?,
-                       NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = r.email), 0, NULL
-                FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'accepted'
-                ON CONFLICT (exportId, email) DO UPDATE SET
-                    subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
-                                              ELSE exportLedger.subscribedByExport END,
-                    fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL
-                """, arguments: [exportId, now, exportId, batch.runId, batch.seq])
-            try db.execute(sql: """
-                INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
-                SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
-                FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected' AND \(rejectedFilter)
-                ON CONFLICT (exportId, email) DO UPDATE SET
-                    rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
-                                        THEN exportLedger.rejectStreak + 1 ELSE 1 END,
-                    rejectedFingerprint = excluded.rejectedFingerprint
-                """, arguments: [exportId, batch.runId, batch.seq, rejectedList])
+            try db.execute(
+                sql: """
+                    INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
+                    SELECT ?, r.email, r.fingerprint, ?,
+                           NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = r.email), 0, NULL
+                    FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'accepted'
+                    ON CONFLICT (exportId, email) DO UPDATE SET
+                        subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
+                                                  ELSE exportLedger.subscribedByExport END,
+                        fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL
+                    """,
+                arguments: [exportId, now, exportId, batch.runId, batch.seq]
+            )
+            try db.execute(
+                sql: """
+                    INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
+                    SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
+                    FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected' AND \(rejectedFilter)
+                    ON CONFLICT (exportId, email) DO UPDATE SET
+                        rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
+                                            THEN exportLedger.rejectStreak + 1 ELSE 1 END,
+                        rejectedFingerprint = excluded.rejectedFingerprint
+                    """,
+                arguments: [exportId, batch.runId, batch.seq, rejectedList]
+            )
         case .unsubscribe:
-            try db.execute(sql: """
-                DELETE FROM exportLedger WHERE exportId = ? AND email IN (
-                    SELECT email FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
-                """, arguments: [exportId, batch.runId, batch.seq])
+            try db.execute(
+                sql: """
+                    DELETE FROM exportLedger WHERE exportId = ? AND email IN (
+                        SELECT email FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
+                    """,
+                arguments: [exportId, batch.runId, batch.seq]
+            )
         }
     }
 
     /// Recounts accepted, rejected and removed contacts and confirmed batches from the rows themselves when a run
     /// ends, so its final counts are exactly what its rows say.
     static func recount(_ db: Database, runId: Int64) throws {
-        try db.execute(sql: """
-            UPDATE exportRun SET
-                accepted = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'send' AND outcome = 'accepted'),
-                rejected = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND outcome = 'rejected'),
-                unsubscribed = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'unsubscribe' AND outcome = 'accepted'),
-                batchesConfirmed = (SELECT COUNT(*) FROM runBatch WHERE runId = ?1 AND state = 'confirmed')
-            WHERE id = ?1
-            """, arguments: [runId])
+        try db.execute(
+            sql: """
+                UPDATE exportRun SET
+                    accepted = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'send' AND outcome = 'accepted'),
+                    rejected = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND outcome = 'rejected'),
+                    unsubscribed = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'unsubscribe' AND outcome = 'accepted'),
+                    batchesConfirmed = (SELECT COUNT(*) FROM runBatch WHERE runId = ?1 AND state = 'confirmed')
+                WHERE id = ?1
+                """,
+            arguments: [runId]
+        )
     }
 
     // MARK: Finish
@@ -579,12 +714,18 @@ public struct RunWork: Sendable {
             run.leaseExpiresAt = nil
             try run.update(db)
             let name = try String.fetchOne(db, sql: "SELECT name FROM export WHERE id = ?", arguments: [run.exportId]) ?? "?"
-            try ActivityEvent.record(db, at: now, tenantId: run.tenantId, actor: Actor(userId: nil, email: "export engine", clientAddress: "local"),
-                                     action: "export.run.finished", detail: """
-                                        Run #\(runId) of export \(name): \(run.state.label)\(failure.map { " — \($0)" } ?? ""); \
-                                        \(run.accepted) accepted, \(run.rejected) rejected, \(run.invalid) invalid, \(run.unchanged) unchanged\
-                                        \(run.unsubscribed > 0 ? ", \(run.unsubscribed) unsubscribed" : "")
-                                        """)
+            try ActivityEvent.record(
+                db,
+                at: now,
+                tenantId: run.tenantId,
+                actor: Actor(userId: nil, email: "export engine", clientAddress: "local"),
+                action: "export.run.finished",
+                detail: """
+                    Run #\(runId) of export \(name): \(run.state.label)\(failure.map { " — \($0)" } ?? ""); \
+                    \(run.accepted) accepted, \(run.rejected) rejected, \(run.invalid) invalid, \(run.unchanged) unchanged\
+                    \(run.unsubscribed > 0 ? ", \(run.unsubscribed) unsubscribed" : "")
+                    """
+            )
             return run
         }
     }
@@ -592,8 +733,10 @@ public struct RunWork: Sendable {
     /// Marks a connection as needing attention (a 403 during a run).
     public func connectionNeedsAttention(tenantId: Int64, connectionId: Int64, reason: String) async throws {
         try await database.writer.write { db in
-            try db.execute(sql: "UPDATE connection SET lastError = ? WHERE id = ? AND tenantId = ?",
-                           arguments: [String(reason.prefix(500)), connectionId, tenantId])
+            try db.execute(
+                sql: "UPDATE connection SET lastError = ? WHERE id = ? AND tenantId = ?",
+                arguments: [String(reason.prefix(500)), connectionId, tenantId]
+            )
         }
     }
 }

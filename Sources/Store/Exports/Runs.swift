@@ -21,7 +21,8 @@ public enum RunCommandProblem: Error, Equatable, Sendable, CustomStringConvertib
     public var description: String {
         switch self {
         case .notFound: "There is no such run in this workspace."
-        case .notActive(let state): "The run is already \(state.label.lowercased()); only queued, processing or waiting runs can be canceled."
+        case .notActive(let state):
+            "The run is already \(state.label.lowercased()); only queued, processing or waiting runs can be canceled."
         case .notWaitingForConfirmation(let state): "The run is \(state.label.lowercased()), not waiting for confirmation."
         }
     }
@@ -50,15 +51,27 @@ extension AppDatabase {
             guard let export = try Export.filter(Export.Columns.tenantId == tenantId && Export.Columns.id == exportId).fetchOne(db) else {
                 throw StoreError.notFound
             }
-            let active = try ExportRun.filter(ExportRun.Columns.exportId == exportId && RunState.active.map(\.rawValue).contains(ExportRun.Columns.state))
-                .fetchOne(db)
-            var run = ExportRun(tenantId: tenantId, exportId: exportId, trigger: request.trigger, requestedByUserId: request.userId,
-                                requestedBy: request.by, fullResync: request.fullResync, state: .queued, reason: nil, now: now)
+            let active = try ExportRun.filter(
+                ExportRun.Columns.exportId == exportId && RunState.active.map(\.rawValue).contains(ExportRun.Columns.state)
+            )
+            .fetchOne(db)
+            var run = ExportRun(
+                tenantId: tenantId,
+                exportId: exportId,
+                trigger: request.trigger,
+                requestedByUserId: request.userId,
+                requestedBy: request.by,
+                fullResync: request.fullResync,
+                state: .queued,
+                reason: nil,
+                now: now
+            )
             if let active {
                 run.state = .skipped
                 run.phase = .done
                 run.finishedAt = now
-                run.reason = active.state == .needsConfirmation
+                run.reason =
+                    active.state == .needsConfirmation
                     ? "Run #\(active.id!) is waiting for confirmation."
                     : "The previous run (#\(active.id!)) is still going."
                 try run.insert(db)
@@ -66,8 +79,14 @@ extension AppDatabase {
             }
             try run.insert(db)
             if request.trigger != .schedule {
-                try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.run",
-                                         detail: "Started run #\(run.id!) of export \(export.name)\(request.fullResync ? " (full resync)" : "")")
+                try ActivityEvent.record(
+                    db,
+                    at: now,
+                    tenantId: tenantId,
+                    actor: actor,
+                    action: "export.run",
+                    detail: "Started run #\(run.id!) of export \(export.name)\(request.fullResync ? " (full resync)" : "")"
+                )
             }
             return .queued(run)
         }
@@ -77,7 +96,8 @@ extension AppDatabase {
     /// sent for it after this commits.
     public func cancelRun(tenantId: Int64, runId: Int64, actor: Actor, now: Date) async throws -> ExportRun {
         try await writer.write { db in
-            guard var run = try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == runId).fetchOne(db) else {
+            guard var run = try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == runId).fetchOne(db)
+            else {
                 throw RunCommandProblem.notFound
             }
             guard run.state.isActive else { throw RunCommandProblem.notActive(run.state) }
@@ -87,7 +107,14 @@ extension AppDatabase {
             run.finishedAt = now
             run.leaseOwner = nil
             try run.update(db)
-            try ActivityEvent.record(db, at: now, tenantId: tenantId, actor: actor, action: "export.run.canceled", detail: "Canceled run #\(runId)")
+            try ActivityEvent.record(
+                db,
+                at: now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.run.canceled",
+                detail: "Canceled run #\(runId)"
+            )
             return run
         }
     }
@@ -95,7 +122,8 @@ extension AppDatabase {
     /// Lets a run held by the mirror's removal guard go on with its removals.
     public func confirmRun(tenantId: Int64, runId: Int64, actor: Actor) async throws -> ExportRun {
         try await writer.write { db in
-            guard var run = try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == runId).fetchOne(db) else {
+            guard var run = try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == runId).fetchOne(db)
+            else {
                 throw RunCommandProblem.notFound
             }
             guard run.state == .needsConfirmation else { throw RunCommandProblem.notWaitingForConfirmation(run.state) }
@@ -103,8 +131,14 @@ extension AppDatabase {
             run.removalsConfirmed = true
             run.reason = nil
             try run.update(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "export.run.confirmed",
-                                     detail: "Confirmed the removal of \(run.toUnsubscribe) contacts by run #\(runId)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.run.confirmed",
+                detail: "Confirmed the removal of \(run.toUnsubscribe) contacts by run #\(runId)"
+            )
             return run
         }
     }
@@ -125,7 +159,13 @@ extension AppDatabase {
     public enum ProblemKind: String, Sendable, CaseIterable { case invalid, rejected }
 
     /// A page of a run's invalid or rejected rows, in profile order.
-    public func runProblems(tenantId: Int64, runId: Int64, kind: ProblemKind, afterSeq: Int64 = Int64.min, limit: Int = 100) async throws
+    public func runProblems(
+        tenantId: Int64,
+        runId: Int64,
+        kind: ProblemKind,
+        afterSeq: Int64 = Int64.min,
+        limit: Int = 100
+    ) async throws
         -> [(seq: Int64, row: RunProblemRow)]
     {
         try await reader.read { db in
@@ -133,9 +173,13 @@ extension AppDatabase {
                 return []
             }
             let condition = kind == .invalid ? "action = 'invalid'" : "outcome = 'rejected'"
-            return try Row.fetchAll(db, sql: """
-                SELECT seq, profileId, email, reason FROM runContact WHERE runId = ? AND \(condition) AND seq > ? ORDER BY seq LIMIT ?
-                """, arguments: [runId, afterSeq, limit]).map { row in
+            return try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT seq, profileId, email, reason FROM runContact WHERE runId = ? AND \(condition) AND seq > ? ORDER BY seq LIMIT ?
+                    """,
+                arguments: [runId, afterSeq, limit]
+            ).map { row in
                 (row[0], RunProblemRow(profileId: row[1], email: row[2], outcome: kind.rawValue, reason: row[3] ?? ""))
             }
         }

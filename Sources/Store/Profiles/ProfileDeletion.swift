@@ -10,9 +10,11 @@ extension AppDatabase {
         guard !rowIds.isEmpty else { return 0 }
         let list = "[" + rowIds.map(String.init).joined(separator: ",") + "]"
         let segments = try Row.fetchAll(db, sql: "SELECT id, generation FROM segment WHERE tenantId = ?", arguments: [tenantId])
-        let deleteMembers = try db.cachedStatement(sql: """
-            DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId IN (SELECT value FROM json_each(?))
-            """)
+        let deleteMembers = try db.cachedStatement(
+            sql: """
+                DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId IN (SELECT value FROM json_each(?))
+                """
+        )
         for segment in segments {
             let id: Int64 = segment["id"]
             let generation: Int64 = segment["generation"]
@@ -23,8 +25,10 @@ extension AppDatabase {
                 try db.execute(sql: "UPDATE segment SET memberCount = max(0, memberCount - ?) WHERE id = ?", arguments: [left, id])
             }
         }
-        try db.execute(sql: "DELETE FROM profile WHERE tenantId = ? AND rowId IN (SELECT value FROM json_each(?))",
-                       arguments: [tenantId, list])
+        try db.execute(
+            sql: "DELETE FROM profile WHERE tenantId = ? AND rowId IN (SELECT value FROM json_each(?))",
+            arguments: [tenantId, list]
+        )
         return db.changesCount
     }
 }

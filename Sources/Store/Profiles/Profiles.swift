@@ -46,7 +46,9 @@ public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 
     public enum Status: String, Codable, Sendable, DatabaseValueConvertible {
-        case running, succeeded, completedWithErrors = "completed_with_errors", failed
+        case running, succeeded
+        case completedWithErrors = "completed_with_errors"
+        case failed
     }
     public var id: Int64?
     public var tenantId: Int64
@@ -86,7 +88,8 @@ public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
 extension AppDatabase {
     public func attributes(tenantId: Int64) async throws -> [Attribute] {
-        try await reader.read { db in try Attribute.filter(Attribute.Columns.tenantId == tenantId).order(Attribute.Columns.id).fetchAll(db) }
+        try await reader.read { db in try Attribute.filter(Attribute.Columns.tenantId == tenantId).order(Attribute.Columns.id).fetchAll(db)
+        }
     }
 
     /// Finds or creates the attributes of an import's header. An existing attribute keeps its type.
@@ -94,7 +97,9 @@ extension AppDatabase {
     public func ensureAttributes(tenantId: Int64, _ wanted: [(name: String, type: AttributeType)]) throws -> [Attribute] {
         try writer.write { db in
             try wanted.map { name, type in
-                if let existing = try Attribute.filter(Attribute.Columns.tenantId == tenantId && Attribute.Columns.name == name).fetchOne(db) {
+                if let existing = try Attribute.filter(Attribute.Columns.tenantId == tenantId && Attribute.Columns.name == name).fetchOne(
+                    db
+                ) {
                     return existing
                 }
                 var attribute = Attribute(tenantId: tenantId, name: name, type: type)
@@ -105,18 +110,22 @@ extension AppDatabase {
     }
 
     public func profileCount(tenantId: Int64) async throws -> Int {
-        try await reader.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ?", arguments: [tenantId]) ?? 0 }
+        try await reader.read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ?", arguments: [tenantId]) ?? 0
+        }
     }
 
     /// Upserts one chunk of rows (`profileId`, JSON of attribute keys) in one short transaction. Values in the
     /// file replace the profile's; attributes the file does not have are kept (`json_patch`).
     public func upsertProfiles(tenantId: Int64, importId: Int64, rows: [(profileId: String, json: String)], now: Date) throws {
         try writer.write { db in
-            let statement = try db.cachedStatement(sql: """
-                INSERT INTO profile (tenantId, profileId, attributes, importId, updatedAt) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (tenantId, profileId) DO UPDATE SET attributes = json_patch(profile.attributes, excluded.attributes),
-                    importId = excluded.importId, updatedAt = excluded.updatedAt
-                """)
+            let statement = try db.cachedStatement(
+                sql: """
+                    INSERT INTO profile (tenantId, profileId, attributes, importId, updatedAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (tenantId, profileId) DO UPDATE SET attributes = json_patch(profile.attributes, excluded.attributes),
+                        importId = excluded.importId, updatedAt = excluded.updatedAt
+                    """
+            )
             // Converted once per chunk: formatting a Date for every row was a tenth of the import's time.
             let updatedAt = now.databaseValue
             for row in rows {
@@ -130,8 +139,11 @@ extension AppDatabase {
         var removed = 0
         while true {
             let count = try writer.write { db in
-                let rowIds = try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?",
-                                                arguments: [tenantId, importId, chunk])
+                let rowIds = try Int64.fetchAll(
+                    db,
+                    sql: "SELECT rowId FROM profile WHERE tenantId = ? AND importId IS NOT ? LIMIT ?",
+                    arguments: [tenantId, importId, chunk]
+                )
                 return try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
             }
             removed += count
@@ -150,7 +162,12 @@ extension AppDatabase {
             removed += count
             if count < 5_000 { break }
         }
-        try await recordActivity(tenantId: tenantId, actor: actor, action: "profiles.deleted_all", detail: "Deleted all \(removed) profiles")
+        try await recordActivity(
+            tenantId: tenantId,
+            actor: actor,
+            action: "profiles.deleted_all",
+            detail: "Deleted all \(removed) profiles"
+        )
         return removed
     }
 
@@ -190,9 +207,24 @@ extension AppDatabase {
 
     public func startImport(tenantId: Int64, fileName: String, replaceAll: Bool, userId: Int64?, now: Date) async throws -> ImportJob {
         try await writer.write { db in
-            var job = ImportJob(id: nil, tenantId: tenantId, fileName: fileName, status: .running, replaceAll: replaceAll,
-                                rowsRead: 0, rowsImported: 0, rowsRejected: 0, rowsRemoved: 0, message: nil, problems: "[]",
-                                createdByUserId: userId, startedAt: now, finishedAt: nil, pendingFile: nil, columns: nil)
+            var job = ImportJob(
+                id: nil,
+                tenantId: tenantId,
+                fileName: fileName,
+                status: .running,
+                replaceAll: replaceAll,
+                rowsRead: 0,
+                rowsImported: 0,
+                rowsRejected: 0,
+                rowsRemoved: 0,
+                message: nil,
+                problems: "[]",
+                createdByUserId: userId,
+                startedAt: now,
+                finishedAt: nil,
+                pendingFile: nil,
+                columns: nil
+            )
             try job.insert(db)
             return job
         }
@@ -203,7 +235,9 @@ extension AppDatabase {
     }
 
     public func importJob(tenantId: Int64, id: Int64) async throws -> ImportJob? {
-        try await reader.read { db in try ImportJob.filter(ImportJob.Columns.tenantId == tenantId && ImportJob.Columns.id == id).fetchOne(db) }
+        try await reader.read { db in
+            try ImportJob.filter(ImportJob.Columns.tenantId == tenantId && ImportJob.Columns.id == id).fetchOne(db)
+        }
     }
 
     public func recentImports(tenantId: Int64, limit: Int = 10) async throws -> [ImportJob] {
@@ -215,9 +249,15 @@ extension AppDatabase {
     /// Uploads kept for an id-column choice that never came: returns their paths and forgets them.
     public func takeAbandonedUploads(olderThan date: Date) async throws -> [String] {
         try await writer.write { db in
-            let paths = try String.fetchAll(db, sql: "SELECT pendingFile FROM importJob WHERE pendingFile IS NOT NULL AND startedAt < ?",
-                                            arguments: [date])
-            try db.execute(sql: "UPDATE importJob SET pendingFile = NULL WHERE pendingFile IS NOT NULL AND startedAt < ?", arguments: [date])
+            let paths = try String.fetchAll(
+                db,
+                sql: "SELECT pendingFile FROM importJob WHERE pendingFile IS NOT NULL AND startedAt < ?",
+                arguments: [date]
+            )
+            try db.execute(
+                sql: "UPDATE importJob SET pendingFile = NULL WHERE pendingFile IS NOT NULL AND startedAt < ?",
+                arguments: [date]
+            )
             return paths
         }
     }
@@ -225,7 +265,11 @@ extension AppDatabase {
     /// Hands a kept upload to a retry exactly once.
     public func takePendingFile(tenantId: Int64, jobId: Int64) async throws -> String? {
         try await writer.write { db in
-            let path = try String.fetchOne(db, sql: "SELECT pendingFile FROM importJob WHERE tenantId = ? AND id = ?", arguments: [tenantId, jobId])
+            let path = try String.fetchOne(
+                db,
+                sql: "SELECT pendingFile FROM importJob WHERE tenantId = ? AND id = ?",
+                arguments: [tenantId, jobId]
+            )
             try db.execute(sql: "UPDATE importJob SET pendingFile = NULL WHERE tenantId = ? AND id = ?", arguments: [tenantId, jobId])
             return path
         }
@@ -234,11 +278,14 @@ extension AppDatabase {
     /// At start-up: an import that was running when the process stopped did not finish.
     public func failInterruptedImports(now: Date) async throws {
         try await writer.write { db in
-            try db.execute(sql: """
-                UPDATE importJob SET status = 'failed', finishedAt = ?,
-                    message = 'Outbound stopped during this import. The rows imported before that are kept; import the file again to finish.'
-                WHERE status = 'running'
-                """, arguments: [now])
+            try db.execute(
+                sql: """
+                    UPDATE importJob SET status = 'failed', finishedAt = ?,
+                        message = 'Outbound stopped during this import. The rows imported before that are kept; import the file again to finish.'
+                    WHERE status = 'running'
+                    """,
+                arguments: [now]
+            )
         }
     }
 }

@@ -11,10 +11,15 @@ extension AppDatabase {
     /// Upload files a job still needs: being read by a running job, or kept for a person to choose the id column.
     public func uploadFilesInUse() async throws -> Set<String> {
         try await reader.read { db in
-            Set(try String.fetchAll(db, sql: """
-                SELECT uploadFile FROM importJob WHERE status = 'running' AND uploadFile IS NOT NULL
-                UNION SELECT pendingFile FROM importJob WHERE pendingFile IS NOT NULL
-                """))
+            Set(
+                try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT uploadFile FROM importJob WHERE status = 'running' AND uploadFile IS NOT NULL
+                        UNION SELECT pendingFile FROM importJob WHERE pendingFile IS NOT NULL
+                        """
+                )
+            )
         }
     }
 }

@@ -100,7 +100,9 @@ public struct SegmentRules: Codable, Sendable, Equatable {
                     throw problem("There is no attribute called \(condition.attribute).")
                 }
                 guard condition.op.allowed(for: attribute.type) else {
-                    throw problem("\(attribute.name) is a \(attribute.type.rawValue) attribute; “\(condition.op.label)” does not apply to it.")
+                    throw problem(
+                        "\(attribute.name) is a \(attribute.type.rawValue) attribute; “\(condition.op.label)” does not apply to it."
+                    )
                 }
                 let (sql, args) = try Self.conditionSQL(condition, attribute: attribute, problem: problem)
                 parts.append(sql)
@@ -108,12 +110,15 @@ public struct SegmentRules: Codable, Sendable, Equatable {
             }
             groupSQL.append("(" + parts.joined(separator: group.combinator.sql) + ")")
         }
-        guard !groupSQL.isEmpty else { return ("1", []) }   // no conditions: every profile
+        guard !groupSQL.isEmpty else { return ("1", []) }  // no conditions: every profile
         return ("(" + groupSQL.joined(separator: combinator.sql) + ")", arguments)
     }
 
-    private static func conditionSQL(_ condition: RuleCondition, attribute: Attribute,
-                                     problem: (String) -> Problem) throws(Problem) -> (String, StatementArguments) {
+    private static func conditionSQL(
+        _ condition: RuleCondition,
+        attribute: Attribute,
+        problem: (String) -> Problem
+    ) throws(Problem) -> (String, StatementArguments) {
         let value = "json_extract(attributes, ?)"
         let path = attribute.path
         let text = condition.value.trimmingCharacters(in: .whitespaces)
@@ -201,8 +206,9 @@ public enum ValueParser {
         let bytes = Array(raw.utf8)
         guard bytes.count == 10 || (bytes.count >= 19 && bytes.count <= 35 && bytes[10] == UInt8(ascii: "T")) else { return nil }
         guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              let year = Int(raw.prefix(4)), let month = Int(raw.dropFirst(5).prefix(2)), let day = Int(raw.dropFirst(8).prefix(2)),
-              (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day) else { return nil }
+            let year = Int(raw.prefix(4)), let month = Int(raw.dropFirst(5).prefix(2)), let day = Int(raw.dropFirst(8).prefix(2)),
+            (1...9999).contains(year), (1...12).contains(month), (1...31).contains(day)
+        else { return nil }
         return raw
     }
 

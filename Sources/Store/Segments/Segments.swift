@@ -57,13 +57,23 @@ extension AppDatabase {
 
     public func segmentNameTaken(tenantId: Int64, name: String, except id: Int64?) async throws -> Bool {
         try await reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
-                             arguments: [tenantId, name, id]) ?? 0 > 0
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+                arguments: [tenantId, name, id]
+            ) ?? 0 > 0
         }
     }
 
-    public func saveSegment(tenantId: Int64, id: Int64?, name: String, description: String, rules: SegmentRules,
-                            actor: Actor, now: Date) async throws -> Segment {
+    public func saveSegment(
+        tenantId: Int64,
+        id: Int64?,
+        name: String,
+        description: String,
+        rules: SegmentRules,
+        actor: Actor,
+        now: Date
+    ) async throws -> Segment {
         try await writer.write { db in
             var segment: Segment
             if let id {
@@ -77,12 +87,28 @@ extension AppDatabase {
                 segment.updatedAt = now
                 try segment.update(db)
             } else {
-                segment = Segment(id: nil, tenantId: tenantId, name: name, description: description, rules: Segment.encode(rules),
-                                  generation: 0, memberCount: 0, refreshedAt: nil, createdAt: now, updatedAt: now)
+                segment = Segment(
+                    id: nil,
+                    tenantId: tenantId,
+                    name: name,
+                    description: description,
+                    rules: Segment.encode(rules),
+                    generation: 0,
+                    memberCount: 0,
+                    refreshedAt: nil,
+                    createdAt: now,
+                    updatedAt: now
+                )
                 try segment.insert(db)
             }
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: id == nil ? "segment.created" : "segment.edited",
-                                     detail: "\(id == nil ? "Created" : "Edited") segment \(name) (\(rules.conditionCount) conditions)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: id == nil ? "segment.created" : "segment.edited",
+                detail: "\(id == nil ? "Created" : "Edited") segment \(name) (\(rules.conditionCount) conditions)"
+            )
             return segment
         }
     }
@@ -92,8 +118,11 @@ extension AppDatabase {
         let attributes = try await attributes(tenantId: tenantId)
         let (condition, arguments) = try rules.compile(attributes: attributes)
         return try await reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ? AND \(condition)",
-                             arguments: [tenantId] + arguments) ?? 0
+            try Int.fetchOne(
+                db,
+                sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ? AND \(condition)",
+                arguments: [tenantId] + arguments
+            ) ?? 0
         }
     }
 
@@ -122,12 +151,18 @@ extension AppDatabase {
             DispatchQueue.concurrentPerform(iterations: min(2, ranges.count)) { worker in
                 for index in stride(from: worker, to: ranges.count, by: 2) {
                     let (start, end) = ranges[index]
-                    found.store(index, Result {
-                        try reader.read { db in
-                            try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? AND rowId > ? AND rowId <= ? AND \(condition)",
-                                               arguments: [tenantId, start, end] + arguments)
+                    found.store(
+                        index,
+                        Result {
+                            try reader.read { db in
+                                try Int64.fetchAll(
+                                    db,
+                                    sql: "SELECT rowId FROM profile WHERE tenantId = ? AND rowId > ? AND rowId <= ? AND \(condition)",
+                                    arguments: [tenantId, start, end] + arguments
+                                )
+                            }
                         }
-                    })
+                    )
                 }
             }
             for index in ranges.indices {
@@ -135,17 +170,23 @@ extension AppDatabase {
                 guard !ids.isEmpty else { continue }
                 let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
                 try writer.write { db in
-                    try db.execute(sql: """
-                        INSERT INTO segmentMember (segmentId, generation, profileRowId) SELECT ?, ?, value FROM json_each(?)
-                        """, arguments: [id, generation, list])
+                    try db.execute(
+                        sql: """
+                            INSERT INTO segmentMember (segmentId, generation, profileRowId) SELECT ?, ?, value FROM json_each(?)
+                            """,
+                        arguments: [id, generation, list]
+                    )
                 }
                 total += ids.count
             }
         }
         let swapped = try writer.write { db in
-            try db.execute(sql: """
-                UPDATE segment SET generation = ?, memberCount = ?, refreshedAt = ? WHERE id = ? AND generation = ?
-                """, arguments: [generation, total, now, id, segment.generation])
+            try db.execute(
+                sql: """
+                    UPDATE segment SET generation = ?, memberCount = ?, refreshedAt = ? WHERE id = ? AND generation = ?
+                    """,
+                arguments: [generation, total, now, id, segment.generation]
+            )
             return db.changesCount == 1
         }
         // A concurrent refresh won: drop this generation. Otherwise drop the old one.
@@ -158,22 +199,31 @@ extension AppDatabase {
     private func clearGeneration(segmentId: Int64, olderThan: Int64?, only: Int64?) throws {
         let generations: [Int64] = try writer.read { db in
             if let only { return [only] }
-            return try Int64.fetchAll(db, sql: "SELECT DISTINCT generation FROM segmentMember WHERE segmentId = ? AND generation < ?",
-                                      arguments: [segmentId, olderThan ?? 0])
+            return try Int64.fetchAll(
+                db,
+                sql: "SELECT DISTINCT generation FROM segmentMember WHERE segmentId = ? AND generation < ?",
+                arguments: [segmentId, olderThan ?? 0]
+            )
         }
         for generation in generations {
             let bounds = try writer.read { db in
-                try Row.fetchOne(db, sql: "SELECT MIN(profileRowId), MAX(profileRowId) FROM segmentMember WHERE segmentId = ? AND generation = ?",
-                                 arguments: [segmentId, generation])
+                try Row.fetchOne(
+                    db,
+                    sql: "SELECT MIN(profileRowId), MAX(profileRowId) FROM segmentMember WHERE segmentId = ? AND generation = ?",
+                    arguments: [segmentId, generation]
+                )
             }
             guard let low = bounds?[0] as Int64?, let high = bounds?[1] as Int64? else { continue }
             var start = low - 1
             while start < high {
                 let end = min(start + 100_000, high)
                 try writer.write { db in
-                    try db.execute(sql: """
-                        DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId > ? AND profileRowId <= ?
-                        """, arguments: [segmentId, generation, start, end])
+                    try db.execute(
+                        sql: """
+                            DELETE FROM segmentMember WHERE segmentId = ? AND generation = ? AND profileRowId > ? AND profileRowId <= ?
+                            """,
+                        arguments: [segmentId, generation, start, end]
+                    )
                 }
                 start = end
             }
@@ -190,7 +240,14 @@ extension AppDatabase {
             guard exports.isEmpty else { throw SegmentInUse(exports: exports) }
             // Members go with the segment (ON DELETE CASCADE).
             _ = try segment.delete(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "segment.deleted", detail: "Deleted segment \(segment.name)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "segment.deleted",
+                detail: "Deleted segment \(segment.name)"
+            )
         }
     }
 }
@@ -202,7 +259,7 @@ public struct SegmentInUse: Error, Equatable, Sendable {
 /// The row ids each range matched, filled by the scanning threads.
 final class MatchedRanges: @unchecked Sendable {
     private let lock = NSLock()
-    private var results: [Result<[Int64], any Error>?]   // guarded by `lock`
+    private var results: [Result<[Int64], any Error>?]  // guarded by `lock`
 
     init(count: Int) { results = Array(repeating: nil, count: count) }
 

@@ -20,8 +20,17 @@ public struct UserSession: Codable, Sendable, Equatable, FetchableRecord, Mutabl
     public var lastSeenAt: Date
     public var expiresAt: Date
 
-    public init(id: Int64? = nil, tokenHash: String, userId: Int64, csrfToken: String, clientAddress: String,
-                userAgent: String, createdAt: Date, lastSeenAt: Date, expiresAt: Date) {
+    public init(
+        id: Int64? = nil,
+        tokenHash: String,
+        userId: Int64,
+        csrfToken: String,
+        clientAddress: String,
+        userAgent: String,
+        createdAt: Date,
+        lastSeenAt: Date,
+        expiresAt: Date
+    ) {
         self.id = id
         self.tokenHash = tokenHash
         self.userId = userId

@@ -20,8 +20,10 @@ extension AppDatabase {
     /// Sets a new password hash; `mustChange` marks a one-time password. Signing out everywhere is separate.
     public func setPassword(userId: Int64, hash: String, mustChange: Bool) async throws {
         try await writer.write { db in
-            try db.execute(sql: "UPDATE user SET passwordHash = ?, mustChangePassword = ? WHERE id = ?",
-                           arguments: [hash, mustChange, userId])
+            try db.execute(
+                sql: "UPDATE user SET passwordHash = ?, mustChangePassword = ? WHERE id = ?",
+                arguments: [hash, mustChange, userId]
+            )
             guard db.changesCount == 1 else { throw StoreError.notFound }
         }
     }
@@ -33,8 +35,14 @@ extension AppDatabase {
             if try Tenant.filter(Tenant.Columns.slug == slug).fetchCount(db) > 0 { throw StoreError.slugTaken }
             var tenant = Tenant(slug: slug, name: name, createdAt: clock.now)
             try tenant.insert(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenant.id!, actor: actor, action: "tenant.created",
-                                     detail: "Created tenant \(name) (\(slug))")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenant.id!,
+                actor: actor,
+                action: "tenant.created",
+                detail: "Created tenant \(name) (\(slug))"
+            )
             return tenant
         }
     }
@@ -50,11 +58,15 @@ extension AppDatabase {
     /// The tenants a user belongs to with their role, by name.
     public func tenants(ofUser userId: Int64) async throws -> [(tenant: Tenant, role: Role)] {
         try await reader.read { db in
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT tenant.*, membership.role AS memberRole FROM tenant
-                JOIN membership ON membership.tenantId = tenant.id
-                WHERE membership.userId = ? ORDER BY tenant.name, tenant.id
-                """, arguments: [userId])
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT tenant.*, membership.role AS memberRole FROM tenant
+                    JOIN membership ON membership.tenantId = tenant.id
+                    WHERE membership.userId = ? ORDER BY tenant.name, tenant.id
+                    """,
+                arguments: [userId]
+            )
             return try rows.map { (try Tenant(row: $0), $0["memberRole"] as Role) }
         }
     }
@@ -63,11 +75,17 @@ extension AppDatabase {
     /// both, so a non-member cannot tell whether a tenant exists.
     public func access(userId: Int64, tenantSlug: String) async throws -> (tenant: Tenant, role: Role)? {
         try await reader.read { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                SELECT tenant.*, membership.role AS memberRole FROM tenant
-                JOIN membership ON membership.tenantId = tenant.id
-                WHERE tenant.slug = ? AND membership.userId = ?
-                """, arguments: [tenantSlug, userId]) else { return nil }
+            guard
+                let row = try Row.fetchOne(
+                    db,
+                    sql: """
+                        SELECT tenant.*, membership.role AS memberRole FROM tenant
+                        JOIN membership ON membership.tenantId = tenant.id
+                        WHERE tenant.slug = ? AND membership.userId = ?
+                        """,
+                    arguments: [tenantSlug, userId]
+                )
+            else { return nil }
             return (try Tenant(row: row), row["memberRole"] as Role)
         }
     }

@@ -17,11 +17,15 @@ public enum AddedMember: Sendable, Equatable {
 extension AppDatabase {
     public func members(tenantId: Int64) async throws -> [Member] {
         try await reader.read { db in
-            try Row.fetchAll(db, sql: """
-                SELECT user.id, user.email, membership.role, membership.createdAt FROM membership
-                JOIN user ON user.id = membership.userId
-                WHERE membership.tenantId = ? ORDER BY user.email COLLATE NOCASE
-                """, arguments: [tenantId]).map {
+            try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT user.id, user.email, membership.role, membership.createdAt FROM membership
+                    JOIN user ON user.id = membership.userId
+                    WHERE membership.tenantId = ? ORDER BY user.email COLLATE NOCASE
+                    """,
+                arguments: [tenantId]
+            ).map {
                 Member(userId: $0[0], email: $0[1], role: $0[2], since: $0[3])
             }
         }
@@ -29,8 +33,14 @@ extension AppDatabase {
 
     /// Adds `email` to the tenant with `role`. A new account gets `newPasswordHash` as a one-time password; an
     /// existing account keeps its password and is only given the membership.
-    public func addMember(tenantId: Int64, email: String, role: Role, newPasswordHash hash: String,
-                          mustChangePassword: Bool = true, actor: Actor) async throws -> AddedMember {
+    public func addMember(
+        tenantId: Int64,
+        email: String,
+        role: Role,
+        newPasswordHash hash: String,
+        mustChangePassword: Bool = true,
+        actor: Actor
+    ) async throws -> AddedMember {
         try await writer.write { db in
             let added: AddedMember
             if let existing = try User.fetchOne(db, sql: "SELECT * FROM user WHERE email = ? COLLATE NOCASE", arguments: [email]) {
@@ -43,10 +53,19 @@ extension AppDatabase {
                 try user.insert(db)
                 added = .newAccount(user)
             }
-            let user = switch added { case .newAccount(let u), .existingAccount(let u): u }
+            let user =
+                switch added {
+                case .newAccount(let u), .existingAccount(let u): u
+                }
             try Membership(tenantId: tenantId, userId: user.id!, role: role, createdAt: clock.now).insert(db)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "member.added",
-                                     detail: "Added \(user.email) as \(role.label)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "member.added",
+                detail: "Added \(user.email) as \(role.label)"
+            )
             return added
         }
     }
@@ -62,8 +81,14 @@ extension AppDatabase {
             membership.role = role
             try membership.update(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "member.role_changed",
-                                     detail: "Changed \(email) from \(previous.label) to \(role.label)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "member.role_changed",
+                detail: "Changed \(email) from \(previous.label) to \(role.label)"
+            )
         }
     }
 
@@ -76,13 +101,22 @@ extension AppDatabase {
             if membership.role == .admin, try Self.adminCount(db, tenantId: tenantId) <= 1 { throw StoreError.lastAdmin }
             try membership.delete(db)
             let email = try User.email(db, id: userId)
-            try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: "member.removed",
-                                     detail: "Removed \(email)")
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "member.removed",
+                detail: "Removed \(email)"
+            )
         }
     }
 
     static func adminCount(_ db: Database, tenantId: Int64) throws -> Int {
-        try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND role = 'admin'",
-                         arguments: [tenantId]) ?? 0
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM membership WHERE tenantId = ? AND role = 'admin'",
+            arguments: [tenantId]
+        ) ?? 0
     }
 }

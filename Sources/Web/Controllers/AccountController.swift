@@ -1,6 +1,6 @@
-import OutboundCore
 import Foundation
 import Hummingbird
+import OutboundCore
 import Secrets
 import Store
 
@@ -22,17 +22,20 @@ struct AccountController {
     }
 
     @Sendable func page(request: Request, context: SignedInContext) async throws -> Response {
-        let notice: String? = switch request.formQuery.get("done") {
-        case "password": "Your password was changed. Your other sessions were signed out."
-        case "sessions": "Your other sessions were signed out."
-        default: nil
-        }
+        let notice: String? =
+            switch request.formQuery.get("done") {
+            case "password": "Your password was changed. Your other sessions were signed out."
+            case "sessions": "Your other sessions were signed out."
+            default: nil
+            }
         return try await render(context, notice: notice, errors: [:], status: .ok)
     }
 
     @Sendable func changePassword(request: Request, context: SignedInContext) async throws -> Response {
         let form = try await Form.decode(PasswordForm.self, from: request, limit: services.configuration.maxFormBytes)
-        let current = form.current ?? "", new = form.new ?? "", confirm = form.confirm ?? ""
+        let current = form.current ?? ""
+        let new = form.new ?? ""
+        let confirm = form.confirm ?? ""
         var errors: [String: String] = [:]
         if let problem = Validate.newPassword(new) { errors["new"] = problem }
         if new != confirm { errors["confirm"] = "The two new passwords differ." }
@@ -59,8 +62,12 @@ struct AccountController {
 
         let hash: String
         do { hash = try await services.passwords.hash(new) } catch is BlockingPool.Busy {
-            return try await render(context, notice: nil, errors: ["new": "The server is busy. Try again in a few seconds."],
-                                    status: .serviceUnavailable)
+            return try await render(
+                context,
+                notice: nil,
+                errors: ["new": "The server is busy. Try again in a few seconds."],
+                status: .serviceUnavailable
+            )
         }
         try await services.database.setPassword(userId: context.signedIn.userId, hash: hash, mustChange: false)
         try await services.database.deleteSessions(ofUser: context.signedIn.userId, keeping: context.signedIn.session.id)
@@ -72,21 +79,37 @@ struct AccountController {
         return .seeOther(SiteRoute.account.path(query: ["done": "sessions"]))
     }
 
-    private func render(_ context: SignedInContext, notice: String?, errors: [String: String],
-                        status: HTTPResponse.Status) async throws -> Response {
+    private func render(
+        _ context: SignedInContext,
+        notice: String?,
+        errors: [String: String],
+        status: HTTPResponse.Status
+    ) async throws -> Response {
         let tenants = try await services.tenantsOf(context.signedIn)
         let sessions = try await services.database.sessions(ofUser: context.signedIn.userId)
         let currentId = context.signedIn.session.id
-        return try services.views.page("account", AccountPage(
-            chrome: .account(title: "Your account", signedIn: context.signedIn, tenants: tenants),
-            email: context.signedIn.user.email,
-            mustChangePassword: context.signedIn.user.mustChangePassword,
-            notice: notice,
-            currentError: errors["current"], newError: errors["new"], confirmError: errors["confirm"],
-            sessions: sessions.map {
-                .init(started: Format.dateTime($0.createdAt), lastSeen: Format.dateTime($0.lastSeenAt),
-                      address: $0.clientAddress, userAgent: String($0.userAgent.prefix(80)), current: $0.id == currentId)
-            },
-            hasOtherSessions: sessions.contains { $0.id != currentId }), status: status)
+        return try services.views.page(
+            "account",
+            AccountPage(
+                chrome: .account(title: "Your account", signedIn: context.signedIn, tenants: tenants),
+                email: context.signedIn.user.email,
+                mustChangePassword: context.signedIn.user.mustChangePassword,
+                notice: notice,
+                currentError: errors["current"],
+                newError: errors["new"],
+                confirmError: errors["confirm"],
+                sessions: sessions.map {
+                    .init(
+                        started: Format.dateTime($0.createdAt),
+                        lastSeen: Format.dateTime($0.lastSeenAt),
+                        address: $0.clientAddress,
+                        userAgent: String($0.userAgent.prefix(80)),
+                        current: $0.id == currentId
+                    )
+                },
+                hasOtherSessions: sessions.contains { $0.id != currentId }
+            ),
+            status: status
+        )
     }
 }

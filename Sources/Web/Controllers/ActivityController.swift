@@ -13,7 +13,15 @@ struct ActivityController {
         let page = max(1, min(request.formQuery.get("page", as: Int.self) ?? 1, 100_000))
         let slug = context.access.tenant.slug
         let (events, hasMore) = try await services.database.activity(tenantId: context.tenantId, page: page)
-        return try services.views.page("activity", ActivityPage.build(
-            events, page: page, hasMore: hasMore, slug: slug, chrome: try await services.chrome("Activity", section: "Activity", context)))
+        return try services.views.page(
+            "activity",
+            ActivityPage.build(
+                events,
+                page: page,
+                hasMore: hasMore,
+                slug: slug,
+                chrome: try await services.chrome("Activity", section: "Activity", context)
+            )
+        )
     }
 }

@@ -1,6 +1,6 @@
-import OutboundCore
 import Foundation
 import Hummingbird
+import OutboundCore
 import Secrets
 import Store
 
@@ -53,8 +53,10 @@ struct AuthController {
         if let until = await services.throttle.lockedUntil(keys) {
             let minutes = max(1, Int((until.timeIntervalSince(services.clock.now) / 60).rounded(.up)))
             var response = try renderForm(
-                email: email, error: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
-                status: .tooManyRequests)
+                email: email,
+                error: "Too many failed sign-ins. Try again in \(minutes) minute\(minutes == 1 ? "" : "s").",
+                status: .tooManyRequests
+            )
             response.headers[.retryAfter] = String(minutes * 60)
             return response
         }
@@ -67,8 +69,11 @@ struct AuthController {
         do {
             verified = try await services.passwords.verify(password, against: user?.passwordHash)
         } catch is BlockingPool.Busy {
-            var response = try renderForm(email: email, error: "Sign-in is busy right now. Try again in a few seconds.",
-                                          status: .serviceUnavailable)
+            var response = try renderForm(
+                email: email,
+                error: "Sign-in is busy right now. Try again in a few seconds.",
+                status: .serviceUnavailable
+            )
             response.headers[.retryAfter] = "2"
             return response
         }
@@ -77,8 +82,11 @@ struct AuthController {
             if let user {
                 // Never the password: who, from where, and whether this failure locked that address out.
                 try await services.database.recordSignInFailure(
-                    userId: user.id!, email: user.email, clientAddress: address,
-                    lockedMinutes: locked.contains(where: { $0 != accountKey }) ? Int(services.configuration.loginLockout / 60) : nil)
+                    userId: user.id!,
+                    email: user.email,
+                    clientAddress: address,
+                    lockedMinutes: locked.contains(where: { $0 != accountKey }) ? Int(services.configuration.loginLockout / 60) : nil
+                )
             }
             return try renderForm(email: email, error: "Email or password is incorrect.", status: .unprocessableContent)
         }
@@ -89,38 +97,83 @@ struct AuthController {
         if let previous = context.signedIn { try await services.database.deleteSession(id: previous.session.id!) }
         let token = SecureRandom.token()
         let now = services.clock.now
-        _ = try await services.database.createSession(UserSession(
-            id: nil, tokenHash: SessionMiddleware.hash(token), userId: user.id!, csrfToken: SecureRandom.token(),
-            clientAddress: context.clientAddress, userAgent: String((request.headers[.userAgent] ?? "").prefix(200)),
-            createdAt: now, lastSeenAt: now, expiresAt: now.addingTimeInterval(services.configuration.sessionAbsoluteTimeout)))
+        _ = try await services.database.createSession(
+            UserSession(
+                id: nil,
+                tokenHash: SessionMiddleware.hash(token),
+                userId: user.id!,
+                csrfToken: SecureRandom.token(),
+                clientAddress: context.clientAddress,
+                userAgent: String((request.headers[.userAgent] ?? "").prefix(200)),
+                createdAt: now,
+                lastSeenAt: now,
+                expiresAt: now.addingTimeInterval(services.configuration.sessionAbsoluteTimeout)
+            )
+        )
 
         var response = Response.seeOther(user.mustChangePassword ? SiteRoute.account.path : SiteRoute.home.path)
         response.setCookie(sessionCookie(token))
-        response.setCookie(Cookie(name: services.configuration.loginCookieName, value: "", maxAge: 0, path: SiteRoute.login.path,
-                                   secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: services.configuration.loginCookieName,
+                value: "",
+                maxAge: 0,
+                path: SiteRoute.login.path,
+                secure: services.configuration.secureCookies,
+                httpOnly: true,
+                sameSite: .lax
+            )
+        )
         return response
     }
 
     @Sendable func logout(request: Request, context: SignedInContext) async throws -> Response {
         try await services.database.deleteSession(id: context.signedIn.session.id!)
         var response = Response.seeOther(SiteRoute.login.path)
-        response.setCookie(Cookie(name: services.configuration.sessionCookieName, value: "", maxAge: 0, path: "/",
-                                  secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+        response.setCookie(
+            Cookie(
+                name: services.configuration.sessionCookieName,
+                value: "",
+                maxAge: 0,
+                path: "/",
+                secure: services.configuration.secureCookies,
+                httpOnly: true,
+                sameSite: .lax
+            )
+        )
         return response
     }
 
     func sessionCookie(_ token: String) -> Cookie {
         // No Max-Age: the browser drops it when closed; the server enforces idle and absolute expiry itself.
-        Cookie(name: services.configuration.sessionCookieName, value: token, path: "/",
-               secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax)
+        Cookie(
+            name: services.configuration.sessionCookieName,
+            value: token,
+            path: "/",
+            secure: services.configuration.secureCookies,
+            httpOnly: true,
+            sameSite: .lax
+        )
     }
 
     private func renderForm(email: String, error: String?, status: HTTPResponse.Status) throws -> Response {
         let token = SecureRandom.token()
         var response = try services.views.page(
-            "login", LoginPage(loginToken: token, email: email, error: error), status: status)
-        response.setCookie(Cookie(name: services.configuration.loginCookieName, value: token, maxAge: 3600, path: SiteRoute.login.path,
-                                  secure: services.configuration.secureCookies, httpOnly: true, sameSite: .lax))
+            "login",
+            LoginPage(loginToken: token, email: email, error: error),
+            status: status
+        )
+        response.setCookie(
+            Cookie(
+                name: services.configuration.loginCookieName,
+                value: token,
+                maxAge: 3600,
+                path: SiteRoute.login.path,
+                secure: services.configuration.secureCookies,
+                httpOnly: true,
+                sameSite: .lax
+            )
+        )
         return response
     }
 }

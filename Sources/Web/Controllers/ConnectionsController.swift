@@ -1,7 +1,7 @@
 import ActiveCampaign
-import OutboundCore
 import Foundation
 import Hummingbird
+import OutboundCore
 import Secrets
 import Store
 
@@ -27,13 +27,21 @@ struct ConnectionsController {
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.connectionSummaries(tenantId: context.tenantId)
-        let notice: String? = switch request.formQuery.get("done") {
-        case "created": "The connection was saved."
-        case "removed": "The connection and its stored API key were removed."
-        default: nil
-        }
-        return try services.views.page("connections/list", ListPage.build(
-            summaries, slug: slug, chrome: try await services.chrome("Connections", section: "Connections", context), notice: notice))
+        let notice: String? =
+            switch request.formQuery.get("done") {
+            case "created": "The connection was saved."
+            case "removed": "The connection and its stored API key were removed."
+            default: nil
+            }
+        return try services.views.page(
+            "connections/list",
+            ListPage.build(
+                summaries,
+                slug: slug,
+                chrome: try await services.chrome("Connections", section: "Connections", context),
+                notice: notice
+            )
+        )
     }
 
     // MARK: The form (add and edit share it)
@@ -69,9 +77,13 @@ struct ConnectionsController {
 
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
         guard request.formQuery.get("type") == "activecampaign" else {
-            return try services.views.page("connections/choose", ChoosePage(
-                chrome: try await services.chrome("Add connection", section: "Connections", context),
-                activeCampaignHref: TenantRoute.newConnection.path(context.access.tenant.slug, query: ["type": "activecampaign"])))
+            return try services.views.page(
+                "connections/choose",
+                ChoosePage(
+                    chrome: try await services.chrome("Add connection", section: "Connections", context),
+                    activeCampaignHref: TenantRoute.newConnection.path(context.access.tenant.slug, query: ["type": "activecampaign"])
+                )
+            )
         }
         return try await renderNew(context, entered: Entered(), draft: nil, problems: Problems(), notice: nil)
     }
@@ -88,19 +100,38 @@ struct ConnectionsController {
             switch await steps.connect(apiHost: entered.apiHost, typedKey: form.apiKey, draft: draft) {
             case .success(let verified):
                 draft = try await services.database.saveDraft(
-                    existing: draft, sessionId: context.signedIn.session.id!, tenantId: context.tenantId, connectionId: nil,
-                    verified: verified, exportUserId: nil, vault: services.vault, now: now)
+                    existing: draft,
+                    sessionId: context.signedIn.session.id!,
+                    tenantId: context.tenantId,
+                    connectionId: nil,
+                    verified: verified,
+                    exportUserId: nil,
+                    vault: services.vault,
+                    now: now
+                )
                 notice = "Connected to ActiveCampaign as \(verified.accountName)."
             case .failure(let failure):
                 problems = failure.problems
             }
         case "export-user":
             draft = try await services.database.saveDraft(
-                existing: draft, sessionId: context.signedIn.session.id!, tenantId: context.tenantId, connectionId: nil,
-                verified: nil, exportUserId: context.signedIn.userId, vault: services.vault, now: now)
+                existing: draft,
+                sessionId: context.signedIn.session.id!,
+                tenantId: context.tenantId,
+                connectionId: nil,
+                verified: nil,
+                exportUserId: context.signedIn.userId,
+                vault: services.vault,
+                now: now
+            )
             notice = "You are the export user: exports on this connection run on your behalf."
         case "save":
-            problems = try await steps.nameAndConsentProblems(name: entered.name, consent: entered.consent, tenantId: context.tenantId, except: nil)
+            problems = try await steps.nameAndConsentProblems(
+                name: entered.name,
+                consent: entered.consent,
+                tenantId: context.tenantId,
+                except: nil
+            )
             if draft?.isConnected != true {
                 problems.key = problems.key ?? "Press Connect to check the API key before saving."
             } else if let host = draft?.apiHost, steps.normalisedHost(entered.apiHost) != host {
@@ -111,24 +142,53 @@ struct ConnectionsController {
             }
             if problems.isEmpty, let draft {
                 _ = try await services.database.createConnection(
-                    tenantId: context.tenantId, name: entered.name, usableBy: entered.usableBy, draft: draft,
-                    consentUserId: context.signedIn.userId, vault: services.vault, actor: context.actor, now: now)
+                    tenantId: context.tenantId,
+                    name: entered.name,
+                    usableBy: entered.usableBy,
+                    draft: draft,
+                    consentUserId: context.signedIn.userId,
+                    vault: services.vault,
+                    actor: context.actor,
+                    now: now
+                )
                 return .seeOther(TenantRoute.connections.path(context.access.tenant.slug, query: ["done": "created"]))
             }
         default:
             throw HTTPError(.badRequest, message: "Choose Connect, Add yourself as export user, or Save.")
         }
-        return try await renderNew(context, entered: entered, draft: draft, problems: problems, notice: notice,
-                                   status: problems.isEmpty ? .ok : .unprocessableContent)
+        return try await renderNew(
+            context,
+            entered: entered,
+            draft: draft,
+            problems: problems,
+            notice: notice,
+            status: problems.isEmpty ? .ok : .unprocessableContent
+        )
     }
 
-    private func renderNew(_ context: TenantContext, entered: Entered, draft: ConnectionDraft?, problems: Problems,
-                           notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func renderNew(
+        _ context: TenantContext,
+        entered: Entered,
+        draft: ConnectionDraft?,
+        problems: Problems,
+        notice: String?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let exportUserEmail = try await draft?.exportUserId.asyncMap { try await services.database.user(id: $0)?.email }
-        return try services.views.page("connections/form", FormPage.buildNew(
-            entered: entered, draft: draft, exportUserEmail: exportUserEmail ?? nil, hostNote: steps.hostNote(entered.apiHost),
-            problems: problems, notice: notice, slug: context.access.tenant.slug,
-            chrome: try await services.chrome("Add an ActiveCampaign connection", section: "Connections", context)), status: status)
+        return try services.views.page(
+            "connections/form",
+            FormPage.buildNew(
+                entered: entered,
+                draft: draft,
+                exportUserEmail: exportUserEmail ?? nil,
+                hostNote: steps.hostNote(entered.apiHost),
+                problems: problems,
+                notice: notice,
+                slug: context.access.tenant.slug,
+                chrome: try await services.chrome("Add an ActiveCampaign connection", section: "Connections", context)
+            ),
+            status: status
+        )
     }
 
     // MARK: Edit
@@ -139,12 +199,13 @@ struct ConnectionsController {
         entered.name = summary.connection.name
         entered.usableBy = summary.connection.usableBy
         entered.apiHost = summary.connection.apiHost
-        let notice: String? = switch request.formQuery.get("done") {
-        case "saved": "Your changes were saved."
-        case "export-user": "You are now the export user of this connection."
-        case "verified": "ActiveCampaign accepted the stored key."
-        default: nil
-        }
+        let notice: String? =
+            switch request.formQuery.get("done") {
+            case "saved": "Your changes were saved."
+            case "export-user": "You are now the export user of this connection."
+            case "verified": "ActiveCampaign accepted the stored key."
+            default: nil
+            }
         return try await renderEdit(context, summary: summary, entered: entered, draft: nil, problems: Problems(), notice: notice)
     }
 
@@ -171,8 +232,15 @@ struct ConnectionsController {
             switch await steps.connect(apiHost: entered.apiHost, typedKey: typedKey, draft: nil) {
             case .success(let verified):
                 draft = try await services.database.saveDraft(
-                    existing: draft, sessionId: context.signedIn.session.id!, tenantId: context.tenantId, connectionId: id,
-                    verified: verified, exportUserId: nil, vault: services.vault, now: now)
+                    existing: draft,
+                    sessionId: context.signedIn.session.id!,
+                    tenantId: context.tenantId,
+                    connectionId: id,
+                    verified: verified,
+                    exportUserId: nil,
+                    vault: services.vault,
+                    now: now
+                )
                 notice = "Connected as \(verified.accountName). Save to use this key."
             case .failure(let failure):
                 problems = failure.problems
@@ -180,17 +248,32 @@ struct ConnectionsController {
         case "connect", "verify":
             let result = await steps.verifyStored(connection)
             try await services.database.recordVerification(
-                tenantId: context.tenantId, id: id, accountName: try? result.get(), error: result.failureMessage,
-                actor: context.actor, now: now)
+                tenantId: context.tenantId,
+                id: id,
+                accountName: try? result.get(),
+                error: result.failureMessage,
+                actor: context.actor,
+                now: now
+            )
             if result.failureMessage == nil { return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "verified"])) }
             problems.form = "Verification failed: \(result.failureMessage ?? "")"
         case "export-user":
-            try await services.database.setExportUser(tenantId: context.tenantId, id: id, userId: context.signedIn.userId,
-                                                      actor: context.actor, now: now)
+            try await services.database.setExportUser(
+                tenantId: context.tenantId,
+                id: id,
+                userId: context.signedIn.userId,
+                actor: context.actor,
+                now: now
+            )
             return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "export-user"]))
         case "save":
-            problems = try await steps.nameAndConsentProblems(name: entered.name, consent: entered.consent, tenantId: context.tenantId, except: id,
-                                                              consentNeeded: false)
+            problems = try await steps.nameAndConsentProblems(
+                name: entered.name,
+                consent: entered.consent,
+                tenantId: context.tenantId,
+                except: id,
+                consentNeeded: false
+            )
             if let draft, draft.isConnected {
                 if steps.normalisedHost(entered.apiHost) != draft.apiHost {
                     problems.host = "The hostname changed since Connect. Press Connect again."
@@ -202,11 +285,21 @@ struct ConnectionsController {
             }
             if problems.isEmpty {
                 try await services.database.updateConnection(
-                    tenantId: context.tenantId, id: id, changes: .init(name: entered.name, usableBy: entered.usableBy),
-                    actor: context.actor, now: now)
+                    tenantId: context.tenantId,
+                    id: id,
+                    changes: .init(name: entered.name, usableBy: entered.usableBy),
+                    actor: context.actor,
+                    now: now
+                )
                 if let draft, draft.isConnected {
-                    try await services.database.replaceCredentials(tenantId: context.tenantId, id: id, draft: draft,
-                                                                   vault: services.vault, actor: context.actor, now: now)
+                    try await services.database.replaceCredentials(
+                        tenantId: context.tenantId,
+                        id: id,
+                        draft: draft,
+                        vault: services.vault,
+                        actor: context.actor,
+                        now: now
+                    )
                 }
                 return .seeOther(TenantRoute.connection.path(slug, id, query: ["done": "saved"]))
             }
@@ -214,16 +307,40 @@ struct ConnectionsController {
             throw HTTPError(.badRequest, message: "Choose Connect, Verify again, Add yourself as export user, or Save.")
         }
         let refreshed = try await loadSummary(context)
-        return try await renderEdit(context, summary: refreshed, entered: entered, draft: draft, problems: problems, notice: notice,
-                                    status: problems.isEmpty ? .ok : .unprocessableContent)
+        return try await renderEdit(
+            context,
+            summary: refreshed,
+            entered: entered,
+            draft: draft,
+            problems: problems,
+            notice: notice,
+            status: problems.isEmpty ? .ok : .unprocessableContent
+        )
     }
 
-    private func renderEdit(_ context: TenantContext, summary: ConnectionSummary, entered: Entered, draft: ConnectionDraft?,
-                            problems: Problems, notice: String?, status: HTTPResponse.Status = .ok) async throws -> Response {
-        try services.views.page("connections/form", FormPage.buildEdit(
-            summary: summary, entered: entered, draft: draft, hostNote: steps.hostNote(entered.apiHost), problems: problems,
-            notice: notice, slug: context.access.tenant.slug,
-            chrome: try await services.chrome("Connection \(summary.connection.name)", section: "Connections", context)), status: status)
+    private func renderEdit(
+        _ context: TenantContext,
+        summary: ConnectionSummary,
+        entered: Entered,
+        draft: ConnectionDraft?,
+        problems: Problems,
+        notice: String?,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
+        try services.views.page(
+            "connections/form",
+            FormPage.buildEdit(
+                summary: summary,
+                entered: entered,
+                draft: draft,
+                hostNote: steps.hostNote(entered.apiHost),
+                problems: problems,
+                notice: notice,
+                slug: context.access.tenant.slug,
+                chrome: try await services.chrome("Connection \(summary.connection.name)", section: "Connections", context)
+            ),
+            status: status
+        )
     }
 
     // MARK: Remove
@@ -235,10 +352,17 @@ struct ConnectionsController {
         let id = summary.connection.id!
         let exports = try await services.database.exportsUsing(tenantId: context.tenantId, connectionId: id)
         let slug = context.access.tenant.slug
-        return try services.views.page("connections/remove", RemovePage(
-            chrome: try await services.chrome("Remove \(summary.connection.name)", section: "Connections", context),
-            name: summary.connection.name, action: TenantRoute.removeConnection.path(slug, id), cancelHref: TenantRoute.connection.path(slug, id),
-            exports: exports.map { .init(name: $0.name) }, hasExports: !exports.isEmpty))
+        return try services.views.page(
+            "connections/remove",
+            RemovePage(
+                chrome: try await services.chrome("Remove \(summary.connection.name)", section: "Connections", context),
+                name: summary.connection.name,
+                action: TenantRoute.removeConnection.path(slug, id),
+                cancelHref: TenantRoute.connection.path(slug, id),
+                exports: exports.map { .init(name: $0.name) },
+                hasExports: !exports.isEmpty
+            )
+        )
     }
 
     @Sendable func remove(request: Request, context: TenantContext) async throws -> Response {
@@ -247,8 +371,12 @@ struct ConnectionsController {
         guard let choice = DetachedExports(rawValue: form.exports ?? "detach") else {
             throw HTTPError(.badRequest, message: "Choose whether to detach or remove the exports.")
         }
-        try await services.database.removeConnection(tenantId: context.tenantId, id: summary.connection.id!, exports: choice,
-                                                     actor: context.actor)
+        try await services.database.removeConnection(
+            tenantId: context.tenantId,
+            id: summary.connection.id!,
+            exports: choice,
+            actor: context.actor
+        )
         return .seeOther(TenantRoute.connections.path(context.access.tenant.slug, query: ["done": "removed"]))
     }
 
@@ -256,7 +384,8 @@ struct ConnectionsController {
 
     private func loadSummary(_ context: TenantContext) async throws -> ConnectionSummary {
         guard let id = context.parameters.get("id", as: Int64.self),
-              let summary = try await services.database.connectionSummary(tenantId: context.tenantId, id: id) else {
+            let summary = try await services.database.connectionSummary(tenantId: context.tenantId, id: id)
+        else {
             throw HTTPError(.notFound)
         }
         return summary
@@ -264,8 +393,13 @@ struct ConnectionsController {
 
     private func loadDraft(_ form: Form, context: TenantContext, connectionId: Int64?) async throws -> ConnectionDraft? {
         guard let id = form.draft.flatMap(Int64.init) else { return nil }
-        return try await services.database.draft(id: id, sessionId: context.signedIn.session.id!, tenantId: context.tenantId,
-                                                 connectionId: connectionId, now: services.clock.now)
+        return try await services.database.draft(
+            id: id,
+            sessionId: context.signedIn.session.id!,
+            tenantId: context.tenantId,
+            connectionId: connectionId,
+            now: services.clock.now
+        )
     }
 }
 

@@ -14,12 +14,20 @@ struct EmptyAreaController {
     }
 
     static let adminAreas = [
-        Area(route: .system, navLabel: "System", title: "System",
-             purpose: "The system refresh schedule: when segments refresh and scheduled exports run."),
+        Area(
+            route: .system,
+            navLabel: "System",
+            title: "System",
+            purpose: "The system refresh schedule: when segments refresh and scheduled exports run."
+        )
     ]
     static let dataAreas = [
-        Area(route: .exports, navLabel: "Exports", title: "Exports",
-             purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."),
+        Area(
+            route: .exports,
+            navLabel: "Exports",
+            title: "Exports",
+            purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."
+        )
     ]
 
     func addAdminRoutes(to group: RouterGroup<TenantContext>) {
@@ -32,9 +40,14 @@ struct EmptyAreaController {
 
     private func handler(_ area: Area) -> @Sendable (Request, TenantContext) async throws -> Response {
         { [services] _, context in
-            return try services.views.page("empty-area", EmptyAreaPage(
-                chrome: try await services.chrome(area.title, section: area.navLabel, context),
-                title: area.title, purpose: area.purpose))
+            try services.views.page(
+                "empty-area",
+                EmptyAreaPage(
+                    chrome: try await services.chrome(area.title, section: area.navLabel, context),
+                    title: area.title,
+                    purpose: area.purpose
+                )
+            )
         }
     }
 }

@@ -12,8 +12,13 @@ struct HomeController {
     @Sendable func home(request: Request, context: SignedInContext) async throws -> Response {
         let tenants = try await services.tenantsOf(context.signedIn)
         if tenants.count == 1 { return .seeOther(TenantRoute.root.path(tenants[0].tenant.slug)) }
-        return try services.views.page("home", HomePage.build(
-            tenants, chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants)))
+        return try services.views.page(
+            "home",
+            HomePage.build(
+                tenants,
+                chrome: .account(title: "Your workspaces", signedIn: context.signedIn, tenants: tenants)
+            )
+        )
     }
 
     @Sendable static func tenantRoot(request: Request, context: TenantContext) async throws -> Response {

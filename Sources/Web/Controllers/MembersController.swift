@@ -1,6 +1,6 @@
-import OutboundCore
 import Foundation
 import Hummingbird
+import OutboundCore
 import Secrets
 import Store
 
@@ -16,16 +16,20 @@ struct MembersController {
         group.post(.memberRemove, use: remove)
     }
 
-    struct AddForm: Decodable { var email: String?; var role: String? }
+    struct AddForm: Decodable {
+        var email: String?
+        var role: String?
+    }
     struct RoleForm: Decodable { var role: String? }
 
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
-        let notice: String? = switch request.formQuery.get("done") {
-        case "role": "The role was changed."
-        case "removed": "The member was removed from this workspace."
-        case "added": "The existing account was added to this workspace. They sign in with their own password."
-        default: nil
-        }
+        let notice: String? =
+            switch request.formQuery.get("done") {
+            case "role": "The role was changed."
+            case "removed": "The member was removed from this workspace."
+            case "added": "The existing account was added to this workspace. They sign in with their own password."
+            default: nil
+            }
         return try await render(context, notice: notice)
     }
 
@@ -41,22 +45,39 @@ struct MembersController {
         let password = OneTimePassword.make()
         let hash: String
         do { hash = try await services.passwords.hash(password) } catch is BlockingPool.Busy {
-            return try await render(context, error: "The server is busy. Try again in a few seconds.", email: email,
-                                    status: .serviceUnavailable)
+            return try await render(
+                context,
+                error: "The server is busy. Try again in a few seconds.",
+                email: email,
+                status: .serviceUnavailable
+            )
         }
         do {
-            switch try await services.database.addMember(tenantId: context.tenantId, email: email, role: role,
-                                                         newPasswordHash: hash, actor: context.actor) {
+            switch try await services.database.addMember(
+                tenantId: context.tenantId,
+                email: email,
+                role: role,
+                newPasswordHash: hash,
+                actor: context.actor
+            ) {
             case .newAccount(let user):
                 // Shown once, on this response only; it is stored only as a hash.
-                return try await render(context, notice: "Added \(user.email) as \(role.label).",
-                                        oneTimePassword: password, newAccountEmail: user.email)
+                return try await render(
+                    context,
+                    notice: "Added \(user.email) as \(role.label).",
+                    oneTimePassword: password,
+                    newAccountEmail: user.email
+                )
             case .existingAccount:
                 return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "added"]))
             }
         } catch StoreError.alreadyMember {
-            return try await render(context, emailError: "\(email) is already a member of this workspace.", email: email,
-                                    status: .unprocessableContent)
+            return try await render(
+                context,
+                emailError: "\(email) is already a member of this workspace.",
+                email: email,
+                status: .unprocessableContent
+            )
         }
     }
 
@@ -69,12 +90,17 @@ struct MembersController {
         do {
             try await services.database.changeRole(tenantId: context.tenantId, userId: userId, to: role, actor: context.actor)
         } catch StoreError.lastAdmin {
-            return try await render(context, error: "A workspace needs at least one administrator. Make someone else an administrator first.",
-                                    status: .conflict)
+            return try await render(
+                context,
+                error: "A workspace needs at least one administrator. Make someone else an administrator first.",
+                status: .conflict
+            )
         } catch StoreError.notFound {
             throw HTTPError(.notFound)
         }
-        if userId == context.signedIn.userId, !Policy(role: role).can(.administer) { return .seeOther(TenantRoute.root.path(context.access.tenant.slug)) }
+        if userId == context.signedIn.userId, !Policy(role: role).can(.administer) {
+            return .seeOther(TenantRoute.root.path(context.access.tenant.slug))
+        }
         return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "role"]))
     }
 
@@ -91,12 +117,22 @@ struct MembersController {
         return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "removed"]))
     }
 
-    private func render(_ context: TenantContext, notice: String? = nil, error: String? = nil, emailError: String? = nil,
-                        email: String = "", oneTimePassword: String? = nil, newAccountEmail: String? = nil,
-                        status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func render(
+        _ context: TenantContext,
+        notice: String? = nil,
+        error: String? = nil,
+        emailError: String? = nil,
+        email: String = "",
+        oneTimePassword: String? = nil,
+        newAccountEmail: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         var page = MembersPage.build(
-            try await services.database.members(tenantId: context.tenantId), slug: context.access.tenant.slug,
-            you: context.signedIn.userId, chrome: try await services.chrome("Members", section: "Members", context))
+            try await services.database.members(tenantId: context.tenantId),
+            slug: context.access.tenant.slug,
+            you: context.signedIn.userId,
+            chrome: try await services.chrome("Members", section: "Members", context)
+        )
         page.notice = notice
         page.error = error
         page.emailError = emailError

@@ -1,7 +1,7 @@
-import OutboundCore
 import Foundation
 import Hummingbird
 import MultipartKit
+import OutboundCore
 import ProfileImport
 import Secrets
 import Store
@@ -28,16 +28,32 @@ struct ProfilesController {
         let search = String((request.formQuery.get("q") ?? "").prefix(200))
         let after = request.formQuery.get("after", as: Int64.self) ?? 0
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
-        let rows = try await services.database.profiles(tenantId: context.tenantId, afterRowId: after, limit: Self.pageSize + 1,
-                                                        search: search.isEmpty ? nil : search)
-        let reads = ProfilesPage.Reads(attributes: attributes, rows: rows,
-                                       count: try await services.database.profileCount(tenantId: context.tenantId),
-                                       imports: try await services.database.recentImports(tenantId: context.tenantId))
-        return try services.views.page("profiles/index", ProfilesPage.build(
-            reads, search: search, after: after, slug: slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
-            maxImportBytes: services.configuration.maxImportBytes,
-            chrome: try await services.chrome("Profiles", section: "Profiles", context),
-            notice: request.formQuery.get("done") == "deleted" ? "All profiles were deleted." : nil))
+        let rows = try await services.database.profiles(
+            tenantId: context.tenantId,
+            afterRowId: after,
+            limit: Self.pageSize + 1,
+            search: search.isEmpty ? nil : search
+        )
+        let reads = ProfilesPage.Reads(
+            attributes: attributes,
+            rows: rows,
+            count: try await services.database.profileCount(tenantId: context.tenantId),
+            imports: try await services.database.recentImports(tenantId: context.tenantId)
+        )
+        return try services.views.page(
+            "profiles/index",
+            ProfilesPage.build(
+                reads,
+                search: search,
+                after: after,
+                slug: slug,
+                policy: context.policy,
+                csrf: context.signedIn.session.csrfToken,
+                maxImportBytes: services.configuration.maxImportBytes,
+                chrome: try await services.chrome("Profiles", section: "Profiles", context),
+                notice: request.formQuery.get("done") == "deleted" ? "All profiles were deleted." : nil
+            )
+        )
     }
 
     static func statusLabel(_ status: ImportJob.Status) -> String {
@@ -64,14 +80,25 @@ struct ProfilesController {
             let typed = (upload.fields["confirmRemoval"] ?? "").filter { $0.isNumber }
             guard Int(typed) == count else {
                 try? FileManager.default.removeItem(atPath: path)
-                throw HTTPError(.badRequest, message: "\"Replace all\" removes every profile that is not in the file: up to \(count.formatted()) profiles. To confirm, type \(count) in the box under it and import again.")
+                throw HTTPError(
+                    .badRequest,
+                    message:
+                        "\"Replace all\" removes every profile that is not in the file: up to \(count.formatted()) profiles. To confirm, type \(count) in the box under it and import again."
+                )
             }
         }
         let fileName = String((upload.fileName ?? "upload.csv").prefix(200))
-        let job = try await services.imports.enqueue(ImportService.Request(
-            tenantId: context.tenantId, file: path, fileName: fileName,
-            options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
-            userId: context.signedIn.userId, actor: context.actor, ownsFile: true))
+        let job = try await services.imports.enqueue(
+            ImportService.Request(
+                tenantId: context.tenantId,
+                file: path,
+                fileName: fileName,
+                options: ImportOptions(idColumn: idColumn?.isEmpty == false ? idColumn : nil, replaceAll: replaceAll),
+                userId: context.signedIn.userId,
+                actor: context.actor,
+                ownsFile: true
+            )
+        )
         return .seeOther(TenantRoute.importJob.path(context.access.tenant.slug, job.id!))
     }
 
@@ -81,19 +108,28 @@ struct ProfilesController {
     @Sendable func retry(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot import profiles.")
         guard let id = context.parameters.get("id", as: Int64.self),
-              let waiting = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
+            let waiting = try await services.database.importJob(tenantId: context.tenantId, id: id)
+        else { throw HTTPError(.notFound) }
         let form = try await Web.Form.decode(RetryForm.self, from: request, limit: services.configuration.maxFormBytes)
         guard let column = form.idColumn, waiting.columnList.contains(column) else {
             throw HTTPError(.badRequest, message: "Choose one of the file's columns as the id column.")
         }
         guard let path = try await services.database.takePendingFile(tenantId: context.tenantId, jobId: id),
-              FileManager.default.fileExists(atPath: path) else {
+            FileManager.default.fileExists(atPath: path)
+        else {
             throw HTTPError(.badRequest, message: "The uploaded file is no longer kept (after an hour, or once used). Upload it again.")
         }
-        let job = try await services.imports.enqueue(ImportService.Request(
-            tenantId: context.tenantId, file: path, fileName: waiting.fileName,
-            options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll),
-            userId: context.signedIn.userId, actor: context.actor, ownsFile: true))
+        let job = try await services.imports.enqueue(
+            ImportService.Request(
+                tenantId: context.tenantId,
+                file: path,
+                fileName: waiting.fileName,
+                options: ImportOptions(idColumn: column, replaceAll: waiting.replaceAll),
+                userId: context.signedIn.userId,
+                actor: context.actor,
+                ownsFile: true
+            )
+        )
         return .seeOther(TenantRoute.importJob.path(context.access.tenant.slug, job.id!))
     }
 
@@ -101,20 +137,33 @@ struct ProfilesController {
 
     @Sendable func importPage(request: Request, context: TenantContext) async throws -> Response {
         guard let id = context.parameters.get("id", as: Int64.self),
-              let job = try await services.database.importJob(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
-        return try services.views.page("profiles/import", ImportPage.build(
-            job, slug: context.access.tenant.slug, policy: context.policy, csrf: context.signedIn.session.csrfToken,
-            chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context)))
+            let job = try await services.database.importJob(tenantId: context.tenantId, id: id)
+        else { throw HTTPError(.notFound) }
+        return try services.views.page(
+            "profiles/import",
+            ImportPage.build(
+                job,
+                slug: context.access.tenant.slug,
+                policy: context.policy,
+                csrf: context.signedIn.session.csrfToken,
+                chrome: try await services.chrome("Import \(job.fileName)", section: "Profiles", context)
+            )
+        )
     }
 
     // MARK: Delete all
 
     @Sendable func deleteAllPage(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot delete profiles.")
-        return try services.views.page("profiles/delete", DeletePage(
-            chrome: try await services.chrome("Delete all profiles", section: "Profiles", context),
-            count: try await services.database.profileCount(tenantId: context.tenantId).formatted(),
-            action: TenantRoute.deleteProfiles.path(context.access.tenant.slug), cancelHref: TenantRoute.profiles.path(context.access.tenant.slug)))
+        return try services.views.page(
+            "profiles/delete",
+            DeletePage(
+                chrome: try await services.chrome("Delete all profiles", section: "Profiles", context),
+                count: try await services.database.profileCount(tenantId: context.tenantId).formatted(),
+                action: TenantRoute.deleteProfiles.path(context.access.tenant.slug),
+                cancelHref: TenantRoute.profiles.path(context.access.tenant.slug)
+            )
+        )
     }
 
     struct DeleteForm: Decodable { var confirm: String? }
@@ -122,7 +171,9 @@ struct ProfilesController {
     @Sendable func deleteAll(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot delete profiles.")
         let form = try await Web.Form.decode(DeleteForm.self, from: request, limit: services.configuration.maxFormBytes)
-        guard form.confirm == "delete" else { throw HTTPError(.badRequest, message: "Tick the box to confirm that every profile is deleted.") }
+        guard form.confirm == "delete" else {
+            throw HTTPError(.badRequest, message: "Tick the box to confirm that every profile is deleted.")
+        }
         _ = try await services.database.deleteAllProfiles(tenantId: context.tenantId, actor: context.actor)
         return .seeOther(TenantRoute.profiles.path(context.access.tenant.slug, query: ["done": "deleted"]))
     }

@@ -1,6 +1,6 @@
-import OutboundCore
 import Foundation
 import Hummingbird
+import OutboundCore
 import Secrets
 import Store
 
@@ -22,29 +22,47 @@ struct SegmentsController {
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
         let summaries = try await services.database.segmentSummaries(tenantId: context.tenantId)
-        return try services.views.page("segments/list", ListPage.build(
-            summaries, slug: slug, chrome: try await services.chrome("Segments", section: "Segments", context), policy: context.policy,
-            notice: request.formQuery.get("done") == "deleted" ? "The segment was deleted." : nil))
+        return try services.views.page(
+            "segments/list",
+            ListPage.build(
+                summaries,
+                slug: slug,
+                chrome: try await services.chrome("Segments", section: "Segments", context),
+                policy: context.policy,
+                notice: request.formQuery.get("done") == "deleted" ? "The segment was deleted." : nil
+            )
+        )
     }
 
     // MARK: Editor
 
-
     @Sendable func newPage(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot create segments.")
-        return try await render(context, segment: nil, name: "", description: "",
-                                rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [])]))
+        return try await render(
+            context,
+            segment: nil,
+            name: "",
+            description: "",
+            rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [])])
+        )
     }
 
     @Sendable func editPage(request: Request, context: TenantContext) async throws -> Response {
         let segment = try await loadSegment(context)
-        let notice: String? = switch request.formQuery.get("done") {
-        case "saved": "The segment was saved and refreshed: \(segment.memberCount.formatted()) members."
-        case "refreshed": "Refreshed: \(segment.memberCount.formatted()) members."
-        default: nil
-        }
-        return try await render(context, segment: segment, name: segment.name, description: segment.description,
-                                rules: segment.decodedRules, notice: notice)
+        let notice: String? =
+            switch request.formQuery.get("done") {
+            case "saved": "The segment was saved and refreshed: \(segment.memberCount.formatted()) members."
+            case "refreshed": "Refreshed: \(segment.memberCount.formatted()) members."
+            default: nil
+            }
+        return try await render(
+            context,
+            segment: segment,
+            name: segment.name,
+            description: segment.description,
+            rules: segment.decodedRules,
+            notice: notice
+        )
     }
 
     @Sendable func step(request: Request, context: TenantContext) async throws -> Response {
@@ -66,11 +84,24 @@ struct SegmentsController {
         case "preview":
             do {
                 let count = try await services.database.countMatching(tenantId: context.tenantId, rules: rules)
-                return try await render(context, segment: segment, name: name, description: description, rules: rules,
-                                        preview: "\(count.formatted()) profiles match these rules now.")
+                return try await render(
+                    context,
+                    segment: segment,
+                    name: name,
+                    description: description,
+                    rules: rules,
+                    preview: "\(count.formatted()) profiles match these rules now."
+                )
             } catch let problem as SegmentRules.Problem {
-                return try await render(context, segment: segment, name: name, description: description, rules: rules,
-                                        problem: problem, status: .unprocessableContent)
+                return try await render(
+                    context,
+                    segment: segment,
+                    name: name,
+                    description: description,
+                    rules: rules,
+                    problem: problem,
+                    status: .unprocessableContent
+                )
             }
         case "save":
             let nameError = try await steps.nameProblem(name, tenantId: context.tenantId, except: segment?.id)
@@ -78,16 +109,37 @@ struct SegmentsController {
             do {
                 _ = try rules.compile(attributes: attributes)
             } catch {
-                return try await render(context, segment: segment, name: name, description: description, rules: rules,
-                                        problem: error, nameError: nameError, status: .unprocessableContent)
+                return try await render(
+                    context,
+                    segment: segment,
+                    name: name,
+                    description: description,
+                    rules: rules,
+                    problem: error,
+                    nameError: nameError,
+                    status: .unprocessableContent
+                )
             }
             if let nameError {
-                return try await render(context, segment: segment, name: name, description: description, rules: rules,
-                                        nameError: nameError, status: .unprocessableContent)
+                return try await render(
+                    context,
+                    segment: segment,
+                    name: name,
+                    description: description,
+                    rules: rules,
+                    nameError: nameError,
+                    status: .unprocessableContent
+                )
             }
-            let saved = try await services.database.saveSegment(tenantId: context.tenantId, id: segment?.id, name: name,
-                                                                description: description, rules: rules, actor: context.actor,
-                                                                now: services.clock.now)
+            let saved = try await services.database.saveSegment(
+                tenantId: context.tenantId,
+                id: segment?.id,
+                name: name,
+                description: description,
+                rules: rules,
+                actor: context.actor,
+                now: services.clock.now
+            )
             try await steps.refresh(saved, tenantId: context.tenantId, actor: context.actor)
             return .seeOther(TenantRoute.segment.path(slug, saved.id!, query: ["done": "saved"]))
         case "refresh":
@@ -99,10 +151,16 @@ struct SegmentsController {
             do {
                 try await services.database.deleteSegment(tenantId: context.tenantId, id: segment.id!, actor: context.actor)
             } catch let inUse as SegmentInUse {
-                return try await render(context, segment: segment, name: segment.name, description: segment.description,
-                                        rules: segment.decodedRules,
-                                        deleteError: "This segment cannot be deleted while these exports use it: \(inUse.exports.map(\.name).joined(separator: ", ")).",
-                                        status: .conflict)
+                return try await render(
+                    context,
+                    segment: segment,
+                    name: segment.name,
+                    description: segment.description,
+                    rules: segment.decodedRules,
+                    deleteError:
+                        "This segment cannot be deleted while these exports use it: \(inUse.exports.map(\.name).joined(separator: ", ")).",
+                    status: .conflict
+                )
             }
             return .seeOther(TenantRoute.segments.path(slug, query: ["done": "deleted"]))
         default:
@@ -119,26 +177,52 @@ struct SegmentsController {
             for c in 0..<50 {
                 guard let attribute = fields["\(prefix)c\(c).attribute"] else { break }
                 guard !attribute.isEmpty, let op = fields["\(prefix)c\(c).op"].flatMap(RuleOperator.init(rawValue:)) else { continue }
-                conditions.append(RuleCondition(attribute: String(attribute.prefix(200)), op: op,
-                                                value: String((fields["\(prefix)c\(c).value"] ?? "").prefix(5_000)),
-                                                value2: String((fields["\(prefix)c\(c).value2"] ?? "").prefix(200))))
+                conditions.append(
+                    RuleCondition(
+                        attribute: String(attribute.prefix(200)),
+                        op: op,
+                        value: String((fields["\(prefix)c\(c).value"] ?? "").prefix(5_000)),
+                        value2: String((fields["\(prefix)c\(c).value2"] ?? "").prefix(200))
+                    )
+                )
             }
-            groups.append(RuleGroup(combinator: fields["\(prefix)combinator"].flatMap(Combinator.init(rawValue:)) ?? .all,
-                                    conditions: conditions))
+            groups.append(
+                RuleGroup(
+                    combinator: fields["\(prefix)combinator"].flatMap(Combinator.init(rawValue:)) ?? .all,
+                    conditions: conditions
+                )
+            )
         }
-        return SegmentRules(combinator: fields["combinator"].flatMap(Combinator.init(rawValue:)) ?? .all,
-                            groups: groups.isEmpty ? [RuleGroup(combinator: .all, conditions: [])] : groups)
+        return SegmentRules(
+            combinator: fields["combinator"].flatMap(Combinator.init(rawValue:)) ?? .all,
+            groups: groups.isEmpty ? [RuleGroup(combinator: .all, conditions: [])] : groups
+        )
     }
 
-    private func render(_ context: TenantContext, segment: Segment?, name: String, description: String, rules: SegmentRules,
-                        preview: String? = nil, notice: String? = nil, problem: SegmentRules.Problem? = nil,
-                        nameError: String? = nil, deleteError: String? = nil, status: HTTPResponse.Status = .ok) async throws -> Response {
+    private func render(
+        _ context: TenantContext,
+        segment: Segment?,
+        name: String,
+        description: String,
+        rules: SegmentRules,
+        preview: String? = nil,
+        notice: String? = nil,
+        problem: SegmentRules.Problem? = nil,
+        nameError: String? = nil,
+        deleteError: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
         let exports = try await segment.asyncMap { try await services.database.exportsUsing(tenantId: context.tenantId, segmentId: $0.id!) }
         var page = EditorPage.build(
-            segment: segment, rules: rules, attributes: attributes, exports: exports, slug: context.access.tenant.slug,
+            segment: segment,
+            rules: rules,
+            attributes: attributes,
+            exports: exports,
+            slug: context.access.tenant.slug,
             policy: context.policy,
-            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context))
+            chrome: try await services.chrome(segment.map { "Segment \($0.name)" } ?? "New segment", section: "Segments", context)
+        )
         page.name = name
         page.description = description
         page.preview = preview
@@ -146,7 +230,8 @@ struct SegmentsController {
         page.nameError = nameError
         page.problem = deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" }
         if let problem, page.groups.indices.contains(problem.group),
-           page.groups[problem.group].conditions.indices.contains(problem.condition) {
+            page.groups[problem.group].conditions.indices.contains(problem.condition)
+        {
             page.groups[problem.group].conditions[problem.condition].problem = problem.message
         }
         return try services.views.page("segments/editor", page, status: status)
@@ -154,7 +239,8 @@ struct SegmentsController {
 
     private func loadSegment(_ context: TenantContext) async throws -> Segment {
         guard let id = context.parameters.get("id", as: Int64.self),
-              let segment = try await services.database.segment(tenantId: context.tenantId, id: id) else { throw HTTPError(.notFound) }
+            let segment = try await services.database.segment(tenantId: context.tenantId, id: id)
+        else { throw HTTPError(.notFound) }
         return segment
     }
 }

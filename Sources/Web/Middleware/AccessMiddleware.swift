@@ -27,8 +27,9 @@ struct TenantMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let signedIn = context.signedIn,
-              let slug = context.parameters.get("tenant"),
-              let access = try await database.access(userId: signedIn.userId, tenantSlug: slug) else {
+            let slug = context.parameters.get("tenant"),
+            let access = try await database.access(userId: signedIn.userId, tenantSlug: slug)
+        else {
             throw HTTPError(.notFound)
         }
         var context = context

@@ -23,14 +23,21 @@ struct ClientAddressMiddleware: RouterMiddleware {
         if request.headers[.xForwardedFor] != nil, let peer = context.peerAddress, !trustedProxies.contains(peer), warned.first() {
             // Behind a proxy that is not trusted, every client shares the proxy's address (one sign-in throttle
             // for all); a client sending the header itself is ignored, as it should be.
-            logger.warning("X-Forwarded-For arrived from \(peer), which is not a trusted proxy: client addresses use the peer address. If it is your proxy, start with --trusted-proxy \(peer).")
+            logger.warning(
+                "X-Forwarded-For arrived from \(peer), which is not a trusted proxy: client addresses use the peer address. If it is your proxy, start with --trusted-proxy \(peer)."
+            )
         }
         if !publicURLIsHTTPS, request.headers[.xForwardedProto]?.lowercased() == "https", warnedHTTPS.first() {
-            logger.warning("Requests arrive over https (X-Forwarded-Proto) but --public-url is not https: session cookies are not Secure and Strict-Transport-Security is off. Start with --public-url https://<your host>.")
+            logger.warning(
+                "Requests arrive over https (X-Forwarded-Proto) but --public-url is not https: session cookies are not Secure and Strict-Transport-Security is off. Start with --public-url https://<your host>."
+            )
         }
         var context = context
         context.clientAddress = ClientAddress.resolve(
-            peer: context.peerAddress, forwardedFor: request.headers[.xForwardedFor], trustedProxies: trustedProxies)
+            peer: context.peerAddress,
+            forwardedFor: request.headers[.xForwardedFor],
+            trustedProxies: trustedProxies
+        )
         return try await next(request, context)
     }
 }

@@ -1,6 +1,6 @@
-import OutboundCore
 import Foundation
 import Hummingbird
+import OutboundCore
 import Secrets
 import Store
 
@@ -31,7 +31,8 @@ struct SessionMiddleware: RouterMiddleware {
         guard let session = try await database.session(tokenHash: Self.hash(token)) else { return nil }
         let now = clock.now
         guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < idle,
-              let user = try await database.user(id: session.userId) else {
+            let user = try await database.user(id: session.userId)
+        else {
             try await database.deleteSession(id: session.id!)
             return nil
         }

@@ -96,19 +96,31 @@ public enum TenantRoute: String, CaseIterable, Sendable {
 }
 
 extension RouterMethods {
-    @discardableResult func get(_ route: TenantRoute, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func get(
+        _ route: TenantRoute,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         get(route.pattern, use: handler)
     }
 
-    @discardableResult func post(_ route: TenantRoute, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func post(
+        _ route: TenantRoute,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         post(route.pattern, use: handler)
     }
 
-    @discardableResult func get(_ route: SiteRoute, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func get(
+        _ route: SiteRoute,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         get(route.pattern, use: handler)
     }
 
-    @discardableResult func post(_ route: SiteRoute, use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    @discardableResult func post(
+        _ route: SiteRoute,
+        use handler: @escaping @Sendable (Request, Context) async throws -> some ResponseGenerator
+    ) -> Self {
         post(route.pattern, use: handler)
     }
 }

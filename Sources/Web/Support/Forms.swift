@@ -1,6 +1,6 @@
 import Foundation
-import Secrets
 import Hummingbird
+import Secrets
 
 /// Decodes an HTML form body. The CSRF middleware has already collected it within the size limit; a body that is
 /// not valid form encoding is a 400 with a plain message, never a 500.

@@ -1,5 +1,5 @@
-import OutboundCore
 import Foundation
+import OutboundCore
 
 /// Counts failed sign-ins per (account, address) pair, per address and per account. After `maxFailures` within
 /// the lockout window a pair or an address is locked until `lockout` has passed since its last failure; it
@@ -10,7 +10,10 @@ import Foundation
 /// (`accountDelay`), so the right password from anywhere still signs in.
 /// Kept in memory: a restart forgets the counts, which only ever unlocks early.
 actor LoginThrottle {
-    private struct Entry { var failures: Int; var last: Date }
+    private struct Entry {
+        var failures: Int
+        var last: Date
+    }
     private var entries: [String: Entry] = [:]
     private let maxFailures: Int
     private let lockout: TimeInterval

@@ -13,8 +13,11 @@ struct UploadFolder: Sendable {
     static func prepare(_ path: String) throws -> UploadFolder {
         var isDirectory: ObjCBool = false
         if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                    attributes: [.posixPermissions: 0o700])
+            try FileManager.default.createDirectory(
+                atPath: path,
+                withIntermediateDirectories: true,
+                attributes: [.posixPermissions: 0o700]
+            )
         } else if !isDirectory.boolValue {
             throw Unusable(description: "The uploads folder \(path) exists but is not a folder.")
         }

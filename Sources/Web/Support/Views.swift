@@ -46,8 +46,12 @@ public struct Views: Sendable {
         do {
             library = try await MustacheLibrary(directory: directory, withExtension: "mustache")
         } catch let error as MustacheLibrary.ParserError {
-            throw LoadError.broken(file: error.filename, line: error.context.lineNumber,
-                                   column: error.context.columnNumber, reason: "\(error.error)")
+            throw LoadError.broken(
+                file: error.filename,
+                line: error.context.lineNumber,
+                column: error.context.columnNumber,
+                reason: "\(error.error)"
+            )
         }
         for name in requiredTemplates where library.getTemplate(named: name) == nil {
             throw LoadError.missingTemplate(name, directory: directory)
@@ -78,8 +82,11 @@ public struct Views: Sendable {
 
 extension Response {
     static func html(_ html: String, status: HTTPResponse.Status = .ok) -> Response {
-        Response(status: status, headers: [.contentType: "text/html; charset=utf-8"],
-                 body: .init(byteBuffer: ByteBuffer(string: html)))
+        Response(
+            status: status,
+            headers: [.contentType: "text/html; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(string: html))
+        )
     }
 
     /// 303 See Other: after a form POST the browser follows with a GET.

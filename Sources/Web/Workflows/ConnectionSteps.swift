@@ -21,7 +21,8 @@ struct ConnectionSteps: Sendable {
     /// A typed key that cannot be an ActiveCampaign key is refused before anything is sent.
     static func keyShapeProblem(_ key: String) -> String? {
         guard key.count <= 200, !key.contains(where: { $0.isWhitespace || $0.isNewline }),
-              key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 33 }) else {
+            key.unicodeScalars.allSatisfy({ $0.isASCII && $0.value >= 33 })
+        else {
             return "This is not an API key: it has spaces or characters an ActiveCampaign key never has."
         }
         return nil
@@ -33,8 +34,13 @@ struct ConnectionSteps: Sendable {
     }
 
     /// The name (valid, not taken in the workspace) and, for a new connection, the consent.
-    func nameAndConsentProblems(name: String, consent: Bool, tenantId: Int64, except id: Int64?,
-                                consentNeeded: Bool = true) async throws -> ConnectionProblems {
+    func nameAndConsentProblems(
+        name: String,
+        consent: Bool,
+        tenantId: Int64,
+        except id: Int64?,
+        consentNeeded: Bool = true
+    ) async throws -> ConnectionProblems {
         var problems = ConnectionProblems()
         if let problem = Validate.name(name, noun: "display name") {
             problems.name = problem
@@ -56,7 +62,8 @@ struct ConnectionSteps: Sendable {
         }
         var key = (typedKey ?? "").trimmingCharacters(in: .whitespaces)
         if key.isEmpty, let draft, draft.apiHost == destination.description, let sealed = draft.apiKeySealed,
-           let context = draft.apiKeyContext, let opened = try? vault.open(sealed, context: context) {
+            let context = draft.apiKeyContext, let opened = try? vault.open(sealed, context: context)
+        {
             key = opened.value
         }
         if key.isEmpty {
@@ -113,7 +120,10 @@ struct ConnectionSteps: Sendable {
     }
 }
 
-struct ProblemsError: Error { let problems: ConnectionProblems; init(_ problems: ConnectionProblems) { self.problems = problems } }
+struct ProblemsError: Error {
+    let problems: ConnectionProblems
+    init(_ problems: ConnectionProblems) { self.problems = problems }
+}
 struct VerificationFailure: Error { let message: String }
 
 extension Result where Failure == VerificationFailure {

@@ -26,7 +26,11 @@ struct SegmentSteps: Sendable {
         } catch is BlockingPool.Busy {
             throw HTTPError(.serviceUnavailable, message: "Outbound is busy importing; refresh the segment again in a minute.")
         }
-        try await database.recordActivity(tenantId: tenantId, actor: actor, action: "segment.refreshed",
-                                          detail: "Refreshed segment \(segment.name)")
+        try await database.recordActivity(
+            tenantId: tenantId,
+            actor: actor,
+            action: "segment.refreshed",
+            detail: "Refreshed segment \(segment.name)"
+        )
     }
 }

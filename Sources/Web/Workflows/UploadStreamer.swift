@@ -39,7 +39,8 @@ struct UploadStreamer {
         init(path: String) throws {
             self.path = path
             guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]),
-                  let handle = FileHandle(forWritingAtPath: path) else {
+                let handle = FileHandle(forWritingAtPath: path)
+            else {
                 throw HTTPError(.internalServerError, message: "The upload could not be stored.")
             }
             self.handle = handle
@@ -54,10 +55,13 @@ struct UploadStreamer {
     func receive<Body: AsyncSequence>(contentType: String, body: Body, into path: String) async throws -> Received
     where Body.Element == ByteBuffer {
         guard contentType.lowercased().hasPrefix("multipart/form-data"),
-              let boundaryRange = contentType.range(of: "boundary=") else {
+            let boundaryRange = contentType.range(of: "boundary=")
+        else {
             throw HTTPError(.badRequest, message: "Choose a CSV file to import.")
         }
-        let boundary = contentType[boundaryRange.upperBound...].split(separator: ";")[0].trimmingCharacters(in: CharacterSet(charactersIn: "\" "))
+        let boundary = contentType[boundaryRange.upperBound...].split(separator: ";")[0].trimmingCharacters(
+            in: CharacterSet(charactersIn: "\" ")
+        )
         let upload = try Upload(path: path)
         let expectedToken = csrfToken
         let parser = MultipartParser(boundary: boundary)
@@ -68,13 +72,20 @@ struct UploadStreamer {
         }
         parser.onBody = { buffer in
             if !upload.csrfChecked {
-                if upload.partName == "_csrf", upload.csrfText.utf8.count < 256 { upload.csrfText += String(buffer: buffer) } else { upload.forged = true }
+                if upload.partName == "_csrf", upload.csrfText.utf8.count < 256 {
+                    upload.csrfText += String(buffer: buffer)
+                } else {
+                    upload.forged = true
+                }
                 return
             }
             if upload.partName == "file" {
                 upload.sawFile = true
                 upload.fileBytes += buffer.readableBytes
-                if upload.fileBytes > limit { upload.tooLarge = true; return }
+                if upload.fileBytes > limit {
+                    upload.tooLarge = true
+                    return
+                }
                 upload.handle.write(Data(buffer.readableBytesView))
             } else if let name = upload.partName, Upload.keptFields.contains(name), upload.fieldText.utf8.count < 1_000 {
                 upload.fieldText += String(buffer: buffer)
@@ -115,7 +126,11 @@ struct UploadStreamer {
         }
         guard !upload.tooLarge else {
             try? FileManager.default.removeItem(atPath: path)
-            throw HTTPError(.contentTooLarge, message: "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts.")
+            throw HTTPError(
+                .contentTooLarge,
+                message:
+                    "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts."
+            )
         }
         guard upload.sawFile, upload.fileBytes > 0 else {
             try? FileManager.default.removeItem(atPath: path)

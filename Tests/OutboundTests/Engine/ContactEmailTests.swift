@@ -16,9 +16,11 @@ import Testing
         #expect(ContactEmail.normalise(raw) == .failure(.missing))
     }
 
-    @Test(arguments: ["plainaddress", "a@b", "a@b.c", "two@@example.com", "a..b@example.com", ".a@example.com", "a.@example.com",
-                      "a b@example.com", "a,b@example.com", "\"q\"@example.com", "a@-example.com", "a@example-.com", "a@example.c0m",
-                      "a@example..com", String(repeating: "x", count: 65) + "@example.com"])
+    @Test(arguments: [
+        "plainaddress", "a@b", "a@b.c", "two@@example.com", "a..b@example.com", ".a@example.com", "a.@example.com",
+        "a b@example.com", "a,b@example.com", "\"q\"@example.com", "a@-example.com", "a@example-.com", "a@example.c0m",
+        "a@example..com", String(repeating: "x", count: 65) + "@example.com",
+    ])
     func malformedEmailsAreNeverSent(_ raw: String) {
         #expect(ContactEmail.normalise(raw) == .failure(.malformed))
     }
@@ -27,6 +29,9 @@ import Testing
         // Stored in every export's ledger: a change here would resend every contact of every export.
         #expect(PayloadFingerprint.of("") == "cbf29ce484222325")
         #expect(PayloadFingerprint.of("a") == "af63dc4c8601ec8c")
-        #expect(PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}López\u{1F}+34 600") != PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}Lopez\u{1F}+34 600"))
+        #expect(
+            PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}López\u{1F}+34 600")
+                != PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}Lopez\u{1F}+34 600")
+        )
     }
 }

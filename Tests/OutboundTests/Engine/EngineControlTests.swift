@@ -4,9 +4,10 @@ import ExportEngine
 import Foundation
 import OutboundCore
 import Secrets
-@testable import Store
 import Synchronization
 import Testing
+
+@testable import Store
 
 /// Stopping, failing, resuming and sharing: cancel, removal, bad key, deleted list, lost export user, detached
 /// connection, a lost lease, shutdown, mirror with its guard, fairness and pacing.
@@ -27,7 +28,12 @@ import Testing
                 guard Self.isImport(request), imports.next() == 2 else { return }
                 // The cancel commits before ActiveCampaign's answer reaches the engine.
                 let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
-                _ = try? await world.database.cancelRun(tenantId: world.tenantId, runId: run!.id!, actor: .commandLine, now: world.clock.now)
+                _ = try? await world.database.cancelRun(
+                    tenantId: world.tenantId,
+                    runId: run!.id!,
+                    actor: .commandLine,
+                    now: world.clock.now
+                )
                 canceled.withLock { $0 = true }
             }
             let run = try await world.run(export)
@@ -53,8 +59,13 @@ import Testing
                 try? await world.database.removeExport(tenantId: world.tenantId, id: export.id!, actor: .commandLine)
                 removed.withLock { $0 = true }
             }
-            _ = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
-                                                    request: RunRequest(trigger: .manual, userId: nil, by: "test"), actor: .commandLine, now: world.clock.now)
+            _ = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
             await world.engine().runUntilIdle()
             #expect(afterRemoval.current == 0)
             #expect(try await world.database.exports(tenantId: world.tenantId).isEmpty)
@@ -65,10 +76,19 @@ import Testing
     @Test func removingTheConnectionCancelsQueuedRunsInTheSameTransaction() async throws {
         try await EngineWorld.with(profiles: profiles(1...10)) { world in
             let export = try await world.createExport()
-            let queued = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
-                                                             request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                                                             actor: .commandLine, now: world.clock.now)
-            try await world.database.removeConnection(tenantId: world.tenantId, id: world.connectionId, exports: .detach, actor: .commandLine)
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            try await world.database.removeConnection(
+                tenantId: world.tenantId,
+                id: world.connectionId,
+                exports: .detach,
+                actor: .commandLine
+            )
             let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
             #expect(run.state == .canceled)
             #expect(run.reason == "The export lost its connection.")
@@ -87,8 +107,15 @@ import Testing
             let imports = Counter()
             world.observer.set { request, _ in
                 guard Self.isImport(request), imports.next() == 2 else { return }
-                _ = await world.sandbox.handle(SandboxRequest(method: "POST", path: "/__sandbox/revoke", query: [:],
-                                                              apiToken: EngineWorld.apiKey, body: Data()))
+                _ = await world.sandbox.handle(
+                    SandboxRequest(
+                        method: "POST",
+                        path: "/__sandbox/revoke",
+                        query: [:],
+                        apiToken: EngineWorld.apiKey,
+                        body: Data()
+                    )
+                )
             }
             let run = try await world.run(export)
             #expect(run.state == .failed)
@@ -104,8 +131,15 @@ import Testing
             let imports = Counter()
             world.observer.set { request, _ in
                 guard Self.isImport(request), imports.next() == 2 else { return }
-                _ = await world.sandbox.handle(SandboxRequest(method: "DELETE", path: "/__sandbox/lists/1", query: [:],
-                                                              apiToken: EngineWorld.apiKey, body: Data()))
+                _ = await world.sandbox.handle(
+                    SandboxRequest(
+                        method: "DELETE",
+                        path: "/__sandbox/lists/1",
+                        query: [:],
+                        apiToken: EngineWorld.apiKey,
+                        body: Data()
+                    )
+                )
             }
             let run = try await world.run(export, engine: world.engine { $0.listCheckEvery = 2 })
             #expect(run.state == .failed)
@@ -116,13 +150,22 @@ import Testing
 
     @Test func anExportUserWhoIsNoLongerAdminFailsTheRunWithWhatToDo() async throws {
         try await EngineWorld.with(profiles: profiles(1...10)) { world in
-            _ = try await world.database.addMember(tenantId: world.tenantId, email: "bo@acme.test", role: .admin, newPasswordHash: "x",
-                                                   mustChangePassword: false, actor: .commandLine)
+            _ = try await world.database.addMember(
+                tenantId: world.tenantId,
+                email: "bo@acme.test",
+                role: .admin,
+                newPasswordHash: "x",
+                mustChangePassword: false,
+                actor: .commandLine
+            )
             try await world.database.changeRole(tenantId: world.tenantId, userId: world.adminId, to: .contributor, actor: .commandLine)
             let export = try await world.createExport()
             let run = try await world.run(export)
             #expect(run.state == .failed)
-            #expect(run.reason == "The export user alice@acme.test is no longer an administrator of this workspace. An administrator must add themselves as export user on the connection Sandbox.")
+            #expect(
+                run.reason
+                    == "The export user alice@acme.test is no longer an administrator of this workspace. An administrator must add themselves as export user on the connection Sandbox."
+            )
             #expect(try await world.received().imports == 0)
         }
     }
@@ -135,12 +178,19 @@ import Testing
                 guard Self.isImport(request), imports.next() == 3 else { return }
                 // The worker "dies": its lease is gone and another process's name is on the run.
                 try? await world.database.writer.write { db in
-                    try db.execute(sql: "UPDATE exportRun SET leaseOwner = 'crashed', leaseExpiresAt = ?", arguments: [world.clock.now.addingTimeInterval(-1)])
+                    try db.execute(
+                        sql: "UPDATE exportRun SET leaseOwner = 'crashed', leaseExpiresAt = ?",
+                        arguments: [world.clock.now.addingTimeInterval(-1)]
+                    )
                 }
             }
-            let queued = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
-                                                             request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                                                             actor: .commandLine, now: world.clock.now)
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
             await world.engine().runUntilIdle()
             let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
             #expect(run.state == .succeeded)
@@ -159,9 +209,13 @@ import Testing
             world.observer.set { request, _ in
                 if Self.isImport(request), imports.next() == 2 { first.stop() }
             }
-            let queued = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!,
-                                                             request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                                                             actor: .commandLine, now: world.clock.now)
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
             await first.runUntilIdle()
             let paused = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
             #expect(paused.state == .running && paused.leaseOwner == nil)
@@ -223,27 +277,72 @@ import Testing
             let globexAttributes = try await world.database.attributes(tenantId: world.otherTenantId)
             let attribute = { (name: String) in globexAttributes.first { $0.name == name }!.id! }
             let segment = try await world.database.saveSegment(
-                tenantId: world.otherTenantId, id: nil, name: "All", description: "",
-                rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [
-                    RuleCondition(attribute: "country", op: .equals, value: "DE")])]), actor: .commandLine, now: world.clock.now)
+                tenantId: world.otherTenantId,
+                id: nil,
+                name: "All",
+                description: "",
+                rules: SegmentRules(
+                    combinator: .all,
+                    groups: [
+                        RuleGroup(
+                            combinator: .all,
+                            conditions: [
+                                RuleCondition(attribute: "country", op: .equals, value: "DE")
+                            ]
+                        )
+                    ]
+                ),
+                actor: .commandLine,
+                now: world.clock.now
+            )
             try world.database.refreshSegment(tenantId: world.otherTenantId, id: segment.id!, now: world.clock.now)
-            let mallory = try await world.database.addMember(tenantId: world.otherTenantId, email: "mallory@globex.test", role: .admin,
-                                                             newPasswordHash: "x", mustChangePassword: false, actor: .commandLine)
+            let mallory = try await world.database.addMember(
+                tenantId: world.otherTenantId,
+                email: "mallory@globex.test",
+                role: .admin,
+                newPasswordHash: "x",
+                mustChangePassword: false,
+                actor: .commandLine
+            )
             guard case .newAccount(let admin) = mallory else { throw CancellationError() }
             let connection = try await world.database.createConnection(
-                Connection(tenantId: world.otherTenantId, name: "Sandbox", usableBy: .admins, apiHost: "127.0.0.1:\(world.port)",
-                           exportUserId: admin.id!, consentUserId: admin.id!, consentAt: world.clock.now, now: world.clock.now),
-                apiKey: Redacted(EngineWorld.apiKey), vault: world.vault, actor: .commandLine)
+                Connection(
+                    tenantId: world.otherTenantId,
+                    name: "Sandbox",
+                    usableBy: .admins,
+                    apiHost: "127.0.0.1:\(world.port)",
+                    exportUserId: admin.id!,
+                    consentUserId: admin.id!,
+                    consentAt: world.clock.now,
+                    now: world.clock.now
+                ),
+                apiKey: Redacted(EngineWorld.apiKey),
+                vault: world.vault,
+                actor: .commandLine
+            )
             let small = try await world.database.createExport(
                 tenantId: world.otherTenantId,
-                settings: ExportSettings(name: "Small", connectionId: connection.id, listId: "2", segmentIds: [segment.id!],
-                                         emailAttributeId: attribute("email")),
-                actor: .commandLine, now: world.clock.now)
+                settings: ExportSettings(
+                    name: "Small",
+                    connectionId: connection.id,
+                    listId: "2",
+                    segmentIds: [segment.id!],
+                    emailAttributeId: attribute("email")
+                ),
+                actor: .commandLine,
+                now: world.clock.now
+            )
             var runs: [Int64] = []
             for (tenant, export) in [(world.tenantId, big1), (world.tenantId, big2), (world.otherTenantId, small)] {
-                runs.append(try await world.database.enqueueRun(tenantId: tenant, exportId: export.id!,
-                                                                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                                                                actor: .commandLine, now: world.clock.now).run.id!)
+                runs.append(
+                    try await world.database.enqueueRun(
+                        tenantId: tenant,
+                        exportId: export.id!,
+                        request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                        actor: .commandLine,
+                        now: world.clock.now
+                    ).run.id!
+                )
             }
             await world.engine { $0.maxConcurrentRuns = 2 }.runUntilIdle()
             let first = try #require(try await world.database.run(tenantId: world.tenantId, id: runs[0]))
@@ -261,7 +360,9 @@ import Testing
             let refused = Counter()
             let importTimes = Mutex<[Date]>([])
             world.observer.set { request, response in
-                if response.status == 429 || String(decoding: response.body, as: UTF8.self).contains("Rate limit exceeded") { _ = refused.next() }
+                if response.status == 429 || String(decoding: response.body, as: UTF8.self).contains("Rate limit exceeded") {
+                    _ = refused.next()
+                }
                 if Self.isImport(request), response.status == 200 { importTimes.withLock { $0.append(world.clock.now) } }
             }
             let run = try await world.run(export)

@@ -41,8 +41,21 @@ final class EngineWorld: Sendable {
     let everyoneSegment: Int64
     let observer: ObserverBox
 
-    init(database: AppDatabase, clock: AppClock, vault: Vault, sandbox: Sandbox, port: Int, http: HTTPClient, tenantId: Int64,
-         otherTenantId: Int64, adminId: Int64, connectionId: Int64, attributes: [String: Int64], everyoneSegment: Int64, observer: ObserverBox) {
+    init(
+        database: AppDatabase,
+        clock: AppClock,
+        vault: Vault,
+        sandbox: Sandbox,
+        port: Int,
+        http: HTTPClient,
+        tenantId: Int64,
+        otherTenantId: Int64,
+        adminId: Int64,
+        connectionId: Int64,
+        attributes: [String: Int64],
+        everyoneSegment: Int64,
+        observer: ObserverBox
+    ) {
         self.database = database
         self.clock = clock
         self.vault = vault
@@ -79,40 +92,94 @@ final class EngineWorld: Sendable {
         let vault = Vault(ring: .generate())
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")
-        let added = try await database.addMember(tenantId: acme.id!, email: "alice@acme.test", role: .admin, newPasswordHash: "x",
-                                                 mustChangePassword: false, actor: .commandLine)
+        let added = try await database.addMember(
+            tenantId: acme.id!,
+            email: "alice@acme.test",
+            role: .admin,
+            newPasswordHash: "x",
+            mustChangePassword: false,
+            actor: .commandLine
+        )
         guard case .newAccount(let alice) = added else { throw CancellationError() }
         let sandbox = Sandbox(configuration: configuration, now: { clock.now })
         let observer = ObserverBox()
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "sandbox")
         logger.logLevel = .critical
-        let app = SandboxServer.buildApplication(sandbox: sandbox, port: 0, logger: logger,
-                                                 onListening: { continuation.yield($0) },
-                                                 observer: { request, response in await observer.call(request, response) })
+        let app = SandboxServer.buildApplication(
+            sandbox: sandbox,
+            port: 0,
+            logger: logger,
+            onListening: { continuation.yield($0) },
+            observer: { request, response in await observer.call(request, response) }
+        )
         let http = ActiveCampaignClient.makeHTTPClient()
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(); return nil }
+            group.addTask {
+                try await app.runService()
+                return nil
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             do {
                 let connection = try await database.createConnection(
-                    Connection(tenantId: acme.id!, name: "Sandbox", usableBy: .contributors, apiHost: "127.0.0.1:\(port)",
-                               accountName: "acme", exportUserId: alice.id!, consentUserId: alice.id!, consentAt: clock.now,
-                               verifiedAt: clock.now, now: clock.now),
-                    apiKey: Redacted(apiKey), vault: vault, actor: .commandLine)
-                let attributes = try database.ensureAttributes(tenantId: acme.id!, [
-                    ("email", .text), ("first_name", .text), ("last_name", .text), ("phone", .text), ("country", .text),
-                ])
+                    Connection(
+                        tenantId: acme.id!,
+                        name: "Sandbox",
+                        usableBy: .contributors,
+                        apiHost: "127.0.0.1:\(port)",
+                        accountName: "acme",
+                        exportUserId: alice.id!,
+                        consentUserId: alice.id!,
+                        consentAt: clock.now,
+                        verifiedAt: clock.now,
+                        now: clock.now
+                    ),
+                    apiKey: Redacted(apiKey),
+                    vault: vault,
+                    actor: .commandLine
+                )
+                let attributes = try database.ensureAttributes(
+                    tenantId: acme.id!,
+                    [
+                        ("email", .text), ("first_name", .text), ("last_name", .text), ("phone", .text), ("country", .text),
+                    ]
+                )
                 let ids = Dictionary(uniqueKeysWithValues: attributes.map { ($0.name, $0.id!) })
                 let segment = try await database.saveSegment(
-                    tenantId: acme.id!, id: nil, name: "Everyone in DE", description: "",
-                    rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: [
-                        RuleCondition(attribute: "country", op: .equals, value: "DE"),
-                    ])]), actor: .commandLine, now: clock.now)
-                let world = EngineWorld(database: database, clock: clock, vault: vault, sandbox: sandbox, port: port, http: http,
-                                        tenantId: acme.id!, otherTenantId: globex.id!, adminId: alice.id!, connectionId: connection.id!,
-                                        attributes: ids, everyoneSegment: segment.id!, observer: observer)
+                    tenantId: acme.id!,
+                    id: nil,
+                    name: "Everyone in DE",
+                    description: "",
+                    rules: SegmentRules(
+                        combinator: .all,
+                        groups: [
+                            RuleGroup(
+                                combinator: .all,
+                                conditions: [
+                                    RuleCondition(attribute: "country", op: .equals, value: "DE")
+                                ]
+                            )
+                        ]
+                    ),
+                    actor: .commandLine,
+                    now: clock.now
+                )
+                let world = EngineWorld(
+                    database: database,
+                    clock: clock,
+                    vault: vault,
+                    sandbox: sandbox,
+                    port: port,
+                    http: http,
+                    tenantId: acme.id!,
+                    otherTenantId: globex.id!,
+                    adminId: alice.id!,
+                    connectionId: connection.id!,
+                    attributes: ids,
+                    everyoneSegment: segment.id!,
+                    observer: observer
+                )
                 try await world.put(profiles)
                 let result = try await body(world)
                 group.cancelAll()
@@ -149,21 +216,41 @@ final class EngineWorld: Sendable {
     }
 
     private func otherAttributes(_ tenant: Int64) async throws -> [String: Int64] {
-        let attributes = try database.ensureAttributes(tenantId: tenant, [
-            ("email", .text), ("first_name", .text), ("last_name", .text), ("phone", .text), ("country", .text),
-        ])
+        let attributes = try database.ensureAttributes(
+            tenantId: tenant,
+            [
+                ("email", .text), ("first_name", .text), ("last_name", .text), ("phone", .text), ("country", .text),
+            ]
+        )
         return Dictionary(uniqueKeysWithValues: attributes.map { ($0.name, $0.id!) })
     }
 
-    func createExport(name: String = "Newsletter", list: String = "1", segments: [Int64]? = nil, mirror: Bool = false,
-                      guardPercent: Int = 20, runAutomations: Bool = false) async throws -> Export {
+    func createExport(
+        name: String = "Newsletter",
+        list: String = "1",
+        segments: [Int64]? = nil,
+        mirror: Bool = false,
+        guardPercent: Int = 20,
+        runAutomations: Bool = false
+    ) async throws -> Export {
         try await database.createExport(
             tenantId: tenantId,
-            settings: ExportSettings(name: name, connectionId: connectionId, listId: list, segmentIds: segments ?? [everyoneSegment],
-                                     emailAttributeId: attributes["email"]!, firstNameAttributeId: attributes["first_name"]!,
-                                     lastNameAttributeId: attributes["last_name"]!, phoneAttributeId: attributes["phone"]!,
-                                     runAutomations: runAutomations, mirror: mirror, mirrorGuardPercent: guardPercent),
-            actor: .commandLine, now: clock.now)
+            settings: ExportSettings(
+                name: name,
+                connectionId: connectionId,
+                listId: list,
+                segmentIds: segments ?? [everyoneSegment],
+                emailAttributeId: attributes["email"]!,
+                firstNameAttributeId: attributes["first_name"]!,
+                lastNameAttributeId: attributes["last_name"]!,
+                phoneAttributeId: attributes["phone"]!,
+                runAutomations: runAutomations,
+                mirror: mirror,
+                mirrorGuardPercent: guardPercent
+            ),
+            actor: .commandLine,
+            now: clock.now
+        )
     }
 
     // MARK: Engine
@@ -175,17 +262,25 @@ final class EngineWorld: Sendable {
         var logger = Logger(label: "engine")
         logger.logLevel = .critical
         return ExportEngine(
-            database: database, vault: vault,
+            database: database,
+            vault: vault,
             gateway: ActiveCampaignGateway(policy: HostPolicy(allowedHosts: ["127.0.0.1:\(port)"]), logger: logger),
-            clock: clock, configuration: configuration, logger: logger)
+            clock: clock,
+            configuration: configuration,
+            logger: logger
+        )
     }
 
     /// Queues a run and works the queue until nothing is runnable; returns the run as it ended.
     @discardableResult
     func run(_ export: Export, full: Bool = false, engine: ExportEngine? = nil) async throws -> ExportRun {
-        let outcome = try await database.enqueueRun(tenantId: tenantId, exportId: export.id!,
-                                                    request: RunRequest(trigger: .commandLine, userId: nil, by: "test", fullResync: full),
-                                                    actor: .commandLine, now: clock.now)
+        let outcome = try await database.enqueueRun(
+            tenantId: tenantId,
+            exportId: export.id!,
+            request: RunRequest(trigger: .commandLine, userId: nil, by: "test", fullResync: full),
+            actor: .commandLine,
+            now: clock.now
+        )
         await (engine ?? self.engine()).runUntilIdle()
         return try #require(try await database.run(tenantId: tenantId, id: outcome.run.id!))
     }
@@ -225,7 +320,11 @@ final class EngineWorld: Sendable {
     func faults(_ json: String) async throws { _ = try await raw(.POST, "/__sandbox/faults", body: json) }
 
     func client() -> ActiveCampaignClient {
-        ActiveCampaignClient(endpoint: APIEndpoint(scheme: "http", host: "127.0.0.1", port: port), apiKey: Redacted(Self.apiKey), httpClient: http)
+        ActiveCampaignClient(
+            endpoint: APIEndpoint(scheme: "http", host: "127.0.0.1", port: port),
+            apiKey: Redacted(Self.apiKey),
+            httpClient: http
+        )
     }
 }
 
@@ -245,12 +344,25 @@ final class ObserverBox: Sendable {
 /// Counts events seen by an observer.
 final class Counter: Sendable {
     private let value = Mutex(0)
-    func next() -> Int { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
     var current: Int { value.withLock { $0 } }
 }
 
 /// `n` profiles in DE with valid, distinct emails and names.
 func profiles(_ range: ClosedRange<Int>, country: String = "DE") -> [TestProfile] {
-    range.map { TestProfile(id: "p\($0)", email: "person\($0)@example.com", firstName: "First\($0)", lastName: "Last\($0)",
-                            phone: "+49 30 \($0)", country: country) }
+    range.map {
+        TestProfile(
+            id: "p\($0)",
+            email: "person\($0)@example.com",
+            firstName: "First\($0)",
+            lastName: "Last\($0)",
+            phone: "+49 30 \($0)",
+            country: country
+        )
+    }
 }

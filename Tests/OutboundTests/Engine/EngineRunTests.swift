@@ -1,8 +1,8 @@
 import ActiveCampaign
 import ActiveCampaignSandbox
-import NIOHTTP1
 import ExportEngine
 import Foundation
+import NIOHTTP1
 import OutboundCore
 import Store
 import Testing
@@ -11,10 +11,10 @@ import Testing
 @Suite struct EngineRunTests {
     @Test func aFirstRunSendsEveryValidContactOnceAndASecondRunOnlyWhatChanged() async throws {
         var people = profiles(1...600)
-        people.append(TestProfile(id: "x1", email: nil))                                  // missing
-        people.append(TestProfile(id: "x2", email: "not an email"))                       // malformed
-        people.append(TestProfile(id: "x3", email: "  Person5@Example.COM "))             // same as p5 after normalising
-        people.append(TestProfile(id: "x4", email: "elsewhere@example.com", country: "FR"))   // not in the segment
+        people.append(TestProfile(id: "x1", email: nil))  // missing
+        people.append(TestProfile(id: "x2", email: "not an email"))  // malformed
+        people.append(TestProfile(id: "x3", email: "  Person5@Example.COM "))  // same as p5 after normalising
+        people.append(TestProfile(id: "x4", email: "elsewhere@example.com", country: "FR"))  // not in the segment
         try await EngineWorld.with(profiles: people) { world in
             let export = try await world.createExport()
             let first = try await world.run(export)
@@ -31,7 +31,7 @@ import Testing
             #expect(Set(list.map { $0["email"] as! String }) == Set((1...600).map { "person\($0)@example.com" }))
             #expect(list.allSatisfy { ($0["status"] as! NSNumber).intValue == 1 })
             let five = try #require(list.first { $0["email"] as? String == "person5@example.com" })
-            #expect(five["firstName"] as? String == "First5")   // the lowest profile id won the email
+            #expect(five["firstName"] as? String == "First5")  // the lowest profile id won the email
             #expect(five["phone"] as? String == "+49 30 5")
             // exclude_automations was sent: no automation ran for 600 new subscribers.
             let triggered = try await world.raw(.GET, "/__sandbox/automations")["triggered"] as? [String: Any]
@@ -67,11 +67,21 @@ import Testing
             #expect(try await world.run(export).accepted == 40)
             #expect(try await world.run(export).toSend == 0)
             let summary = try #require(try await world.database.export(tenantId: world.tenantId, id: export.id!))
-            var settings = ExportSettings(name: export.name, connectionId: export.connectionId, listId: "2",
-                                          segmentIds: summary.segments.map(\.id), emailAttributeId: export.emailAttributeId!)
+            var settings = ExportSettings(
+                name: export.name,
+                connectionId: export.connectionId,
+                listId: "2",
+                segmentIds: summary.segments.map(\.id),
+                emailAttributeId: export.emailAttributeId!
+            )
             settings.firstNameAttributeId = export.firstNameAttributeId
-            let moved = try await world.database.updateExport(tenantId: world.tenantId, id: export.id!, settings: settings,
-                                                              actor: .commandLine, now: world.clock.now)
+            let moved = try await world.database.updateExport(
+                tenantId: world.tenantId,
+                id: export.id!,
+                settings: settings,
+                actor: .commandLine,
+                now: world.clock.now
+            )
             let run = try await world.run(moved)
             #expect(run.toSend == 40 && run.accepted == 40)
             #expect(try await world.listStatuses(2).count == 40)
@@ -89,11 +99,13 @@ import Testing
 
     @Test func contactsActiveCampaignRefusesAreRejectedWithTheirReasonAndTheRestArrive() async throws {
         var list = profiles(1...300)
-        list[10].email = "refuse.me@example.com"      // the importer refuses the whole batch for this one
-        list[260].email = "excluded@example.com"      // completes, but listed in the batch's failure
+        list[10].email = "refuse.me@example.com"  // the importer refuses the whole batch for this one
+        list[260].email = "excluded@example.com"  // completes, but listed in the batch's failure
         let people = list
         try await EngineWorld.with(profiles: people) { world in
-            try await world.faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1,"refuseEmailsContaining":"refuse.me","failEmailsContaining":"excluded@"}"#)
+            try await world.faults(
+                #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1,"refuseEmailsContaining":"refuse.me","failEmailsContaining":"excluded@"}"#
+            )
             let export = try await world.createExport()
             let run = try await world.run(export)
             #expect(run.state == .completedWithErrors)
@@ -121,7 +133,9 @@ import Testing
 
     @Test func aStormOf429sIsWaitedOutWithoutSpendingRetries() async throws {
         try await EngineWorld.with(profiles: profiles(1...500)) { world in
-            try await world.faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":40,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#)
+            try await world.faults(
+                #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":40,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1}"#
+            )
             let export = try await world.createExport()
             let run = try await world.run(export, engine: world.engine { $0.maxTransientAttempts = 2 })
             #expect(run.state == .succeeded)
@@ -131,7 +145,9 @@ import Testing
 
     @Test func serverErrorsOnAFifthOfRequestsAreRetriedUntilEveryoneArrives() async throws {
         try await EngineWorld.with(profiles: profiles(1...1_000)) { world in
-            try await world.faults(#"{"serverErrorRate":0.2,"serverErrorStatuses":[500,502,504],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":3}"#)
+            try await world.faults(
+                #"{"serverErrorRate":0.2,"serverErrorStatuses":[500,502,504],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":3}"#
+            )
             let export = try await world.createExport()
             let run = try await world.run(export)
             #expect(run.state == .succeeded)
@@ -143,14 +159,16 @@ import Testing
     @Test(arguments: ["failed", "interrupted"])
     func batchesActiveCampaignFailsOrCutsShortAreSentAgain(_ status: String) async throws {
         try await EngineWorld.with(profiles: profiles(1...1_000)) { world in
-            try await world.faults(#"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0.4,"batchFailureStatus":"\#(status)","seed":5}"#)
+            try await world.faults(
+                #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0.4,"batchFailureStatus":"\#(status)","seed":5}"#
+            )
             let export = try await world.createExport()
             let run = try await world.run(export)
             #expect(run.state == .succeeded)
             #expect(run.accepted == 1_000)
             let statuses = try await world.listStatuses()
             #expect(statuses.count == 1_000 && statuses.values.allSatisfy { $0 == 1 })
-            #expect(try await world.received().imports > 4)   // some batches went twice
+            #expect(try await world.received().imports > 4)  // some batches went twice
         }
     }
 
@@ -177,7 +195,7 @@ import Testing
             #expect(statuses["person3@example.com"] == 2)
             #expect(statuses.values.filter { $0 == 1 }.count == 9)
             // The engine never used contactLists (status 1 would re-subscribe).
-            #expect(try await world.requestCounts()["POST /api/3/contactLists"] == 1)   // the test's own call
+            #expect(try await world.requestCounts()["POST /api/3/contactLists"] == 1)  // the test's own call
         }
     }
 
@@ -185,8 +203,20 @@ import Testing
         try await EngineWorld.with(profiles: profiles(1...5)) { world in
             let export = try await world.createExport()
             let request = RunRequest(trigger: .schedule, userId: nil, by: "schedule")
-            let first = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!, request: request, actor: .commandLine, now: world.clock.now)
-            let second = try await world.database.enqueueRun(tenantId: world.tenantId, exportId: export.id!, request: request, actor: .commandLine, now: world.clock.now)
+            let first = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: request,
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            let second = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: request,
+                actor: .commandLine,
+                now: world.clock.now
+            )
             guard case .queued = first, case .skipped(let skipped) = second else {
                 Issue.record("expected queued then skipped, got \(first) and \(second)")
                 return
@@ -202,9 +232,13 @@ import Testing
         try await EngineWorld.with(profiles: profiles(1...5)) { world in
             let export = try await world.createExport()
             await #expect(throws: StoreError.notFound) {
-                try await world.database.enqueueRun(tenantId: world.otherTenantId, exportId: export.id!,
-                                                    request: RunRequest(trigger: .manual, userId: nil, by: "mallory"), actor: .commandLine,
-                                                    now: world.clock.now)
+                try await world.database.enqueueRun(
+                    tenantId: world.otherTenantId,
+                    exportId: export.id!,
+                    request: RunRequest(trigger: .manual, userId: nil, by: "mallory"),
+                    actor: .commandLine,
+                    now: world.clock.now
+                )
             }
             let run = try await world.run(export)
             #expect(try await world.database.run(tenantId: world.otherTenantId, id: run.id!) == nil)

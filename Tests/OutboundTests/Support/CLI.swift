@@ -5,7 +5,10 @@ import Testing
 enum CLI {
     static var executable: String { packageRoot + "/.build/debug/outbound" }
 
-    struct Result { var status: Int32; var output: String }
+    struct Result {
+        var status: Int32
+        var output: String
+    }
 
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
         guard FileManager.default.isExecutableFile(atPath: executable) else {

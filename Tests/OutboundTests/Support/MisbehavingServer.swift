@@ -40,7 +40,7 @@ enum MisbehavingServer {
             guard case .tlsAlert = behaviour else { return }
             // TLS record: alert (21), version 3.3, length 2, level fatal (2), handshake_failure (40).
             let alert = context.channel.allocator.buffer(bytes: [21, 3, 3, 0, 2, 2, 40])
-            context.writeAndFlush(wrapOutboundOut(alert), promise: nil)   // the client closes after a fatal alert
+            context.writeAndFlush(wrapOutboundOut(alert), promise: nil)  // the client closes after a fatal alert
         }
     }
 }

@@ -1,4 +1,3 @@
-@testable import ActiveCampaign
 import ActiveCampaignSandbox
 import AsyncHTTPClient
 import Foundation
@@ -9,6 +8,8 @@ import NIOHTTP1
 import OutboundCore
 import Secrets
 import Testing
+
+@testable import ActiveCampaign
 
 /// Runs the sandbox as a real HTTP server on a free loopback port for the length of `body`, then stops it.
 /// The sandbox reads time from `clock` (a manual clock unless a test passes another), so its rate windows and
@@ -28,7 +29,12 @@ enum SandboxHarness {
         }
 
         /// A raw call, for checking the sandbox's answers field for field.
-        func raw(_ method: HTTPMethod, _ path: String, key: String? = nil, body: String? = nil) async throws -> (status: Int, headers: HTTPHeaders, json: Any?, text: String) {
+        func raw(
+            _ method: HTTPMethod,
+            _ path: String,
+            key: String? = nil,
+            body: String? = nil
+        ) async throws -> (status: Int, headers: HTTPHeaders, json: Any?, text: String) {
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)\(path)")
             request.method = method
             if let key = key ?? keys.first { request.headers.add(name: "Api-Token", value: key) }
@@ -49,17 +55,23 @@ enum SandboxHarness {
         }
     }
 
-    static func with<T: Sendable>(_ configuration: SandboxConfiguration = .fast, clock: AppClock = .manual(),
-                                  _ body: @Sendable (Running) async throws -> T) async throws -> T {
+    static func with<T: Sendable>(
+        _ configuration: SandboxConfiguration = .fast,
+        clock: AppClock = .manual(),
+        _ body: @Sendable (Running) async throws -> T
+    ) async throws -> T {
         let sandbox = Sandbox(configuration: configuration, now: { clock.now })
         let keys = await sandbox.apiKeys
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "sandbox")
-        logger.logLevel = .critical   // stopping by cancellation logs "already closed" at error level
+        logger.logLevel = .critical  // stopping by cancellation logs "already closed" at error level
         let app = SandboxServer.buildApplication(sandbox: sandbox, port: 0, logger: logger) { continuation.yield($0) }
         let http = ActiveCampaignClient.makeHTTPClient()
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(); return nil }
+            group.addTask {
+                try await app.runService()
+                return nil
+            }
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw CancellationError() }
             let running = Running(sandbox: sandbox, port: port, keys: keys, http: http, clock: clock)
@@ -81,13 +93,15 @@ extension SandboxConfiguration {
     /// The real limits and shapes, with time running 50× faster so tests meet them quickly.
     static var fast: SandboxConfiguration {
         var configuration = SandboxConfiguration()
-        configuration.accounts = [.init(apiKey: "test-key-admin", name: "acme"),
-                                  .init(apiKey: "test-key-member", name: "acme", admin: false),
-                                  .init(apiKey: "test-key-nolists", name: "acme", admin: false, canViewLists: false)]
+        configuration.accounts = [
+            .init(apiKey: "test-key-admin", name: "acme"),
+            .init(apiKey: "test-key-member", name: "acme", admin: false),
+            .init(apiKey: "test-key-nolists", name: "acme", admin: false, canViewLists: false),
+        ]
         configuration.lists = [.init(id: 1, name: "Master Contact List"), .init(id: 2, name: "Newsletter")]
         configuration.timeScale = 50
         configuration.requestsPerSecond = 1_000
-        configuration.importInfoDelay = 10   // 0.2 s at this scale: long enough to observe `status: false`
+        configuration.importInfoDelay = 10  // 0.2 s at this scale: long enough to observe `status: false`
         return configuration
     }
 }

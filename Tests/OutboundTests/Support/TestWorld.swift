@@ -1,12 +1,13 @@
-import OutboundCore
 import ActiveCampaign
 import Foundation
 import Hummingbird
-import Logging
 import HummingbirdTesting
+import Logging
+import OutboundCore
 import Secrets
 import Store
 import Testing
+
 @testable import Web
 
 let packageRoot = URL(fileURLWithPath: #filePath)
@@ -32,11 +33,14 @@ struct TestWorld {
     static func make(onDisk: Bool = false, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
         let directory = onDisk ? try temporaryDirectory() : nil
         let clock = AppClock.manual()
-        let database = try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite", clock: clock) }
+        let database =
+            try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite", clock: clock) }
             ?? AppDatabase.inMemory(clock: clock)
         var configuration = AppConfiguration(
-            templatesDirectory: packageRoot + "/Templates", publicDirectory: packageRoot + "/Public",
-            passwordParameters: .testing)
+            templatesDirectory: packageRoot + "/Templates",
+            publicDirectory: packageRoot + "/Public",
+            passwordParameters: .testing
+        )
         configuration.uploadsDirectory = try temporaryDirectory() + "/uploads"
         configure(&configuration)
         let hasher = PasswordHasher(parameters: .testing)
@@ -48,22 +52,38 @@ struct TestWorld {
             ("alice@acme.test", acme, Role.admin), ("bob@acme.test", acme, .contributor),
             ("carol@acme.test", acme, .viewer), ("mallory@globex.test", globex, .admin),
         ] {
-            let added = try await database.addMember(tenantId: tenant.id!, email: email, role: role,
-                                                     newPasswordHash: try hasher.hash(password), mustChangePassword: false,
-                                                     actor: .commandLine)
+            let added = try await database.addMember(
+                tenantId: tenant.id!,
+                email: email,
+                role: role,
+                newPasswordHash: try hasher.hash(password),
+                mustChangePassword: false,
+                actor: .commandLine
+            )
             if case .newAccount(let user) = added { world.users[email] = user }
         }
         return world
     }
 
     func app() async throws -> some ApplicationProtocol {
-        try await buildApplication(configuration: configuration, database: database, vault: vault,
-                             resolver: resolver, logger: logger)
+        try await buildApplication(
+            configuration: configuration,
+            database: database,
+            vault: vault,
+            resolver: resolver,
+            logger: logger
+        )
     }
 
     func router() async throws -> Router<AppRequestContext> {
-        buildRouter(services: try await AppServices.make(configuration: configuration, database: database, vault: vault,
-                                                          resolver: resolver))
+        buildRouter(
+            services: try await AppServices.make(
+                configuration: configuration,
+                database: database,
+                vault: vault,
+                resolver: resolver
+            )
+        )
     }
 
     func userId(_ email: String) -> Int64 { users[email]!.id! }
@@ -102,10 +122,14 @@ struct Browser {
             return (cookie, try #require(Self.csrf(in: String(buffer: response.body))))
         }
         let response = try await client.execute(
-            uri: "/login", method: .post,
-            headers: [.contentType: "application/x-www-form-urlencoded",
-                      .cookie: ([cookie, "\(AuthController.loginCookie)=\(loginCookie)"].filter { !$0.isEmpty }).joined(separator: "; ")],
-            body: Self.form([("email", email), ("password", password), ("_csrf", token)])) { $0 }
+            uri: "/login",
+            method: .post,
+            headers: [
+                .contentType: "application/x-www-form-urlencoded",
+                .cookie: ([cookie, "\(AuthController.loginCookie)=\(loginCookie)"].filter { !$0.isEmpty }).joined(separator: "; "),
+            ],
+            body: Self.form([("email", email), ("password", password), ("_csrf", token)])
+        ) { $0 }
         if let session = Self.cookie(named: SessionMiddleware.cookieName, in: response) {
             cookie = "\(SessionMiddleware.cookieName)=\(session)"
         }

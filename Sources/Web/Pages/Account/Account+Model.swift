@@ -4,7 +4,13 @@ import Store
 /// The page model of Templates/account.mustache: plain stored values, read by Mustache through Mirror.
 extension AccountController {
     struct AccountPage {
-        struct SessionRow { var started: String; var lastSeen: String; var address: String; var userAgent: String; var current: Bool }
+        struct SessionRow {
+            var started: String
+            var lastSeen: String
+            var address: String
+            var userAgent: String
+            var current: Bool
+        }
         var chrome: Chrome
         var email: String
         var mustChangePassword: Bool

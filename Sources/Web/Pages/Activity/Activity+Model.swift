@@ -4,7 +4,13 @@ import Store
 /// The page model of Templates/activity.mustache: plain stored values, read by Mustache through Mirror.
 extension ActivityController {
     struct ActivityPage {
-        struct Row { var when: String; var who: String; var action: String; var detail: String; var address: String }
+        struct Row {
+            var when: String
+            var who: String
+            var action: String
+            var detail: String
+            var address: String
+        }
         var chrome: Chrome
         var events: [Row]
         var hasEvents: Bool
@@ -20,12 +26,18 @@ extension ActivityController.ActivityPage {
         Self(
             chrome: chrome,
             events: events.map {
-                .init(when: Format.dateTime($0.createdAt), who: $0.actorEmail, action: $0.action, detail: $0.detail,
-                      address: $0.clientAddress)
+                .init(
+                    when: Format.dateTime($0.createdAt),
+                    who: $0.actorEmail,
+                    action: $0.action,
+                    detail: $0.detail,
+                    address: $0.clientAddress
+                )
             },
             hasEvents: !events.isEmpty,
             page: page,
             newerHref: page > 1 ? TenantRoute.activity.path(slug, query: ["page": page - 1 > 1 ? String(page - 1) : nil]) : nil,
-            olderHref: hasMore ? TenantRoute.activity.path(slug, query: ["page": String(page + 1)]) : nil)
+            olderHref: hasMore ? TenantRoute.activity.path(slug, query: ["page": String(page + 1)]) : nil
+        )
     }
 }

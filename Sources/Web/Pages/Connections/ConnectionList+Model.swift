@@ -5,8 +5,15 @@ import Store
 extension ConnectionsController {
     struct ListPage {
         struct Row {
-            var name: String; var href: String; var type: String; var usableBy: String; var exportUser: String
-            var connected: Bool; var attention: String?; var created: String; var lastVerified: String
+            var name: String
+            var href: String
+            var type: String
+            var usableBy: String
+            var exportUser: String
+            var connected: Bool
+            var attention: String?
+            var created: String
+            var lastVerified: String
         }
         var chrome: Chrome
         var rows: [Row]
@@ -23,13 +30,21 @@ extension ConnectionsController.ListPage {
             chrome: chrome,
             rows: summaries.map { summary in
                 let connection = summary.connection
-                return .init(name: connection.name, href: TenantRoute.connection.path(slug, connection.id!), type: "ActiveCampaign",
-                             usableBy: connection.usableBy.label,
-                             exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
-                             connected: summary.attention == nil, attention: summary.attention,
-                             created: Format.dateTime(connection.createdAt),
-                             lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never")
+                return .init(
+                    name: connection.name,
+                    href: TenantRoute.connection.path(slug, connection.id!),
+                    type: "ActiveCampaign",
+                    usableBy: connection.usableBy.label,
+                    exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
+                    connected: summary.attention == nil,
+                    attention: summary.attention,
+                    created: Format.dateTime(connection.createdAt),
+                    lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never"
+                )
             },
-            hasRows: !summaries.isEmpty, newHref: TenantRoute.newConnection.path(slug), notice: notice)
+            hasRows: !summaries.isEmpty,
+            newHref: TenantRoute.newConnection.path(slug),
+            notice: notice
+        )
     }
 }

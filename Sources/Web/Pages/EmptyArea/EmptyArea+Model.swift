@@ -3,5 +3,9 @@ import Store
 
 /// The page model of Templates/empty-area.mustache: plain stored values, read by Mustache through Mirror.
 extension EmptyAreaController {
-    struct EmptyAreaPage { var chrome: Chrome; var title: String; var purpose: String }
+    struct EmptyAreaPage {
+        var chrome: Chrome
+        var title: String
+        var purpose: String
+    }
 }

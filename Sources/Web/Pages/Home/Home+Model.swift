@@ -4,7 +4,11 @@ import Store
 /// The page model of Templates/home.mustache: plain stored values, read by Mustache through Mirror.
 extension HomeController {
     struct HomePage {
-        struct Entry { var name: String; var href: String; var role: String }
+        struct Entry {
+            var name: String
+            var href: String
+            var role: String
+        }
         var chrome: Chrome
         var tenants: [Entry]
         var hasTenants: Bool
@@ -17,6 +21,7 @@ extension HomeController.HomePage {
         Self(
             chrome: chrome,
             tenants: tenants.map { .init(name: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug), role: $0.role.label) },
-            hasTenants: !tenants.isEmpty)
+            hasTenants: !tenants.isEmpty
+        )
     }
 }

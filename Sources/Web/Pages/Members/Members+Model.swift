@@ -5,11 +5,20 @@ import Store
 extension MembersController {
     struct MembersPage {
         struct Row {
-            var userId: Int64; var email: String; var roleLabel: String; var since: String; var isYou: Bool
-            var roleAction: String; var removeAction: String
+            var userId: Int64
+            var email: String
+            var roleLabel: String
+            var since: String
+            var isYou: Bool
+            var roleAction: String
+            var removeAction: String
             var roles: [RoleOption]
         }
-        struct RoleOption { var value: String; var label: String; var selected: Bool }
+        struct RoleOption {
+            var value: String
+            var label: String
+            var selected: Bool
+        }
         var chrome: Chrome
         var addAction: String
         var members: [Row]
@@ -34,11 +43,24 @@ extension MembersController.MembersPage {
             chrome: chrome,
             addAction: TenantRoute.members.path(slug),
             members: members.map {
-                .init(userId: $0.userId, email: $0.email, roleLabel: $0.role.label, since: Format.dateTime($0.since),
-                      isYou: $0.userId == you,
-                      roleAction: TenantRoute.memberRole.path(slug, $0.userId), removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
-                      roles: options($0.role))
+                .init(
+                    userId: $0.userId,
+                    email: $0.email,
+                    roleLabel: $0.role.label,
+                    since: Format.dateTime($0.since),
+                    isYou: $0.userId == you,
+                    roleAction: TenantRoute.memberRole.path(slug, $0.userId),
+                    removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
+                    roles: options($0.role)
+                )
             },
-            roles: options(.viewer), notice: nil, error: nil, emailError: nil, email: "", oneTimePassword: nil, newAccountEmail: nil)
+            roles: options(.viewer),
+            notice: nil,
+            error: nil,
+            emailError: nil,
+            email: "",
+            oneTimePassword: nil,
+            newAccountEmail: nil
+        )
     }
 }

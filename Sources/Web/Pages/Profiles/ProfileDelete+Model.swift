@@ -3,5 +3,10 @@ import Store
 
 /// The page model of Templates/profiles/delete.mustache: plain stored values, read by Mustache through Mirror.
 extension ProfilesController {
-    struct DeletePage { var chrome: Chrome; var count: String; var action: String; var cancelHref: String }
+    struct DeletePage {
+        var chrome: Chrome
+        var count: String
+        var action: String
+        var cancelHref: String
+    }
 }

@@ -4,7 +4,10 @@ import Store
 /// The page model of Templates/profiles/import.mustache: plain stored values, read by Mustache through Mirror.
 extension ProfilesController {
     struct ImportPage {
-        struct ProblemRow { var line: Int; var problem: String }
+        struct ProblemRow {
+            var line: Int
+            var problem: String
+        }
         var chrome: Chrome
         var running: Bool
         var fileName: String
@@ -32,15 +35,24 @@ extension ProfilesController.ImportPage {
         let problems = job.problemList
         return Self(
             chrome: chrome,
-            running: job.status == .running, fileName: job.fileName, status: ProfilesController.statusLabel(job.status),
+            running: job.status == .running,
+            fileName: job.fileName,
+            status: ProfilesController.statusLabel(job.status),
             failed: job.status == .failed,
-            rowsRead: job.rowsRead.formatted(), rowsImported: job.rowsImported.formatted(), rowsRejected: job.rowsRejected.formatted(),
-            rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil, message: job.message,
-            problems: problems.map { .init(line: $0.line, problem: $0.problem) }, hasProblems: !problems.isEmpty,
-            moreProblems: job.rowsRejected > problems.count ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
+            rowsRead: job.rowsRead.formatted(),
+            rowsImported: job.rowsImported.formatted(),
+            rowsRejected: job.rowsRejected.formatted(),
+            rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil,
+            message: job.message,
+            problems: problems.map { .init(line: $0.line, problem: $0.problem) },
+            hasProblems: !problems.isEmpty,
+            moreProblems: job.rowsRejected > problems.count
+                ? "and \((job.rowsRejected - problems.count).formatted()) more rejected rows" : nil,
             backHref: TenantRoute.profiles.path(slug),
-            chooseColumns: job.columnList, waitsForIdColumn: job.pendingFile != nil && policy.can(.changeData),
+            chooseColumns: job.columnList,
+            waitsForIdColumn: job.pendingFile != nil && policy.can(.changeData),
             retryAction: TenantRoute.retryImport.path(slug, job.id!),
-            csrf: csrf)
+            csrf: csrf
+        )
     }
 }

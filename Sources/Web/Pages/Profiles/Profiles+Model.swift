@@ -6,9 +6,21 @@ import Store
 extension ProfilesController {
     struct ProfilesPage {
         struct Cell { var value: String }
-        struct Row { var profileId: String; var cells: [Cell] }
-        struct Heading { var name: String; var type: String }
-        struct ImportRow { var href: String; var fileName: String; var status: String; var started: String; var counts: String }
+        struct Row {
+            var profileId: String
+            var cells: [Cell]
+        }
+        struct Heading {
+            var name: String
+            var type: String
+        }
+        struct ImportRow {
+            var href: String
+            var fileName: String
+            var status: String
+            var started: String
+            var counts: String
+        }
         var chrome: Chrome
         var count: String
         var canEdit: Bool
@@ -37,29 +49,48 @@ extension ProfilesController.ProfilesPage {
     }
 
     /// Built from store reads; the controller and the tests call it.
-    static func build(_ reads: Reads, search: String, after: Int64, slug: String, policy: Policy, csrf: String, maxImportBytes: Int,
-                      chrome: Chrome, notice: String?) -> Self {
+    static func build(
+        _ reads: Reads,
+        search: String,
+        after: Int64,
+        slug: String,
+        policy: Policy,
+        csrf: String,
+        maxImportBytes: Int,
+        chrome: Chrome,
+        notice: String?
+    ) -> Self {
         let pageSize = ProfilesController.pageSize
         let shown = Array(reads.attributes.prefix(ProfilesController.shownAttributes))
         let rows = reads.rows
         let q = search.isEmpty ? nil : search
         return Self(
             chrome: chrome,
-            count: reads.count.formatted(), canEdit: policy.can(.changeData),
+            count: reads.count.formatted(),
+            canEdit: policy.can(.changeData),
             importAction: TenantRoute.importProfiles.path(slug),
             maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(maxImportBytes), countStyle: .file),
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
             rows: rows.prefix(pageSize).map { row in
                 .init(profileId: row.profileId, cells: shown.map { .init(value: row.values[$0.id!] ?? "") })
             },
-            hasRows: !rows.isEmpty, search: search,
-            nextHref: rows.count > pageSize ? TenantRoute.profiles.path(slug, query: ["q": q, "after": String(rows[pageSize - 1].rowId)]) : nil,
+            hasRows: !rows.isEmpty,
+            search: search,
+            nextHref: rows.count > pageSize
+                ? TenantRoute.profiles.path(slug, query: ["q": q, "after": String(rows[pageSize - 1].rowId)]) : nil,
             firstHref: after > 0 ? TenantRoute.profiles.path(slug, query: ["q": q]) : nil,
             imports: reads.imports.map {
-                .init(href: TenantRoute.importJob.path(slug, $0.id!), fileName: $0.fileName,
-                      status: ProfilesController.statusLabel($0.status), started: Format.dateTime($0.startedAt),
-                      counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected")
+                .init(
+                    href: TenantRoute.importJob.path(slug, $0.id!),
+                    fileName: $0.fileName,
+                    status: ProfilesController.statusLabel($0.status),
+                    started: Format.dateTime($0.startedAt),
+                    counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected"
+                )
             },
-            hasImports: !reads.imports.isEmpty, deleteHref: TenantRoute.deleteProfiles.path(slug), notice: notice)
+            hasImports: !reads.imports.isEmpty,
+            deleteHref: TenantRoute.deleteProfiles.path(slug),
+            notice: notice
+        )
     }
 }

@@ -3,9 +3,26 @@ import Store
 
 /// The page model of Templates/segments/editor.mustache: plain stored values, read by Mustache through Mirror.
 extension SegmentsController {
-    struct Option { var value: String; var label: String; var selected: Bool }
-    struct ConditionView { var prefix: String; var attributes: [Option]; var operators: [Option]; var value: String; var value2: String; var problem: String? }
-    struct GroupView { var prefix: String; var number: Int; var all: Bool; var any: Bool; var conditions: [ConditionView] }
+    struct Option {
+        var value: String
+        var label: String
+        var selected: Bool
+    }
+    struct ConditionView {
+        var prefix: String
+        var attributes: [Option]
+        var operators: [Option]
+        var value: String
+        var value2: String
+        var problem: String?
+    }
+    struct GroupView {
+        var prefix: String
+        var number: Int
+        var all: Bool
+        var any: Bool
+        var conditions: [ConditionView]
+    }
 
     struct EditorPage {
         var chrome: Chrome
@@ -32,32 +49,61 @@ extension SegmentsController {
 extension SegmentsController.EditorPage {
     /// The editor for `rules` (of `segment`, or a new one), from store reads; the controller adds what the last step
     /// said (preview, notices, problems). Every group shows one blank condition to fill in.
-    static func build(segment: Segment?, rules: SegmentRules, attributes: [Attribute], exports: [ExportReference]?, slug: String,
-                      policy: Policy, chrome: Chrome) -> Self {
+    static func build(
+        segment: Segment?,
+        rules: SegmentRules,
+        attributes: [Attribute],
+        exports: [ExportReference]?,
+        slug: String,
+        policy: Policy,
+        chrome: Chrome
+    ) -> Self {
         typealias Option = SegmentsController.Option
         let groups = rules.groups.enumerated().map { g, group in
             let shown = group.conditions + [RuleCondition(attribute: "", op: .equals)]
             return SegmentsController.GroupView(
-                prefix: "g\(g)", number: g + 1, all: group.combinator == .all, any: group.combinator == .any,
+                prefix: "g\(g)",
+                number: g + 1,
+                all: group.combinator == .all,
+                any: group.combinator == .any,
                 conditions: shown.enumerated().map { c, condition in
                     SegmentsController.ConditionView(
                         prefix: "g\(g).c\(c)",
                         attributes: [Option(value: "", label: "— attribute —", selected: condition.attribute.isEmpty)]
-                            + attributes.map { Option(value: $0.name, label: "\($0.name) (\($0.type.rawValue))",
-                                                      selected: $0.name.lowercased() == condition.attribute.lowercased()) },
+                            + attributes.map {
+                                Option(
+                                    value: $0.name,
+                                    label: "\($0.name) (\($0.type.rawValue))",
+                                    selected: $0.name.lowercased() == condition.attribute.lowercased()
+                                )
+                            },
                         operators: RuleOperator.allCases.map { Option(value: $0.rawValue, label: $0.label, selected: $0 == condition.op) },
-                        value: condition.value, value2: condition.value2, problem: nil)
-                })
+                        value: condition.value,
+                        value2: condition.value2,
+                        problem: nil
+                    )
+                }
+            )
         }
         return Self(
-            chrome: chrome, isNew: segment == nil, canEdit: policy.can(.changeData),
+            chrome: chrome,
+            isNew: segment == nil,
+            canEdit: policy.can(.changeData),
             action: segment.map { TenantRoute.segment.path(slug, $0.id!) } ?? TenantRoute.newSegment.path(slug),
-            name: segment?.name ?? "", description: segment?.description ?? "",
-            all: rules.combinator == .all, any: rules.combinator == .any,
-            groups: groups, hasAttributes: !attributes.isEmpty, preview: nil, notice: nil, problem: nil, nameError: nil,
+            name: segment?.name ?? "",
+            description: segment?.description ?? "",
+            all: rules.combinator == .all,
+            any: rules.combinator == .any,
+            groups: groups,
+            hasAttributes: !attributes.isEmpty,
+            preview: nil,
+            notice: nil,
+            problem: nil,
+            nameError: nil,
             memberCount: segment.map { $0.memberCount.formatted() },
             refreshed: segment.map { $0.refreshedAt.map(Format.dateTime) ?? "Never" },
             exports: exports.map { $0.isEmpty ? "None" : $0.map(\.name).joined(separator: ", ") },
-            profilesHref: TenantRoute.profiles.path(slug))
+            profilesHref: TenantRoute.profiles.path(slug)
+        )
     }
 }

@@ -4,7 +4,13 @@ import Store
 /// The page model of Templates/segments/list.mustache: plain stored values, read by Mustache through Mirror.
 extension SegmentsController {
     struct ListPage {
-        struct Row { var name: String; var href: String; var members: String; var refreshed: String; var exports: String }
+        struct Row {
+            var name: String
+            var href: String
+            var members: String
+            var refreshed: String
+            var exports: String
+        }
         var chrome: Chrome
         var rows: [Row]
         var hasRows: Bool
@@ -20,10 +26,18 @@ extension SegmentsController.ListPage {
         Self(
             chrome: chrome,
             rows: summaries.map {
-                .init(name: $0.segment.name, href: TenantRoute.segment.path(slug, $0.segment.id!), members: $0.segment.memberCount.formatted(),
-                      refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
-                      exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", "))
+                .init(
+                    name: $0.segment.name,
+                    href: TenantRoute.segment.path(slug, $0.segment.id!),
+                    members: $0.segment.memberCount.formatted(),
+                    refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
+                    exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", ")
+                )
             },
-            hasRows: !summaries.isEmpty, canEdit: policy.can(.changeData), newHref: TenantRoute.newSegment.path(slug), notice: notice)
+            hasRows: !summaries.isEmpty,
+            canEdit: policy.can(.changeData),
+            newHref: TenantRoute.newSegment.path(slug),
+            notice: notice
+        )
     }
 }
