@@ -19,6 +19,9 @@ struct SandboxCommand: AsyncParsableCommand {
               GET  /__sandbox/batches               import batches still pending
               POST /__sandbox/reset                 forget contacts, batches and counts
               POST /__sandbox/faults                replace the fault settings (JSON, the --config "faults" object)
+              GET  /__sandbox/received              contacts and imports the importer queued, resends included
+              DELETE /__sandbox/lists/{id}          delete a list (its id answers 404 from then on)
+              POST /__sandbox/revoke                reset the key: every call with it answers 403
             Inspection calls pick the account by their Api-Token header or ?key=, else the first account.
             With no --api-key and no --config, one account is made and its key printed.
             """
