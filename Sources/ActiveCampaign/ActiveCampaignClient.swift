@@ -117,18 +117,32 @@ public struct ActiveCampaignClient: Sendable {
         var members: [ACContact] = []
         var after = "0"
         while true {
-            let json = try await object(
-                .GET,
-                "contacts",
-                query: [
-                    ("listid", listId), ("id_greater", after), ("orders[id]", "ASC"), ("limit", String(min(pageSize, 100))),
-                ]
-            )
-            guard let page = json["contacts"] as? [[String: Any]] else { throw .invalidResponse("contacts without a contact array") }
-            for contact in page { members.append(try Self.parseContact(contact)) }
-            guard let last = members.last, !page.isEmpty, page.count == min(pageSize, 100) else { return members }
-            after = last.id
+            let page = try await listMembersPage(listId: listId, afterId: after, pageSize: pageSize)
+            members += page.contacts
+            guard let next = page.nextAfterId else { return members }
+            after = next
         }
+    }
+
+    /// One page of a list's members in id order, and the id to continue after (nil on the last page), so a
+    /// caller can pace, check and store page by page.
+    public func listMembersPage(
+        listId: String,
+        afterId: String,
+        pageSize: Int = 100
+    ) async throws(ActiveCampaignError)
+        -> (contacts: [ACContact], nextAfterId: String?)
+    {
+        let limit = min(pageSize, 100)
+        let json = try await object(
+            .GET,
+            "contacts",
+            query: [("listid", listId), ("id_greater", afterId), ("orders[id]", "ASC"), ("limit", String(limit))]
+        )
+        guard let page = json["contacts"] as? [[String: Any]] else { throw .invalidResponse("contacts without a contact array") }
+        var contacts: [ACContact] = []
+        for contact in page { contacts.append(try Self.parseContact(contact)) }
+        return (contacts, contacts.count == limit ? contacts.last?.id : nil)
     }
 
     public func contactLists(contactId: String) async throws(ActiveCampaignError) -> [ACListMembership] {

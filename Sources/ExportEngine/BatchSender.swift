@@ -113,12 +113,13 @@ struct BatchSender {
                 try await client.bulkImport(payload, excludeAutomations: exclude)
             }
             let now = clock.now
-            let posted = try await context.work.recordPosted(
-                batch,
-                remoteBatchId: ticket.batchId,
-                now: now,
-                pollAfter: now.addingTimeInterval(configuration.firstPollDelay / session.scale)
-            )
+            let work = context.work
+            let pollAfter = now.addingTimeInterval(configuration.firstPollDelay / session.scale)
+            // Recorded even when shutdown cancels this task: a batch ActiveCampaign took keeps its id, or it would
+            // be posted again on resume.
+            let posted = try await Task {
+                try await work.recordPosted(batch, remoteBatchId: ticket.batchId, now: now, pollAfter: pollAfter)
+            }.value
             return .posted(posted)
         } catch ActiveCampaignError.payloadRejected(let rejections) {
             return try await refused(batch, contacts: contacts, rejections: rejections, message: nil)
@@ -140,7 +141,12 @@ struct BatchSender {
         let bySeq = Dictionary(uniqueKeysWithValues: contacts.map { ($0.email, $0.seq) })
         var named: [Int64: String] = [:]
         for rejection in rejections {
-            if let email = rejection.email?.lowercased(), let seq = bySeq[email] { named[seq] = rejection.reason }
+            if let email = rejection.email?.lowercased(), let seq = bySeq[email] {
+                named[seq] = rejection.reason
+            } else if let index = rejection.index, contacts.indices.contains(index - configuration.failureIndexBase) {
+                // ActiveCampaign names the contact by its position (0- or 1-based: unconfirmed upstream, configurable).
+                named[contacts[index - configuration.failureIndexBase].seq] = rejection.reason
+            }
         }
         if named.isEmpty && contacts.count == 1 {
             let reason = rejections.first?.reason ?? message ?? "ActiveCampaign refused this contact."

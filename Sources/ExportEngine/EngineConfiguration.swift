@@ -36,6 +36,8 @@ public struct EngineConfiguration: Sendable {
     public var listCheckEvery = 25
     /// How long a shutdown waits for requests in flight before leaving their leases to expire.
     public var shutdownGrace: TimeInterval = 25
+    /// Where the importer's `failureReasons[].contact` positions start (the contract leaves 0 or 1 unconfirmed).
+    public var failureIndexBase = 0
     /// Seed of the backoff jitter (tests); nil draws from the system.
     public var jitterSeed: UInt64?
 

@@ -71,6 +71,7 @@ public final class ExportEngine: Service, Sendable {
     private enum Event: Sendable {
         case finished(Int64)
         case tick
+        case graceOver
     }
 
     private func work(untilIdle: Bool) async {
@@ -80,9 +81,16 @@ public final class ExportEngine: Service, Sendable {
             var lastBeat = context.clock.now
             while !stopping.isSet && !Task.isCancelled {
                 while active.count < context.configuration.maxConcurrentRuns {
-                    guard let run = try? await context.queue.claimNext(now: context.clock.now, excluding: active), let id = run.id else {
-                        break
-                    }
+                    // One slot is always left to other workspaces, so a small export is never stuck behind big ones.
+                    let perTenant = max(1, context.configuration.maxConcurrentRuns - 1)
+                    guard
+                        let run = try? await context.queue.claimNext(
+                            now: context.clock.now,
+                            excluding: active,
+                            perTenantLimit: perTenant
+                        ),
+                        let id = run.id
+                    else { break }
                     active.insert(id)
                     let executor = RunExecutor(context: context, runId: id)
                     group.addTask {
@@ -103,7 +111,7 @@ public final class ExportEngine: Service, Sendable {
                 guard let event = await group.next() else { break }
                 switch event {
                 case .finished(let id): active.remove(id)
-                case .tick: ticking = false
+                case .tick, .graceOver: ticking = false
                 }
                 if !untilIdle, context.clock.now.timeIntervalSince(lastBeat) >= 10 {
                     lastBeat = context.clock.now
@@ -118,7 +126,7 @@ public final class ExportEngine: Service, Sendable {
             let grace = context.configuration.shutdownGrace
             group.addTask {
                 try? await Task.sleep(for: .seconds(grace))
-                return .tick
+                return .graceOver
             }
             while let event = await group.next() {
                 switch event {
@@ -126,6 +134,8 @@ public final class ExportEngine: Service, Sendable {
                     active.remove(id)
                     if active.isEmpty { group.cancelAll() }
                 case .tick:
+                    continue  // the idle timer, not the end of the grace period
+                case .graceOver:
                     group.cancelAll()
                 }
                 if active.isEmpty { break }

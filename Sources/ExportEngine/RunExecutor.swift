@@ -37,7 +37,7 @@ struct RunExecutor {
         } catch RunStop.noLongerOurs {
             context.logger.info("Run stopped: canceled, removed or taken over", metadata: ["run": "\(runId)"])
         } catch RunStop.shuttingDown {
-            try? await context.queue.release(runId: runId)
+            await release()
         } catch let failure as RunFailure {
             await fail(failure.reason, owner: owner)
         } catch let error as ActiveCampaignError {
@@ -45,7 +45,7 @@ struct RunExecutor {
         } catch let error as RunWork.FreezeProblem {
             await fail(error.description, owner: owner)
         } catch is CancellationError {
-            try? await context.queue.release(runId: runId)
+            await release()
         } catch {
             // A database hiccup: give the run back; it is taken up again (and fails after a few tries).
             context.logger.warning("Run interrupted", metadata: ["run": "\(runId)", "error": "\(error)"])
@@ -53,9 +53,16 @@ struct RunExecutor {
             if let run, run.claims >= 5 {
                 await fail("The run was interrupted \(run.claims) times (\(error)).", owner: owner)
             } else {
-                try? await context.queue.release(runId: runId)
+                await release()
             }
         }
+    }
+
+    /// Gives the run back, even from a canceled task (shutdown): a lease held to expiry would delay the next engine.
+    private func release() async {
+        let queue = context.queue
+        let runId = runId
+        await Task { try? await queue.release(runId: runId) }.value
     }
 
     private func fail(_ reason: String, owner: String) async {
@@ -109,7 +116,8 @@ struct RunExecutor {
             host: destination.description,
             runId: runId,
             scale: scale,
-            deadline: (subject.run.startedAt ?? context.clock.now).addingTimeInterval(context.configuration.runDeadline),
+            // Counted from this claim: a run confirmed days after the guard held it still gets its full time.
+            deadline: context.clock.now.addingTimeInterval(context.configuration.runDeadline),
             pacer: context.pacer,
             queue: context.queue,
             clock: context.clock,
@@ -131,10 +139,16 @@ struct RunExecutor {
             if subject.run.phase == .prepare {
                 var subject = subject
                 if export.mirror && export.baselineState == .needed {
-                    let members = try await session.call(.standard) { client throws(ActiveCampaignError) in
-                        try await client.listMembers(listId: listId)
+                    // Page by page: each page paced, checked and stored before the next (a list may hold millions).
+                    var after: String? = "0"
+                    while let cursor = after {
+                        let page = try await session.call(.standard) { client throws(ActiveCampaignError) in
+                            try await client.listMembersPage(listId: listId, afterId: cursor)
+                        }
+                        try await context.work.addToBaseline(exportId: export.id!, emails: page.contacts.map(\.email))
+                        after = page.nextAfterId
                     }
-                    try await context.work.saveBaseline(exportId: export.id!, emails: members.map(\.email))
+                    try await context.work.markBaselineRead(exportId: export.id!)
                     subject.export.baselineState = .read
                 }
                 guard try await context.queue.stillOurs(runId: runId, now: context.clock.now) != nil else { throw RunStop.noLongerOurs }

@@ -145,7 +145,8 @@ struct ExportsCommand: AsyncParsableCommand {
                 await engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: logger).runUntilIdle()
             }
             var finished = try await database.run(tenantId: workspace.id!, id: run.id!)
-            while let current = finished, current.state.isActive {
+            // A run held for confirmation waits for a person: report it rather than wait.
+            while let current = finished, current.state.isActive, current.state != .needsConfirmation {
                 try await Task.sleep(for: .seconds(1))
                 finished = try await database.run(tenantId: workspace.id!, id: run.id!)
             }

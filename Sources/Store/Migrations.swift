@@ -263,80 +263,82 @@ extension AppDatabase {
         migrator.registerMigration("v7 export engine: exports, runs, frozen contacts, batches, ledger, baseline") { db in
             try db.execute(
                 sql: """
-                    -- Data matching: attribute ids (never names) for the email (required to run) and the optional fields.
-                    ALTER TABLE export ADD COLUMN emailAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
-                    ALTER TABLE export ADD COLUMN firstNameAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
-                    ALTER TABLE export ADD COLUMN lastNameAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
-                    ALTER TABLE export ADD COLUMN phoneAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
-                    -- Off by default: exclude_automations is sent, so a first send never fires a welcome automation.
-                    ALTER TABLE export ADD COLUMN runAutomations BOOLEAN NOT NULL DEFAULT 0;
-                    ALTER TABLE export ADD COLUMN mirror BOOLEAN NOT NULL DEFAULT 0;
-                    ALTER TABLE export ADD COLUMN mirrorGuardPercent INTEGER NOT NULL DEFAULT 20
-                        CHECK (mirrorGuardPercent BETWEEN 1 AND 100);
-                    -- 'needed' when mirror was turned on and the list's members have not been read yet.
-                    ALTER TABLE export ADD COLUMN baselineState TEXT NOT NULL DEFAULT 'none'
-                        CHECK (baselineState IN ('none', 'needed', 'read'));
-                    CREATE UNIQUE INDEX export_name ON export(tenantId, name COLLATE NOCASE);
+                        -- Data matching: attribute ids (never names) for the email (required to run) and the optional fields.
+                        ALTER TABLE export ADD COLUMN emailAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
+                        ALTER TABLE export ADD COLUMN firstNameAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
+                        ALTER TABLE export ADD COLUMN lastNameAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
+                        ALTER TABLE export ADD COLUMN phoneAttributeId INTEGER REFERENCES attribute(id) ON DELETE SET NULL;
+                        -- Off by default: exclude_automations is sent, so a first send never fires a welcome automation.
+                        ALTER TABLE export ADD COLUMN runAutomations BOOLEAN NOT NULL DEFAULT 0;
+                        ALTER TABLE export ADD COLUMN mirror BOOLEAN NOT NULL DEFAULT 0;
+                        ALTER TABLE export ADD COLUMN mirrorGuardPercent INTEGER NOT NULL DEFAULT 20
+                            CHECK (mirrorGuardPercent BETWEEN 1 AND 100);
+                        -- 'needed' when mirror was turned on and the list's members have not been read yet.
+                        ALTER TABLE export ADD COLUMN baselineState TEXT NOT NULL DEFAULT 'none'
+                            CHECK (baselineState IN ('none', 'needed', 'read'));
+                        CREATE UNIQUE INDEX export_name ON export(tenantId, name COLLATE NOCASE);
 
-                    CREATE TABLE exportRun (
-                        id INTEGER PRIMARY KEY AUTOINCREMENT,
-                        tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
-                        -- Removing an export removes its runs: a worker that re-reads a missing run stops.
-                        exportId INTEGER NOT NULL REFERENCES export(id) ON DELETE CASCADE,
-                        trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'run_all', 'manual', 'command_line')),
-                        requestedByUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
-                        requestedBy TEXT NOT NULL,
-                        fullResync BOOLEAN NOT NULL DEFAULT 0,
-                        state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'needs_confirmation', 'succeeded',
-                            'completed_with_errors', 'failed', 'canceled', 'skipped')),
-                        phase TEXT NOT NULL DEFAULT 'prepare' CHECK (phase IN ('prepare', 'send', 'done')),
-                        reason TEXT,
-                        removalsConfirmed BOOLEAN NOT NULL DEFAULT 0,
-                        leaseOwner TEXT,
-                        leaseExpiresAt DATETIME,
-                        heartbeatAt DATETIME,
-                        claims INTEGER NOT NULL DEFAULT 0,
-                        queuedAt DATETIME NOT NULL,
-                        startedAt DATETIME,
-                        finishedAt DATETIME,
-                        members INTEGER NOT NULL DEFAULT 0,
-                        duplicates INTEGER NOT NULL DEFAULT 0,
-                        valid INTEGER NOT NULL DEFAULT 0,
-                        invalid INTEGER NOT NULL DEFAULT 0,
-                        unchanged INTEGER NOT NULL DEFAULT 0,
-                        held INTEGER NOT NULL DEFAULT 0,
-                        toSend INTEGER NOT NULL DEFAULT 0,
-                        toUnsubscribe INTEGER NOT NULL DEFAULT 0,
-                        sent INTEGER NOT NULL DEFAULT 0,
-                        accepted INTEGER NOT NULL DEFAULT 0,
-                        rejected INTEGER NOT NULL DEFAULT 0,
-                        unsubscribed INTEGER NOT NULL DEFAULT 0,
-                        batches INTEGER NOT NULL DEFAULT 0,
-                        batchesConfirmed INTEGER NOT NULL DEFAULT 0,
-                        requests INTEGER NOT NULL DEFAULT 0
-                    );
-                    -- At most one active run per export, whatever process asks.
-                    CREATE UNIQUE INDEX exportRun_active ON exportRun(exportId)
-                        WHERE state IN ('queued', 'running', 'needs_confirmation');
-                    CREATE INDEX exportRun_export ON exportRun(exportId, id);
-                    CREATE INDEX exportRun_queue ON exportRun(state, queuedAt) WHERE state IN ('queued', 'running');
+                        CREATE TABLE exportRun (
+                            id INTEGER PRIMARY KEY AUTOINCREMENT,
+                            tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                            -- Removing an export removes its runs: a worker that re-reads a missing run stops.
+                            exportId INTEGER NOT NULL REFERENCES export(id) ON DELETE CASCADE,
+                            trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'run_all', 'manual', 'command_line')),
+                            requestedByUserId INTEGER REFERENCES user(id) ON DELETE SET NULL,
+                            requestedBy TEXT NOT NULL,
+                            fullResync BOOLEAN NOT NULL DEFAULT 0,
+                            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'needs_confirmation', 'succeeded',
+                                'completed_with_errors', 'failed', 'canceled', 'skipped')),
+                            phase TEXT NOT NULL DEFAULT 'prepare' CHECK (phase IN ('prepare', 'send', 'done')),
+                            reason TEXT,
+                            removalsConfirmed BOOLEAN NOT NULL DEFAULT 0,
+                            leaseOwner TEXT,
+                            leaseExpiresAt DATETIME,
+                            heartbeatAt DATETIME,
+                            claims INTEGER NOT NULL DEFAULT 0,
+                            queuedAt DATETIME NOT NULL,
+                            startedAt DATETIME,
+                            finishedAt DATETIME,
+                            members INTEGER NOT NULL DEFAULT 0,
+                            duplicates INTEGER NOT NULL DEFAULT 0,
+                            valid INTEGER NOT NULL DEFAULT 0,
+                            invalid INTEGER NOT NULL DEFAULT 0,
+                            unchanged INTEGER NOT NULL DEFAULT 0,
+                            held INTEGER NOT NULL DEFAULT 0,
+                            toSend INTEGER NOT NULL DEFAULT 0,
+                            toUnsubscribe INTEGER NOT NULL DEFAULT 0,
+                            sent INTEGER NOT NULL DEFAULT 0,
+                            accepted INTEGER NOT NULL DEFAULT 0,
+                            rejected INTEGER NOT NULL DEFAULT 0,
+                            unsubscribed INTEGER NOT NULL DEFAULT 0,
+                            batches INTEGER NOT NULL DEFAULT 0,
+                            batchesConfirmed INTEGER NOT NULL DEFAULT 0,
+                            requests INTEGER NOT NULL DEFAULT 0
+                        );
+                        -- At most one active run per export, whatever process asks.
+                        CREATE UNIQUE INDEX exportRun_active ON exportRun(exportId)
+                            WHERE state IN ('queued', 'running', 'needs_confirmation');
+                        CREATE INDEX exportRun_export ON exportRun(exportId, id);
+                        CREATE INDEX exportRun_queue ON exportRun(state, queuedAt) WHERE state IN ('queued', 'running');
 
-                    -- Detaching an export (connection removed or changed) cancels its queued and running runs in the
-                    -- same statement, whichever code path does it.
-                    CREATE TRIGGER export_connection_changed AFTER UPDATE OF connectionId ON export
-                    WHEN NEW.connectionId IS NOT OLD.connectionId
-                    BEGIN
+                        -- Detaching an export (connection removed or changed) or giving it another list cancels its
+                        -- queued and running runs in the same statement, whichever code path does it: their outcomes would
+                        -- otherwise land in the ledger that the change just reset.
+                        CREATE TRIGGER export_destination_changed AFTER UPDATE OF connectionId, listId ON export
+                        WHEN NEW.connectionId IS NOT OLD.connectionId OR NEW.listId IS NOT OLD.listId
+                        BEGIN
                         UPDATE exportRun SET state = 'canceled', phase = 'done', leaseOwner = NULL,
                             reason = CASE WHEN NEW.connectionId IS NULL THEN 'The export lost its connection.'
-                                          ELSE 'The export was given another connection.' END,
+                                          WHEN NEW.connectionId IS NOT OLD.connectionId THEN 'The export was given another connection.'
+                                          ELSE 'The export was given another list.' END,
                             finishedAt = strftime('%Y-%m-%d %H:%M:%f', 'now')
                         WHERE exportId = NEW.id AND state IN ('queued', 'running', 'needs_confirmation');
-                    END;
+                        END;
 
-                    -- The contacts a run will send, frozen at its start (a segment refresh mid-run changes nothing).
-                    -- seq is the profile's row id (ascending: the lowest profile id wins an email), negative for
-                    -- mirror removals.
-                    CREATE TABLE runContact (
+                        -- The contacts a run will send, frozen at its start (a segment refresh mid-run changes nothing).
+                        -- seq is the profile's row id (ascending: the lowest profile id wins an email), negative for
+                        -- mirror removals.
+                        CREATE TABLE runContact (
                         runId INTEGER NOT NULL REFERENCES exportRun(id) ON DELETE CASCADE,
                         seq INTEGER NOT NULL,
                         email TEXT NOT NULL,
@@ -350,15 +352,17 @@ extension AppDatabase {
                         outcome TEXT CHECK (outcome IN ('accepted', 'rejected')),
                         reason TEXT,
                         PRIMARY KEY (runId, seq)
-                    ) WITHOUT ROWID;
-                    -- One row per email in a run: the insert that would add a second one is ignored.
-                    CREATE UNIQUE INDEX runContact_email ON runContact(runId, email) WHERE action != 'invalid';
-                    CREATE INDEX runContact_batch ON runContact(runId, batchSeq) WHERE batchSeq IS NOT NULL;
-                    CREATE INDEX runContact_problem ON runContact(runId, action, outcome);
+                        ) WITHOUT ROWID;
+                        -- One row per email in a run: the insert that would add a second one is ignored.
+                        CREATE UNIQUE INDEX runContact_email ON runContact(runId, email) WHERE action != 'invalid';
+                        -- Named in queries with INDEXED BY: without statistics SQLite prefers the primary key's runId prefix,
+                        -- which is a scan of the whole run for every batch.
+                        CREATE INDEX runContact_batch ON runContact(runId, batchSeq, seq);
+                        CREATE INDEX runContact_outcome ON runContact(runId, outcome, seq);
 
-                    -- The checkpoint a resumed run starts from: a batch with an ActiveCampaign id is polled, never sent
-                    -- again, unless ActiveCampaign says it failed.
-                    CREATE TABLE runBatch (
+                        -- The checkpoint a resumed run starts from: a batch with an ActiveCampaign id is polled, never sent
+                        -- again, unless ActiveCampaign says it failed.
+                        CREATE TABLE runBatch (
                         runId INTEGER NOT NULL REFERENCES exportRun(id) ON DELETE CASCADE,
                         seq INTEGER NOT NULL,
                         kind TEXT NOT NULL CHECK (kind IN ('subscribe', 'unsubscribe')),
@@ -371,10 +375,10 @@ extension AppDatabase {
                         polls INTEGER NOT NULL DEFAULT 0,
                         confirmedAt DATETIME,
                         PRIMARY KEY (runId, seq)
-                    ) WITHOUT ROWID;
+                        ) WITHOUT ROWID;
 
-                    -- What this export knows it delivered, per normalised email: the incremental diff and the mirror.
-                    CREATE TABLE exportLedger (
+                        -- What this export knows it delivered, per normalised email: the incremental diff and the mirror.
+                        CREATE TABLE exportLedger (
                         exportId INTEGER NOT NULL REFERENCES export(id) ON DELETE CASCADE,
                         email TEXT NOT NULL,
                         fingerprint TEXT,
@@ -383,22 +387,22 @@ extension AppDatabase {
                         rejectStreak INTEGER NOT NULL DEFAULT 0,
                         rejectedFingerprint TEXT,
                         PRIMARY KEY (exportId, email)
-                    );
+                        );
 
-                    -- The list's members when mirror was turned on: mirror never unsubscribes them.
-                    CREATE TABLE exportBaseline (
+                        -- The list's members when mirror was turned on: mirror never unsubscribes them.
+                        CREATE TABLE exportBaseline (
                         exportId INTEGER NOT NULL REFERENCES export(id) ON DELETE CASCADE,
                         email TEXT NOT NULL,
                         PRIMARY KEY (exportId, email)
-                    ) WITHOUT ROWID;
+                        ) WITHOUT ROWID;
 
-                    -- Each engine process's heartbeat, for `outbound status` and /healthz.
-                    CREATE TABLE engineNode (
+                        -- Each engine process's heartbeat, for `outbound status` and /healthz.
+                        CREATE TABLE engineNode (
                         id TEXT PRIMARY KEY,
                         startedAt DATETIME NOT NULL,
                         heartbeatAt DATETIME NOT NULL,
                         stoppedAt DATETIME
-                    );
+                        );
                     """
             )
         }

@@ -45,8 +45,8 @@ def write_profiles(path, count):
 def run_row(db_path):
     db = sqlite3.connect(db_path, timeout=30)
     try:
-        row = db.execute("SELECT state, claims, accepted, reason FROM exportRun WHERE id = 1").fetchone()
-        return row or ("queued", 0, 0, None)
+        row = db.execute("SELECT state, claims, accepted, reason, phase, batchesConfirmed FROM exportRun WHERE id = 1").fetchone()
+        return row or ("queued", 0, 0, None, "prepare", 0)
     finally:
         db.close()
 
@@ -90,16 +90,24 @@ def test_killed_twenty_times_the_export_still_delivers_everyone_once():
         # Paced at twice ActiveCampaign's rates the run needs over 20 s of requests; each engine works at most
         # half a second after taking the run up before it is killed.
         engine_args = [OUTBOUND, "engine", "--pace-scale", "2", "--lease-seconds", "1", "--log-level", "error"]
+        seed = random.randrange(1 << 30)
+        print(f"kill moments from random seed {seed}")
+        moments = random.Random(seed)
+        confirmed_at_kill = []
         for kill in range(KILLS):
             claims = run_row(db_path)[1]
             log = open(f"{directory}/engine-{kill}.log", "w")
             engine = subprocess.Popen(engine_args, stdout=log, stderr=subprocess.STDOUT, env=env)
             engines.append(engine)
             assert until(lambda: run_row(db_path)[1] > claims, 60), "the engine did not take the run up"
-            time.sleep(random.uniform(0, 0.5))
+            # Killed while sending (the frozen contacts and planned batches are the checkpoints it resumes from).
+            assert until(lambda: run_row(db_path)[4] == "send", 60), "the engine did not finish preparing"
+            time.sleep(moments.uniform(0, 0.5))
             engine.send_signal(signal.SIGKILL)
             engine.wait()
-            assert run_row(db_path)[0] == "running", f"the run ended after {kill + 1} kills: make it larger"
+            row = run_row(db_path)
+            assert row[0] == "running", f"the run ended after {kill + 1} kills: make it larger"
+            confirmed_at_kill.append(row[5])
 
         # A last engine finishes the run, then stops cleanly on SIGTERM.
         log = open(f"{directory}/engine-last.log", "w")
@@ -109,7 +117,9 @@ def test_killed_twenty_times_the_export_still_delivers_everyone_once():
         last.send_signal(signal.SIGTERM)
         assert last.wait(timeout=60) == 0
 
-        state, claims, accepted, reason = run_row(db_path)
+        state, claims, accepted, reason, _, _ = run_row(db_path)
+        # Work got done between kills: resumed runs went on from their checkpoints.
+        assert confirmed_at_kill[-1] > confirmed_at_kill[0]
         assert (state, reason) == ("succeeded", None)
         assert accepted == len(valid)
         assert claims == KILLS + 1

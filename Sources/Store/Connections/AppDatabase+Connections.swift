@@ -208,6 +208,10 @@ extension AppDatabase {
             connection.updatedAt = now
             try connection.update(db)
             _ = try ConnectionDraft.deleteOne(db, key: draftId)
+            if previousHost != host {
+                // Another account: what the exports delivered to the old one says nothing about the new one.
+                try Self.resetExportsForNewAccount(db, connectionId: id, now: now)
+            }
             let what =
                 previousHost == host
                 ? "Replaced the API key of \(connection.name) (now ending \(apiKey.lastFour))"
@@ -285,4 +289,26 @@ extension AppDatabase {
         }
     }
 
+    /// The connection now points at another ActiveCampaign account: its exports' runs stop and their ledgers and
+    /// mirror baselines start over, in the caller's transaction.
+    static func resetExportsForNewAccount(_ db: Database, connectionId: Int64, now: Date) throws {
+        try db.execute(
+            sql: """
+                UPDATE exportRun SET state = 'canceled', phase = 'done', leaseOwner = NULL, finishedAt = ?,
+                    reason = 'The connection was moved to another ActiveCampaign account.'
+                WHERE state IN ('queued', 'running', 'needs_confirmation')
+                  AND exportId IN (SELECT id FROM export WHERE connectionId = ?)
+                """,
+            arguments: [now, connectionId]
+        )
+        try db.execute(
+            sql: "DELETE FROM exportLedger WHERE exportId IN (SELECT id FROM export WHERE connectionId = ?)",
+            arguments: [connectionId]
+        )
+        try db.execute(
+            sql: "DELETE FROM exportBaseline WHERE exportId IN (SELECT id FROM export WHERE connectionId = ?)",
+            arguments: [connectionId]
+        )
+        try db.execute(sql: "UPDATE export SET baselineState = 'needed' WHERE connectionId = ? AND mirror = 1", arguments: [connectionId])
+    }
 }

@@ -16,7 +16,9 @@ public struct RunQueue: Sendable {
 
     /// Leases the next run: queued runs and runs whose worker's lease expired, tenants with the fewest runs in
     /// progress first (round-robin across tenants), then oldest first.
-    public func claimNext(now: Date, excluding: Set<Int64> = []) async throws -> ExportRun? {
+    /// - Parameter perTenantLimit: runs one workspace may have in progress; below the engine's own limit, so a run of
+    ///   another workspace always finds a free slot.
+    public func claimNext(now: Date, excluding: Set<Int64> = [], perTenantLimit: Int = .max) async throws -> ExportRun? {
         try await database.writer.write { db in
             let excluded = "[" + excluding.map(String.init).joined(separator: ",") + "]"
             let candidate = try ExportRun.fetchOne(

@@ -99,17 +99,20 @@ public struct RunWork: Sendable {
         }
     }
 
-    /// Records the list's current members once, when mirror was turned on.
-    public func saveBaseline(exportId: Int64, emails: [String]) async throws {
-        for chunk in stride(from: 0, to: emails.count, by: 5_000).map({ Array(emails[$0..<min($0 + 5_000, emails.count)]) }) {
-            try await database.writer.write { db in
-                let json = String(decoding: try JSONEncoder().encode(chunk.map { $0.lowercased() }), as: UTF8.self)
-                try db.execute(
-                    sql: "INSERT OR IGNORE INTO exportBaseline (exportId, email) SELECT ?, value FROM json_each(?)",
-                    arguments: [exportId, json]
-                )
-            }
+    /// Adds one page of the list's current members to the export's baseline (mirror never unsubscribes them).
+    public func addToBaseline(exportId: Int64, emails: [String]) async throws {
+        guard !emails.isEmpty else { return }
+        let json = String(decoding: try JSONEncoder().encode(emails.map { $0.lowercased() }), as: UTF8.self)
+        try await database.writer.write { db in
+            try db.execute(
+                sql: "INSERT OR IGNORE INTO exportBaseline (exportId, email) SELECT ?, value FROM json_each(?)",
+                arguments: [exportId, json]
+            )
         }
+    }
+
+    /// The list's members were read to the end: later runs may unsubscribe what the export added.
+    public func markBaselineRead(exportId: Int64) async throws {
         try await database.writer.write { db in
             try db.execute(sql: "UPDATE export SET baselineState = 'read' WHERE id = ? AND baselineState = 'needed'", arguments: [exportId])
         }
@@ -452,7 +455,7 @@ public struct RunWork: Sendable {
             try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, email, firstName, lastName, phone FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
+                    SELECT seq, email, firstName, lastName, phone FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
                     """,
                 arguments: [runId, batchSeq]
             ).map {
@@ -513,7 +516,7 @@ public struct RunWork: Sendable {
                 db,
                 sql: """
                     SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
-                    FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
+                    FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
                     """,
                 arguments: [failed, batch.runId, batch.seq]
             )!
@@ -565,7 +568,7 @@ public struct RunWork: Sendable {
             let left =
                 try Int.fetchOne(
                     db,
-                    sql: "SELECT COUNT(*) FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
+                    sql: "SELECT COUNT(*) FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
                     arguments: [batch.runId, batch.seq]
                 ) ?? 0
             var updated = batch
@@ -588,7 +591,8 @@ public struct RunWork: Sendable {
         try await database.writer.write { db in
             let seqs = try Int64.fetchAll(
                 db,
-                sql: "SELECT seq FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq",
+                sql:
+                    "SELECT seq FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq",
                 arguments: [batch.runId, batch.seq]
             )
             guard seqs.count > 1 else { return [] }
@@ -597,7 +601,8 @@ public struct RunWork: Sendable {
             var halves: [RunBatch] = []
             for (offset, range) in [(Int64(0), (seqs[0], middle - 1)), (1, (middle, seqs[seqs.count - 1]))] {
                 try db.execute(
-                    sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
+                    sql:
+                        "UPDATE runContact INDEXED BY runContact_batch SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
                     arguments: [next + offset, batch.runId, batch.seq, range.0, range.1]
                 )
                 let half = RunBatch(
@@ -634,6 +639,11 @@ public struct RunWork: Sendable {
     }
 
     static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected, now: Date) throws {
+        // A run canceled meanwhile (its export got another list or connection, whose ledger was just reset) records
+        // its batches' outcomes on the run only.
+        guard try Bool.fetchOne(db, sql: "SELECT state = 'running' FROM exportRun WHERE id = ?", arguments: [batch.runId]) == true else {
+            return
+        }
         let (rejectedFilter, rejectedList): (String, String) =
             switch newlyRejected {
             case .emails(let list): ("r.email IN (SELECT value FROM json_each(?))", list)
@@ -646,7 +656,7 @@ public struct RunWork: Sendable {
                     INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
                     SELECT ?, r.email, r.fingerprint, ?,
                            NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = r.email), 0, NULL
-                    FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'accepted'
+                    FROM runContact r INDEXED BY runContact_batch WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'accepted'
                     ON CONFLICT (exportId, email) DO UPDATE SET
                         subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
                                                   ELSE exportLedger.subscribedByExport END,
@@ -658,7 +668,7 @@ public struct RunWork: Sendable {
                 sql: """
                     INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
                     SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
-                    FROM runContact r WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected' AND \(rejectedFilter)
+                    FROM runContact r INDEXED BY runContact_batch WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected' AND \(rejectedFilter)
                     ON CONFLICT (exportId, email) DO UPDATE SET
                         rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
                                             THEN exportLedger.rejectStreak + 1 ELSE 1 END,
@@ -670,7 +680,7 @@ public struct RunWork: Sendable {
             try db.execute(
                 sql: """
                     DELETE FROM exportLedger WHERE exportId = ? AND email IN (
-                        SELECT email FROM runContact WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
+                        SELECT email FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
                     """,
                 arguments: [exportId, batch.runId, batch.seq]
             )
