@@ -39,9 +39,28 @@ def text_of(driver, by, value, timeout=WAIT):
     return _wait(driver, timeout).until(lambda d: d.find_element(by, value).text or " ").strip()
 
 
+def _gone(page):
+    """True once `page` (an element of the old page) is no longer in the document. Chromium reports a node of a page
+    being replaced either as stale or as "Node with given id does not belong to the document"; both mean gone
+    (selenium's own `staleness_of` only knows the first, which failed a stress run)."""
+
+    def check(_):
+        try:
+            page.is_enabled()
+            return False
+        except StaleElementReferenceException:
+            return True
+        except WebDriverException as error:
+            if "does not belong to the document" in str(error):
+                return True
+            raise
+
+    return check
+
+
 def _replaced(driver, page, marker, timeout):
     """Waits until `page` (the old <html>) is gone, the new page has loaded, and shows `marker`."""
-    WebDriverWait(driver, timeout).until(expected_conditions.staleness_of(page))
+    WebDriverWait(driver, timeout).until(_gone(page))
     _wait(driver, timeout).until(lambda d: d.execute_script("return document.readyState") == "complete")
     if isinstance(marker, tuple):
         return element(driver, *marker, timeout=timeout)
