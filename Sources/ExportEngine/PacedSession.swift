@@ -24,12 +24,14 @@ struct PacedSession {
     let runId: Int64
     let scale: Double
     let deadline: Date
-    let pacer: DestinationPacer
-    let queue: RunQueue
-    let clock: AppClock
-    let backoff: Backoff
-    let configuration: EngineConfiguration
-    let stopping: @Sendable () -> Bool
+    let context: EngineContext
+
+    private var pacer: DestinationPacer { context.pacer }
+    private var queue: RunQueue { context.queue }
+    private var clock: AppClock { context.clock }
+    private var backoff: Backoff { context.backoff }
+    private var configuration: EngineConfiguration { context.configuration }
+    private func stopping() -> Bool { context.stopping() }
 
     func call<T: Sendable>(
         _ kind: RequestKind,

@@ -118,12 +118,7 @@ struct RunExecutor {
             scale: scale,
             // Counted from this claim: a run confirmed days after the guard held it still gets its full time.
             deadline: context.clock.now.addingTimeInterval(context.configuration.runDeadline),
-            pacer: context.pacer,
-            queue: context.queue,
-            clock: context.clock,
-            backoff: context.backoff,
-            configuration: context.configuration,
-            stopping: context.stopping
+            context: context
         )
         let sender = BatchSender(
             context: context,
