@@ -406,6 +406,17 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v8 run contacts: partial indexes for the rows a person reads") { db in
+            // An index on every row's outcome was rewritten for each accepted contact; pages only list invalid and
+            // rejected rows, which these partial indexes hold alone.
+            try db.execute(
+                sql: """
+                    DROP INDEX runContact_outcome;
+                    CREATE INDEX runContact_invalid ON runContact(runId, seq) WHERE action = 'invalid';
+                    CREATE INDEX runContact_rejected ON runContact(runId, seq) WHERE outcome = 'rejected';
+                    """
+            )
+        }
         return migrator
     }
 }

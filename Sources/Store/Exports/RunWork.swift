@@ -167,12 +167,23 @@ public struct RunWork: Sendable {
             return (row?[0], row?[1])
         }
         var counts = FreezeCounts()
-        let pairs = "[" + generations.map { "[\($0.key),\($0.value)]" }.joined(separator: ",") + "]"
+        var planner = BatchPlanner()
+        // Driven from the members (their primary key is segment, generation, profile row): a chunk reads only the
+        // profiles in the export's segments, whatever share of the workspace they are.
+        let segmentFilter =
+            generations.isEmpty ? "0" : generations.map { _ in "(sm.segmentId = ? AND sm.generation = ?)" }.joined(separator: " OR ")
+        let segmentArguments: [(any DatabaseValueConvertible)?] = generations.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
         if let low = bounds.0, let high = bounds.1 {
             var start = low - 1
             while start < high {
                 let end = min(start + Self.freezeChunk, high)
-                let from = start
+                var arguments: [(any DatabaseValueConvertible)?] = [
+                    subject.emailPath ?? "$.none", subject.firstNamePath ?? "$.none", subject.lastNamePath ?? "$.none",
+                    subject.phonePath ?? "$.none",
+                ]
+                arguments += segmentArguments
+                arguments += [start, end, tenantId]
+                let chunkArguments = StatementArguments(arguments)
                 let contacts = try await database.reader.read { db in
                     try Row.fetchAll(
                         db,
@@ -180,16 +191,13 @@ public struct RunWork: Sendable {
                             SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
                                    json_extract(p.attributes, ?), json_extract(p.attributes, ?)
                             FROM profile p
-                            WHERE p.tenantId = ? AND p.rowId > ? AND p.rowId <= ? AND EXISTS (
-                                SELECT 1 FROM json_each(?) g
-                                JOIN segmentMember sm ON sm.segmentId = json_extract(g.value, '$[0]')
-                                     AND sm.generation = json_extract(g.value, '$[1]') AND sm.profileRowId = p.rowId)
+                            WHERE p.rowId IN (
+                                SELECT sm.profileRowId FROM segmentMember sm
+                                WHERE (\(segmentFilter)) AND sm.profileRowId > ? AND sm.profileRowId <= ?)
+                              AND p.tenantId = ?
                             ORDER BY p.rowId
                             """,
-                        arguments: [
-                            subject.emailPath ?? "$.none", subject.firstNamePath ?? "$.none", subject.lastNamePath ?? "$.none",
-                            subject.phonePath ?? "$.none", tenantId, from, end, pairs,
-                        ]
+                        arguments: chunkArguments
                     ).map { row in
                         FrozenContact(
                             seq: row[0],
@@ -203,13 +211,28 @@ public struct RunWork: Sendable {
                 }
                 start = end
                 guard !contacts.isEmpty else { continue }
-                try await write(contacts, runId: runId, exportId: exportId, full: subject.run.fullResync, counts: &counts)
+                try await write(
+                    contacts,
+                    runId: runId,
+                    exportId: exportId,
+                    full: subject.run.fullResync,
+                    planner: &planner,
+                    counts: &counts
+                )
+            }
+        }
+        let lastBatches = planner.finish()
+        if !lastBatches.isEmpty {
+            try await database.writer.write { db in
+                for batch in lastBatches {
+                    try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
+                }
             }
         }
         if subject.export.mirror && subject.export.baselineState == .read {
             counts.toUnsubscribe = try await planRemovals(runId: runId, exportId: exportId)
         }
-        counts.batches = try await planBatches(runId: runId)
+        counts.batches = try await planRemovalBatches(runId: runId, after: planner.lastSeq)
         return counts
     }
 
@@ -233,7 +256,14 @@ public struct RunWork: Sendable {
         var phone: String?
     }
 
-    private func write(_ contacts: [FrozenContact], runId: Int64, exportId: Int64, full: Bool, counts: inout FreezeCounts) async throws {
+    private func write(
+        _ contacts: [FrozenContact],
+        runId: Int64,
+        exportId: Int64,
+        full: Bool,
+        planner: inout BatchPlanner,
+        counts: inout FreezeCounts
+    ) async throws {
         struct Decided: Sendable {
             var contact: FrozenContact
             var email: String
@@ -286,24 +316,41 @@ public struct RunWork: Sendable {
             }
         }
         let rows = decided
-        let written = try await database.writer.write { db in
+        let plannerBefore = planner
+        let (written, plannerAfter) = try await database.writer.write { db in
+            // Batches are planned as the rows go in (profile order, the lowest profile id of an email first), so
+            // no second pass rewrites every row to give it its batch.
             let statement = try db.cachedStatement(
                 sql: """
-                    INSERT OR IGNORE INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT OR IGNORE INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason, batchSeq)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
+            var planner = plannerBefore
             var inserted: [String: Int] = [:]
             var ignored = 0
             for item in rows {
+                let bytes =
+                    item.action == "send"
+                    ? BatchPlanner.estimatedBytes(item.email, item.contact.firstName, item.contact.lastName, item.contact.phone) : 0
+                let batchSeq = item.action == "send" ? planner.batch(for: bytes) : nil
                 try statement.execute(arguments: [
                     runId, item.contact.seq, item.email, item.contact.profileId, item.contact.firstName,
-                    item.contact.lastName, item.contact.phone, item.fingerprint, item.action, item.reason,
+                    item.contact.lastName, item.contact.phone, item.fingerprint, item.action, item.reason, batchSeq,
                 ])
-                if db.changesCount == 1 { inserted[item.action, default: 0] += 1 } else { ignored += 1 }
+                if db.changesCount == 1 {
+                    inserted[item.action, default: 0] += 1
+                    if batchSeq != nil { planner.add(bytes: bytes) }
+                } else {
+                    ignored += 1
+                }
             }
-            return (inserted, ignored)
+            for batch in planner.takeClosed() {
+                try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
+            }
+            return ((inserted, ignored), planner)
         }
+        planner = plannerAfter
         counts.members += contacts.count
         counts.duplicates += written.1
         counts.invalid += written.0["invalid"] ?? 0
@@ -331,72 +378,51 @@ public struct RunWork: Sendable {
         }
     }
 
-    /// Groups the contacts to send into batches of at most 250 and under the byte budget, in profile order.
-    private func planBatches(runId: Int64) async throws -> Int {
-        var batchSeq: Int64 = 0
-        for (kind, action) in [(BatchKind.subscribe, "send"), (.unsubscribe, "unsubscribe")] {
-            var after = Int64.min
-            var current: (first: Int64, last: Int64, count: Int, bytes: Int)?
-            var planned: [(seq: Int64, first: Int64, last: Int64, count: Int)] = []
-            func close() {
-                guard let open = current else { return }
-                batchSeq += 1
-                planned.append((batchSeq, open.first, open.last, open.count))
-                current = nil
+    /// Groups the mirror's removals into batches after the subscribe batches (planned during the freeze), in
+    /// ledger order. Returns the run's number of batches.
+    private func planRemovalBatches(runId: Int64, after subscribeBatches: Int64) async throws -> Int {
+        var planner = BatchPlanner(after: subscribeBatches)
+        var ranges: [(batch: Int64, first: Int64, last: Int64)] = []
+        var cursor = Int64.min
+        while true {
+            let from = cursor
+            let rows = try await database.reader.read { db -> [(Int64, String)] in
+                try Row.fetchAll(
+                    db,
+                    sql:
+                        "SELECT seq, email FROM runContact WHERE runId = ? AND action = 'unsubscribe' AND seq > ? ORDER BY seq LIMIT 20000",
+                    arguments: [runId, from]
+                ).map { ($0[0], $0[1]) }
             }
-            while true {
-                let cursor = after
-                let rows = try await database.reader.read { db -> [(Int64, Int)] in
-                    try Row.fetchAll(
-                        db,
-                        sql: """
-                            SELECT seq, length(CAST(email AS BLOB)) + COALESCE(length(CAST(firstName AS BLOB)), 0)
-                                 + COALESCE(length(CAST(lastName AS BLOB)), 0) + COALESCE(length(CAST(phone AS BLOB)), 0)
-                            FROM runContact WHERE runId = ? AND action = ? AND seq > ? ORDER BY seq LIMIT 20000
-                            """,
-                        arguments: [runId, action, cursor]
-                    ).map { ($0[0], $0[1]) }
-                }
-                guard let lastRow = rows.last else { break }
-                after = lastRow.0
-                for row in rows {
-                    // JSON keys, quotes and the list subscription add about 150 bytes; escaping at most doubles text.
-                    let bytes = 150 + 2 * row.1
-                    if let open = current, open.count >= Self.maxBatchContacts || open.bytes + bytes > Self.maxBatchBytes { close() }
-                    let seq = row.0
-                    if let open = current {
-                        current = (open.first, seq, open.count + 1, open.bytes + bytes)
-                    } else {
-                        current = (seq, seq, 1, bytes)
-                    }
-                }
-            }
-            close()
-            for chunk in stride(from: 0, to: planned.count, by: 200).map({ planned[$0..<min($0 + 200, planned.count)] }) {
-                try await database.writer.write { db in
-                    for batch in chunk {
-                        try db.execute(
-                            sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND action = ? AND seq BETWEEN ? AND ?",
-                            arguments: [batch.seq, runId, action, batch.first, batch.last]
-                        )
-                        try RunBatch(
-                            runId: runId,
-                            seq: batch.seq,
-                            kind: kind,
-                            state: .planned,
-                            contacts: batch.count,
-                            remoteBatchId: nil,
-                            posts: 0,
-                            sentAt: nil,
-                            pollAfter: nil,
-                            polls: 0,
-                            confirmedAt: nil
-                        ).insert(db)
-                    }
+            guard let last = rows.last else { break }
+            cursor = last.0
+            for (seq, email) in rows {
+                let bytes = BatchPlanner.estimatedBytes(email, nil, nil, nil)
+                let batch = planner.batch(for: bytes)
+                planner.add(bytes: bytes)
+                if let open = ranges.last, open.batch == batch {
+                    ranges[ranges.count - 1].last = seq
+                } else {
+                    ranges.append((batch, seq, seq))
                 }
             }
         }
-        return Int(batchSeq)
+        var sizes: [Int64: Int] = [:]
+        for batch in planner.finish() { sizes[batch.seq] = batch.contacts }
+        let contactsPerBatch = sizes
+        for chunk in stride(from: 0, to: ranges.count, by: 200).map({ ranges[$0..<min($0 + 200, ranges.count)] }) {
+            try await database.writer.write { db in
+                for range in chunk {
+                    try db.execute(
+                        sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND action = 'unsubscribe' AND seq BETWEEN ? AND ?",
+                        arguments: [range.batch, runId, range.first, range.last]
+                    )
+                    try RunBatch.planned(runId: runId, seq: range.batch, kind: .unsubscribe, contacts: contactsPerBatch[range.batch] ?? 0)
+                        .insert(db)
+                }
+            }
+        }
+        return Int(planner.lastSeq)
     }
 
     /// Ends the prepare phase: counts, then sending — or waiting for a person when the mirror's removals exceed
@@ -605,19 +631,7 @@ public struct RunWork: Sendable {
                         "UPDATE runContact INDEXED BY runContact_batch SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
                     arguments: [next + offset, batch.runId, batch.seq, range.0, range.1]
                 )
-                let half = RunBatch(
-                    runId: batch.runId,
-                    seq: next + offset,
-                    kind: batch.kind,
-                    state: .planned,
-                    contacts: db.changesCount,
-                    remoteBatchId: nil,
-                    posts: 0,
-                    sentAt: nil,
-                    pollAfter: nil,
-                    polls: 0,
-                    confirmedAt: nil
-                )
+                let half = RunBatch.planned(runId: batch.runId, seq: next + offset, kind: batch.kind, contacts: db.changesCount)
                 try half.insert(db)
                 halves.append(half)
             }

@@ -172,11 +172,13 @@ extension AppDatabase {
             guard try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == runId).fetchCount(db) == 1 else {
                 return []
             }
-            let condition = kind == .invalid ? "action = 'invalid'" : "outcome = 'rejected'"
+            // Each kind has its partial index; named, because the primary key's runId prefix looks as good to SQLite.
+            let (index, condition) =
+                kind == .invalid ? ("runContact_invalid", "action = 'invalid'") : ("runContact_rejected", "outcome = 'rejected'")
             return try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT seq, profileId, email, reason FROM runContact WHERE runId = ? AND \(condition) AND seq > ? ORDER BY seq LIMIT ?
+                    SELECT seq, profileId, email, reason FROM runContact INDEXED BY \(index) WHERE runId = ? AND \(condition) AND seq > ? ORDER BY seq LIMIT ?
                     """,
                 arguments: [runId, afterSeq, limit]
             ).map { row in

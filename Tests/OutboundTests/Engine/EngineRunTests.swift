@@ -61,6 +61,21 @@ import Testing
         }
     }
 
+    @Test func batchesStayUnderTheImportersPayloadLimitWhateverTheContactsSize() async throws {
+        // 300 contacts of about 4 KB each: 250 of them would be a 1 MB request, which the importer refuses whole.
+        var people = profiles(1...300)
+        for index in people.indices { people[index].lastName = String(repeating: "ü", count: 2_000) }
+        try await EngineWorld.with(profiles: people) { world in
+            let run = try await world.run(try await world.createExport())
+            #expect(run.state == .succeeded)
+            #expect(run.accepted == 300)
+            let received = try await world.received()
+            #expect(received.contacts == 300)  // nothing refused and sent again
+            #expect(received.imports == run.batches && run.batches > 2)
+            #expect(try await world.listContacts().count == 300)
+        }
+    }
+
     @Test func changingTheListResetsWhatTheExportKnowsItDelivered() async throws {
         try await EngineWorld.with(profiles: profiles(1...40)) { world in
             let export = try await world.createExport()
