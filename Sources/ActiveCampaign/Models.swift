@@ -103,15 +103,40 @@ public struct BulkContact: Sendable, Equatable {
             && lhs.subscribe == rhs.subscribe && lhs.unsubscribe == rhs.unsubscribe
     }
 
-    func json(excludeAutomations: Bool) -> [String: Any] {
-        var object: [String: Any] = ["email": email, "exclude_automations": excludeAutomations]
-        if let firstName { object["first_name"] = firstName }
-        if let lastName { object["last_name"] = lastName }
-        if let phone { object["phone"] = phone }
-        if !fields.isEmpty { object["fields"] = fields.map { ["id": $0.id, "value": $0.value] as [String: Any] } }
-        if !subscribe.isEmpty { object["subscribe"] = subscribe.map { ["listid": $0] } }
-        if !unsubscribe.isEmpty { object["unsubscribe"] = unsubscribe.map { ["listid": $0] } }
-        return object
+}
+
+/// The body of `import/bulk_import`, in the contract's field names.
+struct BulkImportBody: Encodable {
+    var contacts: [BulkContact]
+    var excludeAutomations: Bool
+
+    private struct ListRef: Encodable { var listid: Int }
+    private struct FieldValue: Encodable {
+        var id: Int
+        var value: String
+    }
+    private enum Keys: String, CodingKey {
+        case contacts, email, phone, fields, subscribe, unsubscribe
+        case excludeAutomations = "exclude_automations"
+        case firstName = "first_name"
+        case lastName = "last_name"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var top = encoder.container(keyedBy: Keys.self)
+        var list = top.nestedUnkeyedContainer(forKey: .contacts)
+        for contact in contacts {
+            var object = list.nestedContainer(keyedBy: Keys.self)
+            try object.encode(contact.email, forKey: .email)
+            try object.encodeIfPresent(contact.firstName, forKey: .firstName)
+            try object.encodeIfPresent(contact.lastName, forKey: .lastName)
+            try object.encodeIfPresent(contact.phone, forKey: .phone)
+            if !contact.fields.isEmpty { try object.encode(contact.fields.map { FieldValue(id: $0.id, value: $0.value) }, forKey: .fields) }
+            if !contact.subscribe.isEmpty { try object.encode(contact.subscribe.map(ListRef.init), forKey: .subscribe) }
+            if !contact.unsubscribe.isEmpty { try object.encode(contact.unsubscribe.map(ListRef.init), forKey: .unsubscribe) }
+            try object.encode(excludeAutomations, forKey: .excludeAutomations)
+        }
+        try top.encode(excludeAutomations, forKey: .excludeAutomations)
     }
 }
 
