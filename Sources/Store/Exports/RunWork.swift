@@ -550,7 +550,7 @@ public struct RunWork: Sendable {
             let newlyAccepted = (pending[0] as Int) - newlyRejected
             try db.execute(
                 sql: """
-                    UPDATE runContact SET
+                    UPDATE runContact INDEXED BY runContact_batch SET
                         outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
                         reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
                     WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
