@@ -94,7 +94,17 @@ struct PacedSession {
                 reason: "The run did not finish within \(Int(configuration.runDeadline / 3600)) hours (ActiveCampaign kept it waiting)."
             )
         }
-        if stopping() { throw RunStop.shuttingDown }
-        do { try await clock.sleep(until: time) } catch { throw RunStop.shuttingDown }
+        // In steps: a long wait (Retry-After, the importer's minute) keeps the lease alive, and notices a cancel
+        // or a shutdown within a step instead of at its end.
+        let long = time.timeIntervalSince(clock.now) > Self.sleepStep
+        while clock.now < time {
+            if stopping() { throw RunStop.shuttingDown }
+            do { try await clock.sleep(until: min(time, clock.now.addingTimeInterval(Self.sleepStep))) } catch {
+                throw RunStop.shuttingDown
+            }
+            if long, try await queue.stillOurs(runId: runId, now: clock.now) == nil { throw RunStop.noLongerOurs }
+        }
     }
+
+    static let sleepStep: TimeInterval = 5
 }

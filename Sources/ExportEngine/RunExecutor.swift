@@ -66,7 +66,8 @@ struct RunExecutor {
     }
 
     private func fail(_ reason: String, owner: String) async {
-        _ = try? await context.work.finish(runId: runId, owner: owner, failure: reason, now: context.clock.now)
+        let finished = try? await context.work.finish(runId: runId, owner: owner, failure: reason, now: context.clock.now)
+        if let exportId = finished?.exportId { await prune(exportId: exportId) }
         context.logger.notice("Run failed", metadata: ["run": "\(runId)", "reason": "\(reason)"])
     }
 
@@ -165,6 +166,14 @@ struct RunExecutor {
         }
         guard try await context.work.finish(runId: runId, owner: context.queue.owner, failure: nil, now: context.clock.now) != nil else {
             throw RunStop.noLongerOurs
+        }
+        await prune(exportId: export.id!)
+    }
+
+    /// Drops the finished runs' delivered rows; a failure here loses nothing (the next finished run sweeps again).
+    private func prune(exportId: Int64) async {
+        do { try await context.work.pruneFinishedRuns(exportId: exportId) } catch {
+            context.logger.warning("Pruning finished runs failed", metadata: ["export": "\(exportId)", "error": "\(error)"])
         }
     }
 }

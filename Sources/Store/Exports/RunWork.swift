@@ -754,6 +754,29 @@ public struct RunWork: Sendable {
         }
     }
 
+    /// A finished run keeps only the rows a person reads (invalid, held and rejected contacts): the ledger holds
+    /// what was delivered, and a million-profile export would otherwise add a million rows a run. Every finished
+    /// run of the export is swept (one pruned late after a crash too), in chunks so the writer is never held long.
+    public func pruneFinishedRuns(exportId: Int64) async throws {
+        let finished = RunState.allCases.filter { !$0.isActive }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
+        while true {
+            let deleted = try await database.writer.write { db in
+                try db.execute(
+                    sql: """
+                        DELETE FROM runContact WHERE (runId, seq) IN (
+                            SELECT c.runId, c.seq FROM exportRun r JOIN runContact c ON c.runId = r.id
+                            WHERE r.exportId = ? AND r.state IN (\(finished))
+                              AND c.action NOT IN ('invalid', 'held') AND (c.outcome IS NULL OR c.outcome = 'accepted')
+                            LIMIT 20000)
+                        """,
+                    arguments: [exportId]
+                )
+                return db.changesCount
+            }
+            if deleted < 20000 { return }
+        }
+    }
+
     /// Marks a connection as needing attention (a 403 during a run).
     public func connectionNeedsAttention(tenantId: Int64, connectionId: Int64, reason: String) async throws {
         try await database.writer.write { db in

@@ -44,6 +44,35 @@ import Testing
         }
     }
 
+    @Test func aCancelDuringALongWaitIsNoticedWithinSecondsNotAtTheWaitsEnd() async throws {
+        // The account's importer takes fewer imports than the engine expects: its "Rate limit exceeded." makes the
+        // run wait a minute. A cancel in that minute must free the worker within one wait step.
+        var sandbox = EngineWorld.realisticSandbox
+        sandbox.importsPerMinuteMulti = 2
+        try await EngineWorld.with(sandbox: sandbox, profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            let canceledAt = Mutex<Date?>(nil)
+            world.observer.set { request, _ in
+                guard Self.isImport(request), imports.next() == 3, canceledAt.withLock({ $0 }) == nil else { return }
+                // This third import is refused ("Rate limit exceeded."): cancel as the engine starts its wait.
+                let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
+                _ = try? await world.database.cancelRun(
+                    tenantId: world.tenantId,
+                    runId: run!.id!,
+                    actor: .commandLine,
+                    now: world.clock.now
+                )
+                canceledAt.withLock { $0 = world.clock.now }
+            }
+            let run = try await world.run(export)
+            #expect(run.state == .canceled)
+            let stoppedAfter = world.clock.now.timeIntervalSince(try #require(canceledAt.withLock { $0 }))
+            #expect(stoppedAfter < 30)  // the importer's wait is 60 s
+            #expect(try await world.received().imports == 2)
+        }
+    }
+
     @Test func removingAnExportMidRunStopsItsTransferAtOnce() async throws {
         try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
             let export = try await world.createExport()

@@ -37,6 +37,11 @@ import Testing
             let triggered = try await world.raw(.GET, "/__sandbox/automations")["triggered"] as? [String: Any]
             #expect(triggered?.isEmpty == true)
 
+            // A finished run keeps only the rows a person reads; what was delivered lives in the ledger.
+            let kept = try await world.database.reader.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runContact WHERE runId = ?", arguments: [first.id!])
+            }
+            #expect(kept == 2)
             let invalid = try await world.database.runProblems(tenantId: world.tenantId, runId: first.id!, kind: .invalid)
             #expect(invalid.compactMap(\.row.profileId).sorted() == ["x1", "x2"])
             #expect(Set(invalid.map(\.row.reason)) == ["No email address", "Not a valid email address"])
