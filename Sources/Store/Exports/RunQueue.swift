@@ -100,10 +100,19 @@ public struct EngineStatus: Sendable, Equatable {
 }
 
 extension AppDatabase {
+    /// A node that has not beaten for this long (it beats every 10 s) is not counted as running: it was killed.
+    public static let engineNodeSilentAfter: TimeInterval = 60
+
     public func engineStatus() async throws -> EngineStatus {
-        try await reader.read { db in
+        let alive = clock.now.addingTimeInterval(-Self.engineNodeSilentAfter)
+        return try await reader.read { db in
             let beat = try Date.fetchOne(db, sql: "SELECT MAX(heartbeatAt) FROM engineNode WHERE stoppedAt IS NULL")
-            let nodes = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM engineNode WHERE stoppedAt IS NULL") ?? 0
+            let nodes =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM engineNode WHERE stoppedAt IS NULL AND heartbeatAt >= ?",
+                    arguments: [alive]
+                ) ?? 0
             let queued = try Row.fetchOne(db, sql: "SELECT COUNT(*), MIN(queuedAt) FROM exportRun WHERE state = 'queued'")!
             var byState: [RunState: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) FROM exportRun GROUP BY state") {

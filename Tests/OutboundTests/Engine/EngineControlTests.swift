@@ -73,6 +73,22 @@ import Testing
         }
     }
 
+    @Test func statusCountsOnlyEnginesThatStillBeat() async throws {
+        let clock = AppClock.manual()
+        let database = try AppDatabase.inMemory(clock: clock)
+        let started = clock.now
+        try await RunQueue(database: database, owner: "killed").beat(now: clock.now, startedAt: started)
+        try await RunQueue(database: database, owner: "stopped").beat(now: clock.now, startedAt: started, stopped: true)
+        #expect(try await database.engineStatus().runningNodes == 1)
+        clock.advance(by: 50)
+        try await RunQueue(database: database, owner: "alive").beat(now: clock.now, startedAt: started)
+        #expect(try await database.engineStatus().runningNodes == 2)
+        clock.advance(by: 20)  // "killed" has been silent for 70 s: SIGKILL leaves no stop behind
+        let status = try await database.engineStatus()
+        #expect(status.runningNodes == 1)
+        #expect(status.lastHeartbeat == started.addingTimeInterval(50))
+    }
+
     @Test func removingAnExportMidRunStopsItsTransferAtOnce() async throws {
         try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
             let export = try await world.createExport()
