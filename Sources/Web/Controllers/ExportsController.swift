@@ -29,7 +29,7 @@ struct ExportsController {
         let notice: String? =
             switch query.get("done") {
             case "removed": "The export was removed. Contacts already sent stay in ActiveCampaign."
-            case "run-all":
+            case "all":
                 "Run all: \(query.get("queued", as: Int.self) ?? 0) queued, \(query.get("skipped", as: Int.self) ?? 0) skipped (a run still going or waiting)."
             default: nil
             }
@@ -94,7 +94,7 @@ struct ExportsController {
         return .seeOther(
             TenantRoute.exports.path(
                 context.access.tenant.slug,
-                query: ["done": "run-all", "queued": String(queued), "skipped": String(skipped)]
+                query: ["done": "all", "queued": String(queued), "skipped": String(skipped)]
             )
         )
     }
