@@ -1,6 +1,6 @@
 // Live progress on a run page (progressive enhancement): reads the same address as JSON (Accept:
 // application/json) and fills the figures the server rendered. Without JavaScript the page shows the same
-// figures; a reload updates them. When the run ends, the page reloads once to show its rows and history.
+// figures; a reload updates them. When the run ends, a link offers the reload that shows its rows and history.
 (function () {
   "use strict";
   var section = document.getElementById("run-progress");
@@ -30,7 +30,10 @@
         if (run.active) {
           window.setTimeout(poll, 1000);
         } else {
-          window.location.reload();
+          var finished = document.getElementById("run-finished");
+          if (finished) finished.hidden = false;
+          // Cancel and Confirm no longer apply to an ended run.
+          document.querySelectorAll("[data-while-active]").forEach(function (form) { form.hidden = true; });
         }
       })
       .catch(function () {
