@@ -11,7 +11,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from conftest import OUTBOUND, SANDBOX_KEY, first_start_credentials, start_sandbox
-from helpers import change_one_time_password, element, open_page, shot, sign_in, submit_and_wait, text_of, until
+from helpers import add_connection, change_one_time_password, element, open_page, shot, sign_in, submit_and_wait, text_of, until
 
 CONTRIBUTOR = ("bo@example.com", "contributor password 1")
 VIEWER = ("vi@example.com", "viewer password 12345")
@@ -83,15 +83,7 @@ def test_a_contributor_exports_a_segment_and_a_viewer_sees_it_read_only(server, 
     email, one_time = first_start_credentials(server)
     sign_in(browser, server.url, email, one_time, "Your account")
     change_one_time_password(browser, one_time, "a long password of my own")
-    open_page(browser, server.url + "/t/main/admin/connections/new?type=activecampaign", (By.ID, "apiKey"))
-    browser.find_element(By.ID, "name").send_keys("Marketing account")
-    browser.find_element(By.XPATH, "//input[@name='usableBy' and @value='contributors']").click()
-    browser.find_element(By.ID, "apiKey").send_keys(SANDBOX_KEY)
-    browser.find_element(By.ID, "apiHost").send_keys(f"127.0.0.1:{server.sandbox_port}")
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Connect']", (By.ID, "connected-as"))
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Add yourself as export user']", "You are the export user")
-    browser.find_element(By.ID, "consent").click()
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Save']", "The connection was saved.")
+    add_connection(browser, server.url, f"127.0.0.1:{server.sandbox_port}", SANDBOX_KEY, "Marketing account", contributors=True)
     assert "Administrators and contributors" in text_of(browser, By.XPATH, "//tr[td/a[text()='Marketing account']]")
     sign_out(browser)
 

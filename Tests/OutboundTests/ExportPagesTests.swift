@@ -101,6 +101,18 @@ struct ExportsWorld {
         )
     }
 
+    /// Queues a run as Run now would (the store call the pages make).
+    @discardableResult
+    func enqueue(_ exportId: Int64, tenantId: Int64? = nil) async throws -> EnqueueOutcome {
+        try await database.enqueueRun(
+            tenantId: tenantId ?? self.tenantId,
+            exportId: exportId,
+            request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+            actor: .commandLine,
+            now: world.clock.now
+        )
+    }
+
     func engine() -> ExportEngine {
         var configuration = EngineConfiguration()
         configuration.jitterSeed = 7
@@ -293,13 +305,7 @@ extension Browser {
         try await ExportsWorld.with { x in
             let open = try await x.export("Open", on: x.shared)
             let locked = try await x.export("Locked", on: x.adminOnly)
-            let run = try await x.database.enqueueRun(
-                tenantId: x.tenantId,
-                exportId: locked.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            ).run
+            let run = try await x.enqueue(locked.id!).run
             try await x.world.app().test(.router) { client in
                 struct Case {
                     var method: HTTPRequest.Method
@@ -432,21 +438,9 @@ extension Browser {
                 actor: .commandLine,
                 now: x.world.clock.now
             )
-            let theirRun = try await x.database.enqueueRun(
-                tenantId: globexId,
-                exportId: theirs.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            ).run
+            let theirRun = try await x.enqueue(theirs.id!, tenantId: globexId).run
             let ours = try await x.export("Ours", on: x.shared)
-            let ourRun = try await x.database.enqueueRun(
-                tenantId: x.tenantId,
-                exportId: ours.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            ).run
+            let ourRun = try await x.enqueue(ours.id!).run
             try await x.world.app().test(.router) { client in
                 var alice = Browser(client: client)
                 try await alice.signIn("alice@acme.test")
@@ -511,13 +505,7 @@ extension Browser {
     @Test func cancelAndConfirmWriteActivityAndAnswerForTheRunsState() async throws {
         try await ExportsWorld.with { x in
             let export = try await x.export("Weekly", on: x.shared)
-            let queued = try await x.database.enqueueRun(
-                tenantId: x.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            ).run
+            let queued = try await x.enqueue(export.id!).run
             try await x.world.app().test(.router) { client in
                 var bob = Browser(client: client)
                 try await bob.signIn("bob@acme.test")
@@ -537,13 +525,7 @@ extension Browser {
                 expectText(refused.text, "The run is already canceled")
 
                 // A run held by the mirror's guard: Confirm and Cancel are offered; Confirm queues it again.
-                let held = try await x.database.enqueueRun(
-                    tenantId: x.tenantId,
-                    exportId: export.id!,
-                    request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                    actor: .commandLine,
-                    now: x.world.clock.now
-                ).run
+                let held = try await x.enqueue(export.id!).run
                 try await x.database.holdForConfirmation(runId: held.id!, reason: "Mirror would unsubscribe 9 of about 10 contacts")
                 let heldURI = "/t/acme/data/exports/\(export.id!)/runs/\(held.id!)"
                 let waiting = try await bob.get(heldURI).text
@@ -564,39 +546,21 @@ extension Browser {
     @Test func thePreviewCountsWhatTheNextRunWouldSendAndTheOtherRunsToTheSameAccount() async throws {
         try await ExportsWorld.with { x in
             let first = try await x.export("First", on: x.shared)
-            _ = try await x.database.enqueueRun(
-                tenantId: x.tenantId,
-                exportId: first.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            )
+            _ = try await x.enqueue(first.id!)
             await x.engine().runUntilIdle()
             // After a run, the same contacts are unchanged; a changed one would be sent: exactly as the next run.
             _ = try await importCSV("profile_id,first_name\np2,Bob\n", into: x.database, tenantId: x.tenantId)
             let preview = try #require(try await x.database.previewExport(tenantId: x.tenantId, exportId: first.id!))
             #expect(preview.toSend == 1 && preview.unchanged == 4 && preview.new == 0 && preview.invalidTotal == 2)
             #expect(preview.sample.first { $0.action == .send }?.email == "bo@example.com")
-            let second = try await x.database.enqueueRun(
-                tenantId: x.tenantId,
-                exportId: first.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            ).run
+            let second = try await x.enqueue(first.id!).run
             await x.engine().runUntilIdle()
             let ran = try #require(try await x.database.run(tenantId: x.tenantId, id: second.id!))
             #expect(ran.toSend == preview.toSend && ran.unchanged == preview.unchanged && ran.invalid == preview.invalidTotal)
 
             // Another export to the same account waits in the queue: the preview adds its contacts.
             let waiting = try await x.export("Waiting", on: x.adminOnly)
-            _ = try await x.database.enqueueRun(
-                tenantId: x.tenantId,
-                exportId: waiting.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: x.world.clock.now
-            )
+            _ = try await x.enqueue(waiting.id!)
             try await x.world.app().test(.router) { client in
                 var alice = Browser(client: client)
                 try await alice.signIn("alice@acme.test")

@@ -203,15 +203,18 @@ extension AppDatabase {
         for number in 1...1_000 {
             let suffix = number == 1 ? "" : " \(number)"
             let candidate = "Copy of " + String(name.prefix(Validate.maxNameLength - 8 - suffix.count)) + suffix
-            let taken =
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE",
-                    arguments: [tenantId, candidate]
-                ) ?? 0
-            if taken == 0 { return candidate }
+            if try !nameTaken(db, tenantId: tenantId, name: candidate, except: nil) { return candidate }
         }
         throw ExportSettingsProblem(field: .name, message: "Too many copies of \(name); rename some first.")
+    }
+
+    /// Names are unique per workspace, whatever their case.
+    private static func nameTaken(_ db: Database, tenantId: Int64, name: String, except exportId: Int64?) throws -> Bool {
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+            arguments: [tenantId, name, exportId]
+        ) != 0
     }
 
     static func linkSegments(_ db: Database, exportId: Int64, segmentIds: [Int64]) throws {
@@ -230,13 +233,9 @@ extension AppDatabase {
         guard name.trimmingCharacters(in: .whitespacesAndNewlines) == name else {
             throw problem(.name, "A name cannot start or end with spaces.")
         }
-        let taken =
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
-                arguments: [tenantId, name, exceptExport]
-            ) ?? 0
-        guard taken == 0 else { throw problem(.name, "Another export is called \(name).") }
+        guard try !nameTaken(db, tenantId: tenantId, name: name, except: exceptExport) else {
+            throw problem(.name, "Another export is called \(name).")
+        }
         if let connectionId = settings.connectionId {
             guard
                 try Int.fetchOne(

@@ -149,11 +149,7 @@ struct ExportEditorController {
     }
 
     @Sendable func editStep(request: Request, context: TenantContext) async throws -> Response {
-        try context.policy.require(.editExport(connection: nil), "Viewers cannot change exports.")
-        let loaded = try await steps.load(context)
-        guard loaded.permissions.canEdit else {
-            throw HTTPError(.forbidden, message: "This export's connection is not shared with contributors, so you can only view it.")
-        }
+        let loaded = try await steps.load(context, for: .editExport(connection: nil), "Viewers cannot change exports.", allowed: \.canEdit)
         return try await step(request, context: context, loaded: loaded)
     }
 
@@ -294,11 +290,7 @@ struct ExportEditorController {
     /// A dry run: what the next run would send, and how long that takes at ActiveCampaign's limits. Sends no
     /// contact and writes nothing; the only call to ActiveCampaign reads the account's contact limit.
     @Sendable func preview(request: Request, context: TenantContext) async throws -> Response {
-        try context.policy.require(.editExport(connection: nil), "Viewers cannot preview exports.")
-        let loaded = try await steps.load(context)
-        guard loaded.permissions.canEdit else {
-            throw HTTPError(.forbidden, message: "This export's connection is not shared with contributors, so you can only view it.")
-        }
+        let loaded = try await steps.load(context, for: .editExport(connection: nil), "Viewers cannot preview exports.", allowed: \.canEdit)
         guard let preview = try await services.database.previewExport(tenantId: context.tenantId, exportId: loaded.id) else {
             throw HTTPError(.notFound)
         }

@@ -103,19 +103,13 @@ struct ExportsController {
         guard loaded.connection != nil else {
             throw HTTPError(.conflict, message: "This export has no connection. Choose one on its page before running it.")
         }
-        guard loaded.permissions.canRun else {
-            throw HTTPError(.forbidden, message: "This export's connection is not shared with contributors, so you can only view it.")
-        }
+        guard loaded.permissions.canRun else { throw HTTPError(.forbidden, message: ExportSteps.viewOnly) }
     }
 
     // MARK: Duplicate
 
     @Sendable func duplicate(request: Request, context: TenantContext) async throws -> Response {
-        try context.policy.require(.editExport(connection: nil), "Viewers cannot create exports.")
-        let loaded = try await steps.load(context)
-        guard loaded.permissions.canEdit else {
-            throw HTTPError(.forbidden, message: "This export's connection is not shared with contributors, so you cannot copy it.")
-        }
+        let loaded = try await steps.load(context, for: .editExport(connection: nil), "Viewers cannot create exports.", allowed: \.canEdit)
         let copy = try await services.database.duplicateExport(
             tenantId: context.tenantId,
             id: loaded.id,
@@ -128,9 +122,12 @@ struct ExportsController {
     // MARK: Remove
 
     @Sendable func removePage(request: Request, context: TenantContext) async throws -> Response {
-        try context.policy.require(.removeExport(connection: nil), "Viewers cannot remove exports.")
-        let loaded = try await steps.load(context)
-        try requireRemove(loaded)
+        let loaded = try await steps.load(
+            context,
+            for: .removeExport(connection: nil),
+            "Viewers cannot remove exports.",
+            allowed: \.canRemove
+        )
         let slug = context.access.tenant.slug
         let active = loaded.summary.lastRun.map { $0.state.isActive } ?? false
         return try services.views.page(
@@ -146,16 +143,13 @@ struct ExportsController {
     }
 
     @Sendable func remove(request: Request, context: TenantContext) async throws -> Response {
-        try context.policy.require(.removeExport(connection: nil), "Viewers cannot remove exports.")
-        let loaded = try await steps.load(context)
-        try requireRemove(loaded)
+        let loaded = try await steps.load(
+            context,
+            for: .removeExport(connection: nil),
+            "Viewers cannot remove exports.",
+            allowed: \.canRemove
+        )
         try await services.database.removeExport(tenantId: context.tenantId, id: loaded.id, actor: context.actor)
         return .seeOther(TenantRoute.exports.path(context.access.tenant.slug, query: ["done": "removed"]))
-    }
-
-    private func requireRemove(_ loaded: ExportSteps.Loaded) throws {
-        guard loaded.permissions.canRemove else {
-            throw HTTPError(.forbidden, message: "This export's connection is not shared with contributors, so you can only view it.")
-        }
     }
 }

@@ -58,6 +58,22 @@ struct ExportSteps: Sendable {
         )
     }
 
+    static let viewOnly = "This export's connection is not shared with contributors, so you can only view it."
+
+    /// The export for an action: 403 before anything is read when the role may not do `action` at all (`message`
+    /// says why), 404 for another workspace's id, and 403 when the export's connection does not allow it.
+    func load(
+        _ context: TenantContext,
+        for action: Policy.Action,
+        _ message: String,
+        allowed: KeyPath<ExportPermissions, Bool>
+    ) async throws -> Loaded {
+        try context.policy.require(action, message)
+        let loaded = try await load(context)
+        guard loaded.permissions[keyPath: allowed] else { throw HTTPError(.forbidden, message: Self.viewOnly) }
+        return loaded
+    }
+
     /// Connections this person may choose for an export.
     func usableConnections(_ context: TenantContext) async throws -> [Connection] {
         try await database.connections(tenantId: context.tenantId).filter { context.policy.can(.useConnection($0.usableBy)) }
