@@ -85,10 +85,10 @@ extension AppDatabase {
                         SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
                                json_extract(p.attributes, ?), json_extract(p.attributes, ?)
                         FROM profile p
-                        WHERE p.tenantId = ? AND p.rowId > ? AND p.rowId IN (
-                            SELECT sm.profileRowId FROM exportSegment es
+                        WHERE p.tenantId = ? AND p.rowId > ? AND EXISTS (
+                            SELECT 1 FROM exportSegment es
                             JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
-                            JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation
+                            JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation AND sm.profileRowId = p.rowId
                             WHERE es.exportId = ?)
                         ORDER BY p.rowId LIMIT ?
                         """,
