@@ -205,7 +205,7 @@ struct RunsCommand: AsyncParsableCommand {
                 Self.print(run)
                 return
             }
-            if csv { Swift.print("profile_id,email,reason") }
+            if csv { Swift.print(RunProblemCSV.header, terminator: "") }
             var after = Int64.min
             while true {
                 let page = try await database.runProblems(tenantId: workspace.id!, runId: id, kind: kind, afterSeq: after, limit: 1_000)
@@ -213,7 +213,7 @@ struct RunsCommand: AsyncParsableCommand {
                 after = last.seq
                 for (_, row) in page {
                     if csv {
-                        Swift.print([row.profileId ?? "", row.email, row.reason].map(CSVCell.safe).joined(separator: ","))
+                        Swift.print(RunProblemCSV.line(row), terminator: "")
                     } else {
                         Swift.print("\(row.profileId ?? "-")\t\(row.email)\t\(row.reason)")
                     }
@@ -266,18 +266,5 @@ struct RunsCommand: AsyncParsableCommand {
                 print("Canceled run #\(id).")
             } catch let problem as RunCommandProblem { throw CLIError(problem.description) }
         }
-    }
-}
-
-/// CSV cells for spreadsheets: quoted when needed, and a leading = + - @ tab or CR neutralised with a quote mark so
-/// a spreadsheet never runs a cell as a formula.
-enum CSVCell {
-    static func safe(_ value: String) -> String {
-        var text = value
-        if let first = text.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) { text = "'" + text }
-        if text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) {
-            return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
-        }
-        return text
     }
 }

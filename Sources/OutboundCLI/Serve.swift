@@ -94,6 +94,7 @@ struct Serve: AsyncParsableCommand {
             allowedDestinationHosts: allowDestinationHost
         )
         configuration.uploadsDirectory = (data.dataDir as NSString).appendingPathComponent("uploads")
+        configuration.destinationRequestsPerSecond = engine.requestsPerSecond
         let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
         if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
             print(

@@ -32,6 +32,8 @@ public struct AppConfiguration: Sendable {
     /// private temporary folder.
     public var uploadsDirectory: String?
     public var destinationReadTimeout: Duration = .seconds(30)
+    /// The engine's requests per second to one ActiveCampaign account, for the preview's time estimate.
+    public var destinationRequestsPerSecond: Double = 4
 
     public init(
         host: String = "127.0.0.1",

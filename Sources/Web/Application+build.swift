@@ -102,6 +102,9 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     let data = tenant.group()
     ProfilesController(services: services).addRoutes(to: data)
     SegmentsController(services: services).addRoutes(to: data)
+    ExportsController(services: services).addRoutes(to: data)
+    ExportEditorController(services: services).addRoutes(to: data)
+    ExportRunsController(services: services).addRoutes(to: data)
     empty.addDataRoutes(to: data)
     return router
 }

@@ -29,6 +29,7 @@ class Server:
         self.data_dir, self.port, self.process, self.log_path = data_dir, port, process, log_path
         self.url = f"http://127.0.0.1:{port}"
         self.sandbox_port = None
+        self.extra_args = []   # more `serve` options (a test's pace, say)
 
     def log(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
@@ -37,7 +38,7 @@ class Server:
     def start(self):
         log = open(self.log_path, "a")
         self.process = subprocess.Popen([OUTBOUND, "serve", "--port", str(self.port), "--data-dir", self.data_dir,
-                                         "--allow-destination-host", f"127.0.0.1:{self.sandbox_port}"],
+                                         "--allow-destination-host", f"127.0.0.1:{self.sandbox_port}", *self.extra_args],
                                         stdout=log, stderr=subprocess.STDOUT, cwd=self.data_dir)
         deadline = time.time() + 120   # a bound for a broken start, not a pace
         while time.time() < deadline:
@@ -61,26 +62,39 @@ class Server:
         return subprocess.run([OUTBOUND, *args, "--data-dir", self.data_dir], capture_output=True, text=True)
 
 
-@pytest.fixture
-def sandbox():
-    """The ActiveCampaign sandbox executable on a free loopback port."""
-    process = subprocess.Popen([SANDBOX, "--port", "0", "--api-key", SANDBOX_KEY, "--list", "1:Newsletter"],
+def start_sandbox(*extra):
+    """Starts the sandbox executable on a free loopback port; returns the process and its port."""
+    process = subprocess.Popen([SANDBOX, "--port", "0", "--api-key", SANDBOX_KEY, "--list", "1:Newsletter", *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     line = process.stdout.readline()
     match = re.search(r":(\d+)\s*$", line)
     if not match:
         process.kill()
         raise RuntimeError("sandbox did not start: " + line)
-    yield int(match.group(1))
+    return process, int(match.group(1))
+
+
+@pytest.fixture
+def sandbox():
+    """The ActiveCampaign sandbox executable on a free loopback port."""
+    process, port = start_sandbox()
+    yield port
     process.terminate()
     process.wait(timeout=10)
 
 
 @pytest.fixture
-def server(sandbox):
+def serve_args():
+    """More `outbound serve` options; a test module overrides this fixture (and `sandbox`) to pace its runs."""
+    return []
+
+
+@pytest.fixture
+def server(sandbox, serve_args):
     data_dir = tempfile.mkdtemp(prefix="outbound-browser-")
     srv = Server(data_dir, free_port(), None, os.path.join(data_dir, "serve.log"))
     srv.sandbox_port = sandbox
+    srv.extra_args = serve_args
     srv.start()
     yield srv
     srv.stop()

@@ -109,3 +109,18 @@ def change_one_time_password(driver, one_time, new_password):
 def until(driver, condition, timeout=WAIT):
     """Waits for any condition on the driver (a function of it), riding out pages being replaced."""
     return _wait(driver, timeout).until(condition)
+
+
+def add_connection(driver, url, host, key, name, contributors=False):
+    """An administrator adds an ActiveCampaign connection: Connect, Add yourself as export user, consent, Save;
+    with `contributors`, contributors may use it too."""
+    open_page(driver, url + "/t/main/admin/connections/new?type=activecampaign", (By.ID, "apiHost"))
+    driver.find_element(By.ID, "name").send_keys(name)
+    if contributors:
+        driver.find_element(By.XPATH, "//input[@name='usableBy' and @value='contributors']").click()
+    driver.find_element(By.ID, "apiKey").send_keys(key)
+    driver.find_element(By.ID, "apiHost").send_keys(host)
+    submit_and_wait(driver, By.XPATH, "//button[normalize-space()='Connect']", (By.ID, "connected-as"))
+    submit_and_wait(driver, By.XPATH, "//button[normalize-space()='Add yourself as export user']", "You are the export user")
+    driver.find_element(By.ID, "consent").click()
+    submit_and_wait(driver, By.XPATH, "//button[normalize-space()='Save']", "The connection was saved.")

@@ -4,18 +4,7 @@ everything opens again."""
 from selenium.webdriver.common.by import By
 
 from conftest import SANDBOX_KEY, first_start_credentials
-from helpers import change_one_time_password, open_page, sign_in, submit_and_wait
-
-
-def add_connection(browser, server):
-    open_page(browser, server.url + "/t/main/admin/connections/new?type=activecampaign", (By.ID, "apiHost"))
-    browser.find_element(By.ID, "name").send_keys("Rotated")
-    browser.find_element(By.ID, "apiKey").send_keys(SANDBOX_KEY)
-    browser.find_element(By.ID, "apiHost").send_keys(f"127.0.0.1:{server.sandbox_port}")
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Connect']", (By.ID, "connected-as"))
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Add yourself as export user']", "You are the export user")
-    browser.find_element(By.ID, "consent").click()
-    submit_and_wait(browser, By.XPATH, "//button[normalize-space()='Save']", "The connection was saved.")
+from helpers import add_connection, change_one_time_password, open_page, sign_in, submit_and_wait
 
 
 def verify_again(browser, server):
@@ -29,7 +18,7 @@ def test_rotation_while_serving_then_retire_and_restart(server, browser):
     email, one_time = first_start_credentials(server)
     sign_in(browser, server.url, email, one_time, "Your account")
     change_one_time_password(browser, one_time, "a long password of my own")
-    add_connection(browser, server)
+    add_connection(browser, server.url, f"127.0.0.1:{server.sandbox_port}", SANDBOX_KEY, "Rotated")
     assert "k1  sealing    seals 1 value(s)" in server.cli("keys", "status").stdout
 
     rotated = server.cli("keys", "rotate")

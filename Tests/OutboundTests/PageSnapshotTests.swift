@@ -29,6 +29,11 @@ extension Snapshotting where Value == String, Format == String {
             ("profiles-delete", "profiles/delete", ProfilesController.DeletePage.mock),
             ("segments-list", "segments/list", SegmentsController.ListPage.mock),
             ("segments-editor", "segments/editor", SegmentsController.EditorPage.mock),
+            ("exports-list", "exports/list", ExportsController.ListPage.mock),
+            ("exports-form", "exports/form", ExportEditorController.FormPage.mock),
+            ("exports-preview", "exports/preview", ExportEditorController.PreviewPage.mock),
+            ("exports-run", "exports/run", ExportRunsController.RunPage.mock),
+            ("exports-remove", "exports/remove", ExportsController.RemovePage.mock),
         ]
     }
 

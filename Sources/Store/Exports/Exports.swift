@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutboundCore
 
 /// Why an export's settings were refused, per field, so a page can show each beside its field.
 public struct ExportSettingsProblem: Error, Equatable, Sendable {
@@ -167,6 +168,55 @@ extension AppDatabase {
         }
     }
 
+    /// Copies an export's settings and segments under a free name ("Copy of …"). The copy has no runs and no
+    /// ledger, so its first run sends every contact; with mirror on it reads the list again first.
+    public func duplicateExport(tenantId: Int64, id: Int64, actor: Actor, now: Date) async throws -> Export {
+        try await writer.write { db in
+            guard let original = try Export.filter(Export.Columns.tenantId == tenantId && Export.Columns.id == id).fetchOne(db) else {
+                throw StoreError.notFound
+            }
+            var copy = original
+            copy.id = nil
+            copy.name = try Self.freeCopyName(db, tenantId: tenantId, of: original.name)
+            copy.createdByUserId = actor.userId
+            copy.createdAt = now
+            copy.updatedAt = now
+            copy.baselineState = original.mirror ? .needed : .none
+            try copy.insert(db)
+            try db.execute(
+                sql: "INSERT INTO exportSegment (exportId, segmentId) SELECT ?, segmentId FROM exportSegment WHERE exportId = ?",
+                arguments: [copy.id, id]
+            )
+            try ActivityEvent.record(
+                db,
+                at: now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.created",
+                detail: "Created export \(copy.name) as a copy of \(original.name)"
+            )
+            return copy
+        }
+    }
+
+    private static func freeCopyName(_ db: Database, tenantId: Int64, of name: String) throws -> String {
+        for number in 1...1_000 {
+            let suffix = number == 1 ? "" : " \(number)"
+            let candidate = "Copy of " + String(name.prefix(Validate.maxNameLength - 8 - suffix.count)) + suffix
+            if try !nameTaken(db, tenantId: tenantId, name: candidate, except: nil) { return candidate }
+        }
+        throw ExportSettingsProblem(field: .name, message: "Too many copies of \(name); rename some first.")
+    }
+
+    /// Names are unique per workspace, whatever their case.
+    private static func nameTaken(_ db: Database, tenantId: Int64, name: String, except exportId: Int64?) throws -> Bool {
+        try Int.fetchOne(
+            db,
+            sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
+            arguments: [tenantId, name, exportId]
+        ) != 0
+    }
+
     static func linkSegments(_ db: Database, exportId: Int64, segmentIds: [Int64]) throws {
         for segmentId in Set(segmentIds) {
             try db.execute(sql: "INSERT INTO exportSegment (exportId, segmentId) VALUES (?, ?)", arguments: [exportId, segmentId])
@@ -178,17 +228,14 @@ extension AppDatabase {
         func problem(_ field: ExportSettingsProblem.Field, _ message: String) -> ExportSettingsProblem {
             ExportSettingsProblem(field: field, message: message)
         }
-        let name = settings.name.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard (1...100).contains(name.count), name == settings.name else {
-            throw problem(.name, "Give the export a name of 1 to 100 characters, without leading or trailing spaces.")
+        let name = settings.name
+        if let message = Validate.name(name) { throw problem(.name, message) }
+        guard name.trimmingCharacters(in: .whitespacesAndNewlines) == name else {
+            throw problem(.name, "A name cannot start or end with spaces.")
         }
-        let taken =
-            try Int.fetchOne(
-                db,
-                sql: "SELECT COUNT(*) FROM export WHERE tenantId = ? AND name = ? COLLATE NOCASE AND id IS NOT ?",
-                arguments: [tenantId, name, exceptExport]
-            ) ?? 0
-        guard taken == 0 else { throw problem(.name, "Another export is called \(name).") }
+        guard try !nameTaken(db, tenantId: tenantId, name: name, except: exceptExport) else {
+            throw problem(.name, "Another export is called \(name).")
+        }
         if let connectionId = settings.connectionId {
             guard
                 try Int.fetchOne(

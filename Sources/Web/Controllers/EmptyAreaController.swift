@@ -21,14 +21,7 @@ struct EmptyAreaController {
             purpose: "The system refresh schedule: when segments refresh and scheduled exports run."
         )
     ]
-    static let dataAreas = [
-        Area(
-            route: .exports,
-            navLabel: "Exports",
-            title: "Exports",
-            purpose: "Exports send the members of segments to ActiveCampaign lists, on the system refresh or on demand."
-        )
-    ]
+    static let dataAreas: [Area] = []
 
     func addAdminRoutes(to group: RouterGroup<TenantContext>) {
         for area in Self.adminAreas { group.get(area.route, use: handler(area)) }

@@ -31,7 +31,7 @@ enum LinkQuery {
 }
 
 /// Every route under `/t/{tenant}`, with the policy rule each method needs. The router registers `pattern`
-/// (relative to `t/:tenant`); links call `path(slug, ids…)`. The exports routes are declared for the coming pages.
+/// (relative to `t/:tenant`); links call `path(slug, ids…)`.
 public enum TenantRoute: String, CaseIterable, Sendable {
     case root = ""
     case connections = "admin/connections"
@@ -58,6 +58,12 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case runExport = "data/exports/:id/run"
     case exportRun = "data/exports/:id/runs/:run"
     case removeExport = "data/exports/:id/remove"
+    case duplicateExport = "data/exports/:id/duplicate"
+    case previewExport = "data/exports/:id/preview"
+    case cancelExportRun = "data/exports/:id/runs/:run/cancel"
+    case confirmExportRun = "data/exports/:id/runs/:run/confirm"
+    case exportRunInvalidCSV = "data/exports/:id/runs/:run/invalid.csv"
+    case exportRunRejectedCSV = "data/exports/:id/runs/:run/rejected.csv"
 
     var pattern: RouterPath { RouterPath(rawValue) }
 
@@ -85,12 +91,17 @@ public enum TenantRoute: String, CaseIterable, Sendable {
         case .connections, .newConnection, .connection, .removeConnection, .members, .memberRole, .memberRemove, .system,
             .activity:
             return .administer
-        case .root, .profiles, .importJob, .segments, .segment, .exports, .export, .exportRun:
+        case .root, .profiles, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
+            .exportRunRejectedCSV:
             return reading ? .viewData : .changeData
         case .importProfiles, .retryImport, .deleteProfiles, .newSegment:
             return .changeData
-        case .newExport, .runAllExports, .runExport, .removeExport:
+        case .newExport, .duplicateExport, .previewExport:
             return .editExport(connection: nil)
+        case .runAllExports, .runExport, .cancelExportRun, .confirmExportRun:
+            return .runExport(connection: nil)
+        case .removeExport:
+            return .removeExport(connection: nil)
         }
     }
 }

@@ -24,6 +24,11 @@ struct FormQuery: Sendable {
         pairs.first { $0.name == name }?.value
     }
 
+    /// Every value of `name`, in order (checkboxes and repeated fields).
+    func all(_ name: String) -> [String] {
+        pairs.filter { $0.name == name }.map(\.value)
+    }
+
     func get<T: LosslessStringConvertible>(_ name: String, as type: T.Type) -> T? {
         get(name).flatMap { T($0) }
     }

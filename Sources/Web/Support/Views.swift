@@ -12,6 +12,7 @@ public struct Views: Sendable {
         "layout", "error", "login", "home", "account", "members", "activity", "empty-area",
         "connections/list", "connections/choose", "connections/form", "connections/remove",
         "profiles/index", "profiles/import", "profiles/delete", "segments/list", "segments/editor",
+        "exports/list", "exports/form", "exports/preview", "exports/run", "exports/remove",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {

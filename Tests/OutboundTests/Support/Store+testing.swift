@@ -80,4 +80,14 @@ extension AppDatabase {
             )
         }
     }
+
+    /// Puts a run where the mirror's removal guard would (the engine's guard itself is tested with the engine).
+    func holdForConfirmation(runId: Int64, reason: String) async throws {
+        try await writer.write { db in
+            try db.execute(
+                sql: "UPDATE exportRun SET state = 'needs_confirmation', phase = 'send', reason = ? WHERE id = ?",
+                arguments: [reason, runId]
+            )
+        }
+    }
 }

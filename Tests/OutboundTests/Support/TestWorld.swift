@@ -30,9 +30,13 @@ struct TestWorld {
     var globex: Tenant
     var users: [String: User] = [:]
 
-    static func make(onDisk: Bool = false, configure: (inout AppConfiguration) -> Void = { _ in }) async throws -> TestWorld {
+    /// - Parameter clock: the app's clock; a test passes the one a sandbox or an engine also reads.
+    static func make(
+        onDisk: Bool = false,
+        clock: AppClock = .manual(),
+        configure: (inout AppConfiguration) -> Void = { _ in }
+    ) async throws -> TestWorld {
         let directory = onDisk ? try temporaryDirectory() : nil
-        let clock = AppClock.manual()
         let database =
             try directory.map { try AppDatabase.open(path: $0 + "/outbound.sqlite", clock: clock) }
             ?? AppDatabase.inMemory(clock: clock)

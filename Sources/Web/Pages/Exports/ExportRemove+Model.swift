@@ -1,0 +1,10 @@
+/// The page model of Templates/exports/remove.mustache: plain stored values, read by Mustache through Mirror.
+extension ExportsController {
+    struct RemovePage {
+        var chrome: Chrome
+        var name: String
+        var action: String
+        var cancelHref: String
+        var runningNote: String?
+    }
+}
