@@ -29,6 +29,7 @@ extension Snapshotting where Value == String, Format == String {
             ("profiles-delete", "profiles/delete", ProfilesController.DeletePage.mock),
             ("segments-list", "segments/list", SegmentsController.ListPage.mock),
             ("segments-editor", "segments/editor", SegmentsController.EditorPage.mock),
+            ("system", "system", SystemController.SystemPage.mock),
         ]
     }
 

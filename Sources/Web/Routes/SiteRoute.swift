@@ -42,6 +42,7 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case memberRole = "admin/members/:userId/role"
     case memberRemove = "admin/members/:userId/remove"
     case system = "admin/system"
+    case systemRefresh = "admin/system/refresh"
     case activity = "admin/activity"
     case profiles = "data/profiles"
     case importProfiles = "data/profiles/import"
@@ -83,7 +84,7 @@ public enum TenantRoute: String, CaseIterable, Sendable {
         let reading = method == .get || method == .head
         switch self {
         case .connections, .newConnection, .connection, .removeConnection, .members, .memberRole, .memberRemove, .system,
-            .activity:
+            .systemRefresh, .activity:
             return .administer
         case .root, .profiles, .importJob, .segments, .segment, .exports, .export, .exportRun:
             return reading ? .viewData : .changeData

@@ -11,7 +11,7 @@ public struct Views: Sendable {
     static let requiredTemplates = [
         "layout", "error", "login", "home", "account", "members", "activity", "empty-area",
         "connections/list", "connections/choose", "connections/form", "connections/remove",
-        "profiles/index", "profiles/import", "profiles/delete", "segments/list", "segments/editor",
+        "profiles/index", "profiles/import", "profiles/delete", "segments/list", "segments/editor", "system",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {
