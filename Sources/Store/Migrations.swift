@@ -428,6 +428,26 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v9 invitations") { db in
+            try db.execute(
+                sql: """
+                    -- Adding a member by email invites the account (new or existing) into the workspace; it joins
+                    -- only when its owner accepts, so the answer never tells whether the account existed. email is
+                    -- as the administrator typed it: the account's own spelling would tell that too.
+                    CREATE TABLE invitation (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                        email TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'contributor', 'viewer')),
+                        invitedByEmail TEXT NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        UNIQUE (tenantId, userId)
+                    );
+                    CREATE INDEX invitation_user ON invitation(userId);
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -50,7 +50,17 @@ extension HomeController.HomePage {
         tenants: [
             .init(name: "Acme Corp", href: "/t/acme", role: "Administrator"), .init(name: "Globex", href: "/t/globex", role: "Viewer"),
         ],
-        hasTenants: true
+        hasTenants: true,
+        invitations: [
+            .init(
+                id: 7,
+                tenantName: "Initech <Berlin>",
+                role: "Contributor",
+                invitedBy: "peter@initech.test",
+                invitedAt: "2026-11-24 16:00 UTC"
+            )
+        ],
+        hasInvitations: true
     )
 }
 
@@ -115,8 +125,17 @@ extension MembersController.MembersPage {
                     roles: roles
                 ),
             ],
+            invitations: [
+                .init(
+                    email: "Dave@Acme.test",
+                    roleLabel: "Viewer",
+                    invited: "2026-11-25 09:00 UTC by alice@acme.test",
+                    withdrawAction: TenantRoute.memberInvitationWithdraw.path("acme", 3)
+                )
+            ],
+            hasInvitations: true,
             roles: roles,
-            notice: "The role was changed.",
+            notice: "Invited dave@acme.test as Viewer.",
             error: nil,
             emailError: "Enter an email address.",
             email: "",
