@@ -10,9 +10,11 @@ import Synchronization
 /// The shared export engine: claims runs from the queue with expiring leases and works up to
 /// `maxConcurrentRuns` of them at once, interleaving their batches and pacing every ActiveCampaign host it
 /// talks to. Runs as a ServiceLifecycle service inside `outbound serve` or alone as `outbound engine`; Web and the
-/// CLI talk to it only through the store (enqueue, cancel, confirm) and `EngineCommands`.
+/// CLI talk to it only through the store (enqueue, cancel, confirm) and `EngineCommands`. Once a tick it also starts
+/// the system refreshes that are due (`RefreshScheduler`).
 public final class ExportEngine: Service, Sendable {
     private let context: EngineContext
+    private let scheduler: RefreshScheduler
     private let startedAt: Date
     private let stopping = StopFlag()
 
@@ -26,6 +28,7 @@ public final class ExportEngine: Service, Sendable {
         nodeId: String = "engine-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8))"
     ) {
         self.startedAt = clock.now
+        scheduler = RefreshScheduler(database: database, clock: clock, logger: logger)
         let stopping = self.stopping
         context = EngineContext(
             database: database,
@@ -71,6 +74,7 @@ public final class ExportEngine: Service, Sendable {
     private enum Event: Sendable {
         case finished(Int64)
         case tick
+        case refreshed
         case graceOver
     }
 
@@ -78,6 +82,7 @@ public final class ExportEngine: Service, Sendable {
         await withTaskGroup(of: Event.self) { group in
             var active: Set<Int64> = []
             var ticking = false
+            var refreshing = false
             var lastBeat = context.clock.now
             while !stopping.isSet && !Task.isCancelled {
                 while active.count < context.configuration.maxConcurrentRuns {
@@ -111,7 +116,17 @@ public final class ExportEngine: Service, Sendable {
                 guard let event = await group.next() else { break }
                 switch event {
                 case .finished(let id): active.remove(id)
-                case .tick, .graceOver: ticking = false
+                case .tick, .graceOver:
+                    ticking = false
+                    // Once a tick, unless the last look is still refreshing: the system refreshes that are due.
+                    if !refreshing {
+                        refreshing = true
+                        group.addTask { [scheduler] in
+                            await scheduler.runDue()
+                            return .refreshed
+                        }
+                    }
+                case .refreshed: refreshing = false
                 }
                 if !untilIdle, context.clock.now.timeIntervalSince(lastBeat) >= 10 {
                     lastBeat = context.clock.now
@@ -133,8 +148,8 @@ public final class ExportEngine: Service, Sendable {
                 case .finished(let id):
                     active.remove(id)
                     if active.isEmpty { group.cancelAll() }
-                case .tick:
-                    continue  // the idle timer, not the end of the grace period
+                case .tick, .refreshed:
+                    continue  // the idle timer or the scheduler, not the end of the grace period
                 case .graceOver:
                     group.cancelAll()
                 }

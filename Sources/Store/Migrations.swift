@@ -417,6 +417,48 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v9 system refresh schedule") { db in
+            try db.execute(
+                sql: """
+                    -- Each workspace's system refresh, in its time zone (tenant.timeZone). Off unless a row says
+                    -- otherwise. nextRefreshAt is UTC; the scheduler claims a due refresh by moving it forward
+                    -- with a compare-and-set, so only one engine process runs it.
+                    CREATE TABLE systemRefresh (
+                        tenantId INTEGER PRIMARY KEY REFERENCES tenant(id) ON DELETE CASCADE,
+                        frequency TEXT NOT NULL DEFAULT 'off' CHECK (frequency IN ('off', 'daily', 'weekly')),
+                        -- ISO weekdays as bits: Monday is 1 << 1, Sunday 1 << 7.
+                        weekdays INTEGER NOT NULL DEFAULT 0 CHECK (weekdays BETWEEN 0 AND 254),
+                        -- Up to four local times, "HH:MM" separated by commas.
+                        times TEXT NOT NULL DEFAULT '' CHECK (length(times) <= 23),
+                        nextRefreshAt DATETIME,
+                        lastRefreshAt DATETIME,
+                        lastRefreshSummary TEXT,
+                        updatedAt DATETIME NOT NULL
+                    );
+                    CREATE INDEX systemRefresh_due ON systemRefresh(nextRefreshAt) WHERE nextRefreshAt IS NOT NULL;
+                    """
+            )
+        }
+        migrator.registerMigration("v10 invitations") { db in
+            try db.execute(
+                sql: """
+                    -- Adding a member by email invites the account (new or existing) into the workspace; it joins
+                    -- only when its owner accepts, so the answer never tells whether the account existed. email is
+                    -- as the administrator typed it: the account's own spelling would tell that too.
+                    CREATE TABLE invitation (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        tenantId INTEGER NOT NULL REFERENCES tenant(id) ON DELETE CASCADE,
+                        userId INTEGER NOT NULL REFERENCES user(id) ON DELETE CASCADE,
+                        email TEXT NOT NULL,
+                        role TEXT NOT NULL CHECK (role IN ('admin', 'contributor', 'viewer')),
+                        invitedByEmail TEXT NOT NULL,
+                        createdAt DATETIME NOT NULL,
+                        UNIQUE (tenantId, userId)
+                    );
+                    CREATE INDEX invitation_user ON invitation(userId);
+                    """
+            )
+        }
         return migrator
     }
 }

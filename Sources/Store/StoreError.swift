@@ -3,5 +3,6 @@ public enum StoreError: Error, Equatable, Sendable {
     case notFound
     case slugTaken
     case alreadyMember
+    case alreadyInvited
     case lastAdmin
 }

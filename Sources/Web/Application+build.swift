@@ -97,7 +97,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     MembersController(services: services).addRoutes(to: admin)
     ConnectionsController(services: services).addRoutes(to: admin)
     ActivityController(services: services).addRoutes(to: admin)
-    empty.addAdminRoutes(to: admin)
+    SystemController(services: services).addRoutes(to: admin)
 
     let data = tenant.group()
     ProfilesController(services: services).addRoutes(to: data)

@@ -43,7 +43,7 @@ def test_first_admin_signs_in_changes_password_and_adds_a_member(server, browser
     shot(browser, "members-added")
 
     submit_and_wait(browser, By.LINK_TEXT, "Activity", (By.TAG_NAME, "table"))
-    assert "Added o'brien+dana@example.com as Contributor" in text_of(browser, By.TAG_NAME, "table")
+    assert "Invited o'brien+dana@example.com as Contributor" in text_of(browser, By.TAG_NAME, "table")
 
     submit_and_wait(browser, By.XPATH, "//button[text()='Sign out']", "Sign in to Outbound")
     assert browser.current_url.endswith("/login")

@@ -78,6 +78,7 @@ import Testing
         let members = try await world.database.members(tenantId: world.acme.id!)
         let page = MembersController.MembersPage.build(
             members,
+            invitations: [],
             slug: "acme",
             you: world.userId("alice@acme.test"),
             chrome: .mockTenant("Members", section: "Members")

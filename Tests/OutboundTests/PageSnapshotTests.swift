@@ -34,6 +34,7 @@ extension Snapshotting where Value == String, Format == String {
             ("exports-preview", "exports/preview", ExportEditorController.PreviewPage.mock),
             ("exports-run", "exports/run", ExportRunsController.RunPage.mock),
             ("exports-remove", "exports/remove", ExportsController.RemovePage.mock),
+            ("system", "system", SystemController.SystemPage.mock),
         ]
     }
 

@@ -51,45 +51,52 @@ extension AppDatabase {
             guard let export = try Export.filter(Export.Columns.tenantId == tenantId && Export.Columns.id == exportId).fetchOne(db) else {
                 throw StoreError.notFound
             }
-            let active = try ExportRun.filter(
-                ExportRun.Columns.exportId == exportId && RunState.active.map(\.rawValue).contains(ExportRun.Columns.state)
-            )
-            .fetchOne(db)
-            var run = ExportRun(
-                tenantId: tenantId,
-                exportId: exportId,
-                trigger: request.trigger,
-                requestedByUserId: request.userId,
-                requestedBy: request.by,
-                fullResync: request.fullResync,
-                state: .queued,
-                reason: nil,
-                now: now
-            )
-            if let active {
-                run.state = .skipped
-                run.phase = .done
-                run.finishedAt = now
-                run.reason =
-                    active.state == .needsConfirmation
-                    ? "Run #\(active.id!) is waiting for confirmation."
-                    : "The previous run (#\(active.id!)) is still going."
-                try run.insert(db)
-                return .skipped(run)
-            }
-            try run.insert(db)
-            if request.trigger != .schedule {
-                try ActivityEvent.record(
-                    db,
-                    at: now,
-                    tenantId: tenantId,
-                    actor: actor,
-                    action: "export.run",
-                    detail: "Started run #\(run.id!) of export \(export.name)\(request.fullResync ? " (full resync)" : "")"
-                )
-            }
-            return .queued(run)
+            return try Self.enqueueRun(db, export: export, request: request, actor: actor, now: now)
         }
+    }
+
+    /// `enqueueRun` inside a transaction the caller holds (the system refresh queues its exports in one).
+    static func enqueueRun(_ db: Database, export: Export, request: RunRequest, actor: Actor, now: Date) throws -> EnqueueOutcome {
+        let tenantId = export.tenantId
+        let exportId = export.id!
+        let active = try ExportRun.filter(
+            ExportRun.Columns.exportId == exportId && RunState.active.map(\.rawValue).contains(ExportRun.Columns.state)
+        )
+        .fetchOne(db)
+        var run = ExportRun(
+            tenantId: tenantId,
+            exportId: exportId,
+            trigger: request.trigger,
+            requestedByUserId: request.userId,
+            requestedBy: request.by,
+            fullResync: request.fullResync,
+            state: .queued,
+            reason: nil,
+            now: now
+        )
+        if let active {
+            run.state = .skipped
+            run.phase = .done
+            run.finishedAt = now
+            run.reason =
+                active.state == .needsConfirmation
+                ? "Run #\(active.id!) is waiting for confirmation."
+                : "The previous run (#\(active.id!)) is still going."
+            try run.insert(db)
+            return .skipped(run)
+        }
+        try run.insert(db)
+        if request.trigger != .schedule {
+            try ActivityEvent.record(
+                db,
+                at: now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "export.run",
+                detail: "Started run #\(run.id!) of export \(export.name)\(request.fullResync ? " (full resync)" : "")"
+            )
+        }
+        return .queued(run)
     }
 
     /// Cancels a queued, running or waiting run. A worker re-reads its run before every request, so nothing is

@@ -31,8 +31,9 @@ extension AppDatabase {
         }
     }
 
-    /// Adds `email` to the tenant with `role`. A new account gets `newPasswordHash` as a one-time password; an
-    /// existing account keeps its password and is only given the membership.
+    /// Adds `email` to the tenant with `role` at once: the operator's path (`outbound user create`, the first
+    /// start). A new account gets `newPasswordHash` as a one-time password; an existing account keeps its password
+    /// and is only given the membership. Admin > Members invites instead (`inviteMember`).
     public func addMember(
         tenantId: Int64,
         email: String,

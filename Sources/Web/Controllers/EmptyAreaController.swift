@@ -13,19 +13,7 @@ struct EmptyAreaController {
         var purpose: String
     }
 
-    static let adminAreas = [
-        Area(
-            route: .system,
-            navLabel: "System",
-            title: "System",
-            purpose: "The system refresh schedule: when segments refresh and scheduled exports run."
-        )
-    ]
     static let dataAreas: [Area] = []
-
-    func addAdminRoutes(to group: RouterGroup<TenantContext>) {
-        for area in Self.adminAreas { group.get(area.route, use: handler(area)) }
-    }
 
     func addDataRoutes(to group: RouterGroup<TenantContext>) {
         for area in Self.dataAreas { group.get(area.route, use: handler(area)) }

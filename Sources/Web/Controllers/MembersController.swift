@@ -4,8 +4,9 @@ import OutboundCore
 import Secrets
 import Store
 
-/// Admin > Members: list, add by email with a role, change a role, remove. The store refuses to remove or demote
-/// the last administrator, in the same transaction as the change.
+/// Admin > Members: list, invite by email with a role, withdraw an invitation, change a role, remove. The store
+/// refuses to remove or demote the last administrator, in the same transaction as the change. Adding an email answers
+/// the same whether or not an account has it (issue 10, item 11): the account joins when its owner accepts.
 struct MembersController {
     let services: AppServices
 
@@ -14,6 +15,7 @@ struct MembersController {
         group.post(.members, use: add)
         group.post(.memberRole, use: changeRole)
         group.post(.memberRemove, use: remove)
+        group.post(.memberInvitationWithdraw, use: withdraw)
     }
 
     struct AddForm: Decodable {
@@ -27,7 +29,7 @@ struct MembersController {
             switch request.formQuery.get("done") {
             case "role": "The role was changed."
             case "removed": "The member was removed from this workspace."
-            case "added": "The existing account was added to this workspace. They sign in with their own password."
+            case "withdrawn": "The invitation was withdrawn."
             default: nil
             }
         return try await render(context, notice: notice)
@@ -53,32 +55,43 @@ struct MembersController {
             )
         }
         do {
-            switch try await services.database.addMember(
+            try await services.database.inviteMember(
                 tenantId: context.tenantId,
                 email: email,
                 role: role,
                 newPasswordHash: hash,
                 actor: context.actor
-            ) {
-            case .newAccount(let user):
-                // Shown once, on this response only; it is stored only as a hash.
-                return try await render(
-                    context,
-                    notice: "Added \(user.email) as \(role.label).",
-                    oneTimePassword: password,
-                    newAccountEmail: user.email
-                )
-            case .existingAccount:
-                return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "added"]))
-            }
-        } catch StoreError.alreadyMember {
+            )
+        } catch let refusal as StoreError where refusal == .alreadyMember || refusal == .alreadyInvited {
+            // Both are about this workspace only, which its administrators see on this page anyway.
+            let already = refusal == .alreadyMember ? "a member of" : "invited to"
             return try await render(
                 context,
-                emailError: "\(email) is already a member of this workspace.",
+                emailError: "\(email) is already \(already) this workspace.",
                 email: email,
                 status: .unprocessableContent
             )
         }
+        // The same answer for a new and an existing account, with the email as typed. The password signs in only
+        // an account this invitation created; an existing account keeps its own (it is stored only as a hash, and
+        // shown once, on this response only).
+        return try await render(
+            context,
+            notice:
+                "Invited \(email) as \(role.label). They join this workspace when they accept the invitation, which they see when they next sign in.",
+            oneTimePassword: password,
+            newAccountEmail: email
+        )
+    }
+
+    @Sendable func withdraw(request: Request, context: TenantContext) async throws -> Response {
+        let id = try context.parameters.require("id", as: Int64.self)
+        do {
+            try await services.database.withdrawInvitation(tenantId: context.tenantId, id: id, actor: context.actor)
+        } catch StoreError.notFound {
+            throw HTTPError(.notFound)
+        }
+        return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "withdrawn"]))
     }
 
     @Sendable func changeRole(request: Request, context: TenantContext) async throws -> Response {
@@ -129,6 +142,7 @@ struct MembersController {
     ) async throws -> Response {
         var page = MembersPage.build(
             try await services.database.members(tenantId: context.tenantId),
+            invitations: try await services.database.invitations(tenantId: context.tenantId),
             slug: context.access.tenant.slug,
             you: context.signedIn.userId,
             chrome: try await services.chrome("Members", section: "Members", context)

@@ -10,6 +10,8 @@ public enum SiteRoute: String, CaseIterable, Sendable {
     case account = "account"
     case accountPassword = "account/password"
     case accountEndOtherSessions = "account/sessions/end-others"
+    /// Accept or decline an invitation to a workspace (the form names which).
+    case invitations = "invitations"
     case health = "healthz"
 
     var pattern: RouterPath { RouterPath(rawValue.isEmpty ? "/" : rawValue) }
@@ -41,7 +43,9 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case members = "admin/members"
     case memberRole = "admin/members/:userId/role"
     case memberRemove = "admin/members/:userId/remove"
+    case memberInvitationWithdraw = "admin/members/invitations/:id/withdraw"
     case system = "admin/system"
+    case systemRefresh = "admin/system/refresh"
     case activity = "admin/activity"
     case profiles = "data/profiles"
     case importProfiles = "data/profiles/import"
@@ -88,8 +92,8 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     func action(for method: HTTPRequest.Method) -> Policy.Action {
         let reading = method == .get || method == .head
         switch self {
-        case .connections, .newConnection, .connection, .removeConnection, .members, .memberRole, .memberRemove, .system,
-            .activity:
+        case .connections, .newConnection, .connection, .removeConnection, .members, .memberRole, .memberRemove,
+            .memberInvitationWithdraw, .system, .systemRefresh, .activity:
             return .administer
         case .root, .profiles, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
             .exportRunRejectedCSV:

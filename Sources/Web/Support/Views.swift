@@ -13,6 +13,7 @@ public struct Views: Sendable {
         "connections/list", "connections/choose", "connections/form", "connections/remove",
         "profiles/index", "profiles/import", "profiles/delete", "segments/list", "segments/editor",
         "exports/list", "exports/form", "exports/preview", "exports/run", "exports/remove",
+        "system",
     ]
 
     public enum LoadError: Error, CustomStringConvertible {

@@ -195,8 +195,8 @@ final class EngineWorld: Sendable {
 
     // MARK: Data
 
-    /// Creates or updates profiles (by id) and refreshes every segment of the workspace.
-    func put(_ profiles: [TestProfile], tenantId: Int64? = nil) async throws {
+    /// Creates or updates profiles (by id) and refreshes every segment of the workspace (unless told not to).
+    func put(_ profiles: [TestProfile], tenantId: Int64? = nil, refreshSegments: Bool = true) async throws {
         let tenant = tenantId ?? self.tenantId
         let keys = tenant == self.tenantId ? attributes : try await otherAttributes(tenant)
         let job = try await database.startImport(tenantId: tenant, fileName: "test.csv", replaceAll: false, userId: nil, now: clock.now)
@@ -210,6 +210,7 @@ final class EngineWorld: Sendable {
             return (profile.id, json)
         }
         try database.upsertProfiles(tenantId: tenant, importId: job.id!, rows: rows, now: clock.now)
+        guard refreshSegments else { return }
         for summary in try await database.segmentSummaries(tenantId: tenant) {
             try database.refreshSegment(tenantId: tenant, id: summary.segment.id!, now: clock.now)
         }

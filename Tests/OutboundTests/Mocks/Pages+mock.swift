@@ -1,3 +1,5 @@
+import Foundation
+import OutboundCore
 import Store
 
 @testable import Web
@@ -48,7 +50,17 @@ extension HomeController.HomePage {
         tenants: [
             .init(name: "Acme Corp", href: "/t/acme", role: "Administrator"), .init(name: "Globex", href: "/t/globex", role: "Viewer"),
         ],
-        hasTenants: true
+        hasTenants: true,
+        invitations: [
+            .init(
+                id: 7,
+                tenantName: "Initech <Berlin>",
+                role: "Contributor",
+                invitedBy: "peter@initech.test",
+                invitedAt: "2026-11-24 16:00 UTC"
+            )
+        ],
+        hasInvitations: true
     )
 }
 
@@ -113,8 +125,17 @@ extension MembersController.MembersPage {
                     roles: roles
                 ),
             ],
+            invitations: [
+                .init(
+                    email: "Dave@Acme.test",
+                    roleLabel: "Viewer",
+                    invited: "2026-11-25 09:00 UTC by alice@acme.test",
+                    withdrawAction: TenantRoute.memberInvitationWithdraw.path("acme", 3)
+                )
+            ],
+            hasInvitations: true,
             roles: roles,
-            notice: "The role was changed.",
+            notice: "Invited dave@acme.test as Viewer.",
             error: nil,
             emailError: "Enter an email address.",
             email: "",
@@ -149,6 +170,33 @@ extension EmptyAreaController.EmptyAreaPage {
         title: "System",
         purpose: "The system refresh schedule: when segments refresh and scheduled exports run."
     )
+}
+
+extension SystemController.SystemPage {
+    static let mock: Self = {
+        var page = Self.build(
+            SystemRefreshState(
+                schedule: RefreshSchedule(
+                    frequency: .weekly,
+                    weekdays: [.monday, .friday],
+                    times: [RefreshSchedule.LocalTime(hour: 6, minute: 0)!]
+                ),
+                timeZone: "Europe/Berlin",
+                nextRefreshAt: Date(timeIntervalSince1970: 1_781_496_000),
+                lastRefreshAt: Date(timeIntervalSince1970: 1_781_236_800),
+                lastRefreshSummary: "Refreshed 2 segments; queued 1 export; skipped <b>News</b> (The previous run (#4) is still going.)."
+            ),
+            slug: "acme",
+            chrome: .mockTenant("System", section: "System"),
+            form: ScheduleForm(fields: [
+                "frequency": "weekly", "day1": "on", "day5": "on", "time1": "06:00", "time2": "25:00", "timeZone": "Europe/Berlin",
+            ]),
+            problems: .init(times: [2: "Enter a 24-hour time like 06:30."]),
+            zones: ["America/New_York", "Europe/Berlin", "UTC"]
+        )
+        page.notice = "The schedule was saved."
+        return page
+    }()
 }
 
 extension ConnectionsController.ListPage {

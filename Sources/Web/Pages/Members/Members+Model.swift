@@ -19,9 +19,17 @@ extension MembersController {
             var label: String
             var selected: Bool
         }
+        struct Pending {
+            var email: String
+            var roleLabel: String
+            var invited: String
+            var withdrawAction: String
+        }
         var chrome: Chrome
         var addAction: String
         var members: [Row]
+        var invitations: [Pending]
+        var hasInvitations: Bool
         var roles: [RoleOption]
         var notice: String?
         var error: String?
@@ -34,8 +42,8 @@ extension MembersController {
 
 extension MembersController.MembersPage {
     /// Built from store reads; the controller and the tests call it.
-    /// The member list with its forms; the add form starts empty, with Viewer chosen.
-    static func build(_ members: [Member], slug: String, you: Int64, chrome: Chrome) -> Self {
+    /// The member list with its forms, the pending invitations; the add form starts empty, with Viewer chosen.
+    static func build(_ members: [Member], invitations: [Invitation], slug: String, you: Int64, chrome: Chrome) -> Self {
         func options(_ selected: Role?) -> [RoleOption] {
             Role.allCases.map { .init(value: $0.rawValue, label: $0.label, selected: $0 == selected) }
         }
@@ -54,6 +62,15 @@ extension MembersController.MembersPage {
                     roles: options($0.role)
                 )
             },
+            invitations: invitations.map {
+                .init(
+                    email: $0.email,
+                    roleLabel: $0.role.label,
+                    invited: "\(Format.dateTime($0.createdAt)) by \($0.invitedByEmail)",
+                    withdrawAction: TenantRoute.memberInvitationWithdraw.path(slug, $0.id!)
+                )
+            },
+            hasInvitations: !invitations.isEmpty,
             roles: options(.viewer),
             notice: nil,
             error: nil,
