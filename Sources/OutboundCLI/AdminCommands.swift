@@ -112,6 +112,12 @@ struct UserCommand: AsyncParsableCommand {
             let passwords = PasswordService(parameters: .interactive, threads: 1, queueLimit: 1)
             try await database.setPassword(userId: user.id!, hash: try await passwords.hash(password), mustChange: true)
             let ended = try await database.deleteSessions(ofUser: user.id!)
+            try await database.recordAccountEvent(
+                userId: user.id!,
+                actor: .commandLine,
+                action: "account.password_reset",
+                detail: "Reset the password of \(user.email) and ended \(ended) session(s)"
+            )
             print("New one-time password for \(user.email) (shown once): \(password)\nEnded \(ended) session(s).")
         }
     }

@@ -96,18 +96,7 @@ struct Serve: AsyncParsableCommand {
         configuration.uploadsDirectory = (data.dataDir as NSString).appendingPathComponent("uploads")
         configuration.destinationRequestsPerSecond = engine.requestsPerSecond
         let passwords = PasswordService(parameters: configuration.passwordParameters, threads: 1, queueLimit: 1)
-        if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
-            print(
-                """
-                First start: created the workspace "\(first.tenantSlug)" and its administrator.
-                  Sign in at http://\(host):\(port)\(SiteRoute.login.path)
-                  Email:              \(first.email)
-                  One-time password:  \(first.oneTimePassword)
-                This password is shown only now; you choose your own at first sign-in.
-                """
-            )
-            fflush(nil)  // all streams: the credentials must reach a redirected log before the server starts
-        }
+        let announcer = StartAnnouncer(database: database, passwords: passwords, host: host, dataDir: data.dataDir, logger: logger)
         let app: any ApplicationProtocol
         do {
             var engineLogger = logger
@@ -123,7 +112,8 @@ struct Serve: AsyncParsableCommand {
                 database: database,
                 vault: vault,
                 logger: logger,
-                backgroundServices: services
+                backgroundServices: services,
+                onListening: announcer.serverIsListening
             )
         } catch let error as Views.LoadError {
             throw CLIError(error.description)
@@ -132,6 +122,46 @@ struct Serve: AsyncParsableCommand {
         }
         try await app.runService()
         withExtendedLifetime(reloadOnHangUp) {}
+    }
+}
+
+/// What `serve` prints once the port is bound: where to sign in, and on the very first start the administrator's
+/// one-time password. Only after the bind, so a busy port never spends the one chance to show that password.
+struct StartAnnouncer: Sendable {
+    let database: AppDatabase
+    let passwords: PasswordService
+    let host: String
+    let dataDir: String
+    let logger: Logger
+
+    @Sendable func serverIsListening(port: Int) async {
+        let signIn = "http://\(host):\(port)\(SiteRoute.login.path)"
+        do {
+            if let first = try await FirstStart.bootstrapIfEmpty(database: database, passwords: passwords) {
+                print(
+                    """
+                    First start: created the workspace "\(first.tenantSlug)" and its administrator.
+                      Sign in at \(signIn)
+                      Email:              \(first.email)
+                      One-time password:  \(first.oneTimePassword)
+                    This password is shown only now; you choose your own at first sign-in.
+                    """
+                )
+            } else if let email = try await FirstStart.adminAwaitingFirstSignIn(database: database) {
+                print(
+                    """
+                    Outbound is listening at \(signIn)
+                    The administrator \(email) has not signed in yet. Without the one-time password shown at the first
+                    start, get a new one with: outbound user reset-password --email \(email) --data-dir \(dataDir)
+                    """
+                )
+            } else {
+                print("Outbound is listening at \(signIn)")
+            }
+        } catch {
+            logger.error("Could not prepare the first administrator: \(error)")
+        }
+        fflush(nil)  // all streams: the credentials must reach a redirected log at once
     }
 }
 

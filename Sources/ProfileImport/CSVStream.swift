@@ -34,6 +34,8 @@ public final class CSVStream {
     }
 
     public var limits = Limits()
+    /// The byte between values: a comma, or what `sniffDelimiter` found (semicolon, tab).
+    public var delimiter: UInt8 = 0x2C
 
     private let handle: FileHandle
     private var buffer: [UInt8] = []
@@ -96,6 +98,7 @@ public final class CSVStream {
         var newlines = 0
         let startLine = line + 1
         let limits = self.limits
+        let delimiter = self.delimiter
         rowLine = startLine
         rowBytes = 0
         while true {
@@ -127,7 +130,7 @@ public final class CSVStream {
                         if quoteSeen { field.append(byte) }  // "" inside a quoted value is one quote
                         inQuotes = true
                         quoteSeen = false
-                    case 0x2C:  // ,
+                    case delimiter:
                         quoteSeen = false
                         try Self.endField(&field, into: &row, line: startLine, limits: limits)
                     case 0x0A:  // \n
@@ -152,5 +155,37 @@ public final class CSVStream {
                 return row
             }
         }
+    }
+}
+
+extension CSVStream {
+    /// The separator of the file's header row (its first line that is not blank), outside quotes: the most
+    /// frequent of comma, semicolon and tab, with a comma on a tie. Spreadsheets in many countries write
+    /// semicolons; "Unicode text" exports write tabs. Also returns the other separators the line has (for a
+    /// message when a file uses one Outbound does not read).
+    public static func sniffDelimiter(path: String) -> (delimiter: UInt8, others: Set<Character>) {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return (0x2C, []) }
+        defer { try? handle.close() }
+        let bytes = [UInt8](handle.readData(ofLength: 64 * 1024))
+        var counts: [UInt8: Int] = [:]
+        var others: Set<Character> = []
+        var inQuotes = false
+        var seenText = false
+        for byte in bytes {
+            if byte == 0x22 { inQuotes.toggle() }
+            if inQuotes { continue }
+            if byte == 0x0A || byte == 0x0D {
+                if seenText { break }
+                continue
+            }
+            seenText = true
+            switch byte {
+            case 0x2C, 0x3B, 0x09: counts[byte, default: 0] += 1
+            case 0x7C, 0x5E: others.insert(Character(Unicode.Scalar(byte)))  // | ^
+            default: break
+            }
+        }
+        let best = [UInt8(0x2C), 0x3B, 0x09].max { (counts[$0] ?? 0) < (counts[$1] ?? 0) } ?? 0x2C
+        return ((counts[best] ?? 0) > (counts[0x2C] ?? 0) ? best : 0x2C, others)
     }
 }

@@ -117,30 +117,32 @@ public final class ImportService: Service, Sendable {
                 error is BlockingPool.Busy
                 ? "Too many imports are waiting; import the file again later."
                 : "The import stopped because of an internal error. Rows imported before it are kept."
+            finished.pendingFile = nil
             try? database.updateImport(finished)
-            if request.ownsFile {
-                try? FileManager.default.removeItem(atPath: request.file)
-                try? await database.recordUploadFile(jobId: job.id!, path: nil)
-            }
-            return finished
         }
-        if finished.pendingFile != nil { return finished }  // kept for the id-column question
-        if request.ownsFile {
+        if finished.pendingFile == nil, request.ownsFile {
             try? FileManager.default.removeItem(atPath: request.file)
             try? await database.recordUploadFile(jobId: job.id!, path: nil)
         }
-        let removed = finished.replaceAll ? ", replace all removed \(finished.rowsRemoved) profiles" : ""
-        try? await database.recordActivity(
-            tenantId: request.tenantId,
-            actor: request.actor,
-            action: "profiles.imported",
-            detail: "Imported \(finished.fileName): \(finished.rowsImported) rows, \(finished.rowsRejected) rejected\(removed)"
-        )
+        let (action, detail) = Self.activity(for: finished)
+        try? await database.recordActivity(tenantId: request.tenantId, actor: request.actor, action: action, detail: detail)
         return finished
     }
 }
 
 extension ImportService {
+    /// What Activity says about a job as it ended: waiting for its id column, failed, or imported.
+    static func activity(for job: ImportJob) -> (action: String, detail: String) {
+        if job.pendingFile != nil {
+            return ("profiles.import_waiting", "Import of \(job.fileName) is waiting for someone to choose its id column")
+        }
+        if job.status == .failed {
+            return ("profiles.import_failed", "Import of \(job.fileName) failed: \(job.message ?? "no reason given")")
+        }
+        let removed = job.replaceAll ? ", replace all removed \(job.rowsRemoved) profiles" : ""
+        return ("profiles.imported", "Imported \(job.fileName): \(job.rowsImported) rows, \(job.rowsRejected) rejected\(removed)")
+    }
+
     /// The command line's import: the same service and queue as the web upload, run until this one job finishes.
     public static func runOne(database: AppDatabase, _ request: Request) async throws -> ImportJob {
         let service = ImportService(

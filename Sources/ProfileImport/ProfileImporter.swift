@@ -1,4 +1,5 @@
 import Foundation
+import OutboundCore
 import Store
 
 public struct ImportOptions: Sendable {
@@ -29,6 +30,9 @@ public struct ImportOptions: Sendable {
 /// Why a whole file was refused before any row was imported.
 public enum ImportRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     case emptyFile
+    case onlyBlankLines
+    case headerOnly(columns: [String])
+    case unreadableSeparator(Character)
     case tooManyColumns
     case headerTooLarge(CSVStream.Failure)
     case duplicateColumn(String)
@@ -42,6 +46,12 @@ public enum ImportRefusal: Error, Equatable, Sendable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .emptyFile: "The file is empty: it needs a header row naming the attributes, then one row per profile."
+        case .onlyBlankLines:
+            "The file has only blank lines: it needs a header row naming the attributes, then one row per profile."
+        case .headerOnly(let columns):
+            "The file has a header row (\(columns.prefix(20).joined(separator: ", "))) but no profiles under it: add one row per profile and import it again."
+        case .unreadableSeparator(let separator):
+            "The header row seems to separate its columns with “\(separator)”. Outbound reads columns separated by commas, semicolons or tabs: save the file as CSV and import it again."
         case .tooManyColumns:
             "The header row has more than \(ImportOptions.maxAttributes + 1) columns; Outbound imports at most \(ImportOptions.maxAttributes) attributes per profile."
         case .headerTooLarge(let failure): (failure.limitDescription ?? "The header row cannot be read.") + " It must name the attributes."
@@ -92,17 +102,28 @@ public struct ProfileImporter: Sendable {
         var failure: CSVStream.Failure?
     }
 
-    func prepare(_ reader: CSVStream) throws -> Prepared {
+    /// - Parameter otherSeparators: separators Outbound does not read that the header row has (from the sniff).
+    func prepare(_ reader: CSVStream, otherSeparators: Set<Character> = []) throws -> Prepared {
         let first: [String]?
         // The column count is checked while the header is read, not after it is all in memory.
         reader.limits.maxValues = ImportOptions.maxAttributes + 1
-        do { first = try reader.next() } catch CSVStream.Failure.notUTF8 { throw ImportRefusal.notText } catch CSVStream.Failure
-            .tooManyValues
-        {
+        var blankLines = 0
+        do {
+            // Blank lines before the header are skipped; a file of nothing else gets its own message.
+            var line = try reader.next()
+            while let row = line, Self.isBlank(row) {
+                blankLines += 1
+                line = try reader.next()
+            }
+            first = line
+        } catch CSVStream.Failure.notUTF8 { throw ImportRefusal.notText } catch CSVStream.Failure.tooManyValues {
             throw ImportRefusal.tooManyColumns
         } catch let failure as CSVStream.Failure { throw ImportRefusal.headerTooLarge(failure) }
         reader.limits = CSVStream.Limits()
-        guard var header = first else { throw ImportRefusal.emptyFile }
+        guard var header = first else { throw blankLines > 0 ? ImportRefusal.onlyBlankLines : ImportRefusal.emptyFile }
+        if header.count == 1, let separator = otherSeparators.first(where: { header[0].contains($0) }) {
+            throw ImportRefusal.unreadableSeparator(separator)
+        }
         if let first = header.first, first.hasPrefix("\u{FEFF}") { header[0] = String(first.dropFirst()) }
         var names: [String] = []
         var declared: [Int: AttributeType] = [:]
@@ -119,7 +140,6 @@ public struct ProfileImporter: Sendable {
             guard !names.contains(where: { $0.lowercased() == name.lowercased() }) else { throw ImportRefusal.duplicateColumn(name) }
             names.append(name)
         }
-        if header.count == 1, names == [""] { throw ImportRefusal.emptyFile }
         for (name, type) in options.declaredTypes {
             guard let index = names.firstIndex(where: { $0.lowercased() == name.lowercased() }) else {
                 throw ImportRefusal.unknownDeclaredColumn(name)
@@ -149,7 +169,14 @@ public struct ProfileImporter: Sendable {
         } catch let failure as CSVStream.Failure {
             return Prepared(header: names, idIndex: idIndex, declared: declared, firstRows: firstRows, failure: failure)
         }
+        if firstRows.count < ImportOptions.inferenceRows, firstRows.allSatisfy({ Self.isBlank($0.row) }) {
+            throw ImportRefusal.headerOnly(columns: names)
+        }
         return Prepared(header: names, idIndex: idIndex, declared: declared, firstRows: firstRows, failure: nil)
+    }
+
+    static func isBlank(_ row: [String]) -> Bool {
+        row.count == 1 && row[0].trimmingCharacters(in: .whitespaces).isEmpty
     }
 
     /// Infers a column's type from the first rows: number, boolean or date when every non-empty value reads as one.
@@ -177,8 +204,10 @@ public struct ProfileImporter: Sendable {
         }
         let reader: CSVStream
         do { reader = try CSVStream(path: file) } catch { return try finish(.failed, message: "The uploaded file could not be read.") }
+        let sniffed = CSVStream.sniffDelimiter(path: file)
+        reader.delimiter = sniffed.delimiter
         let prepared: Prepared
-        do { prepared = try prepare(reader) } catch let refusal as ImportRefusal {
+        do { prepared = try prepare(reader, otherSeparators: sniffed.others) } catch let refusal as ImportRefusal {
             if case .needsIdColumn(let columns) = refusal {
                 // The caller may keep the file and ask which column holds the id.
                 job.columns = String(decoding: (try? JSONEncoder().encode(columns)) ?? Data("[]".utf8), as: UTF8.self)
@@ -202,6 +231,8 @@ public struct ProfileImporter: Sendable {
             next += 1
         }
 
+        // An email column's empty or malformed values are counted: those profiles can never be exported.
+        let emailIndex = header.firstIndex { $0.lowercased() == "email" }
         var chunk: [(profileId: String, json: String)] = []
         chunk.reserveCapacity(options.chunkSize)
         let importId = job.id!
@@ -222,7 +253,7 @@ public struct ProfileImporter: Sendable {
             if problems.count < ImportOptions.keptProblems { problems.append(.init(line: line, problem: problem)) }
         }
         func handle(_ row: [String], rowLine: Int) throws {
-            if row.count == 1, row[0].trimmingCharacters(in: .whitespaces).isEmpty { return }  // a blank line
+            if Self.isBlank(row) { return }  // a blank line
             job.rowsRead += 1
             guard row.count == header.count else {
                 return reject("expected \(header.count) values, found \(row.count)", at: rowLine)
@@ -261,6 +292,7 @@ public struct ProfileImporter: Sendable {
                 }
             }
             json += "}"
+            if let emailIndex, case .failure = ContactEmail.normalise(row[emailIndex]) { job.rowsWithoutEmail += 1 }
             chunk.append((id, json))
             if chunk.count >= options.chunkSize { try flush() }
         }
@@ -296,7 +328,13 @@ public struct ProfileImporter: Sendable {
             }
             job.rowsRemoved = try database.removeProfilesNotIn(importId: importId, tenantId: tenantId)
         }
-        return try finish(job.rowsRejected == 0 ? .succeeded : .completedWithErrors, message: nil)
+        let separated: String? =
+            switch sniffed.delimiter {
+            case 0x3B: "Read as separated by semicolons (found in the header row)."
+            case 0x09: "Read as separated by tabs (found in the header row)."
+            default: nil
+            }
+        return try finish(job.rowsRejected == 0 ? .succeeded : .completedWithErrors, message: separated)
     }
 }
 

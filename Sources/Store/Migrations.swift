@@ -459,6 +459,19 @@ extension AppDatabase {
                     """
             )
         }
+        migrator.registerMigration("v11 activity filters by kind and person") { db in
+            try db.execute(
+                sql: """
+                    -- Admin > Activity filters by action and by who acted, newest first: each filter reads its own
+                    -- index in order and stops at the page's end, however many events the workspace has.
+                    CREATE INDEX activity_tenant_action ON activity(tenantId, action, id);
+                    CREATE INDEX activity_tenant_actor ON activity(tenantId, actorEmail, id);
+                    """
+            )
+        }
+        migrator.registerMigration("v12 import jobs count rows without a usable email") { db in
+            try db.execute(sql: "ALTER TABLE importJob ADD COLUMN rowsWithoutEmail INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

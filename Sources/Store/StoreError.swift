@@ -5,4 +5,6 @@ public enum StoreError: Error, Equatable, Sendable {
     case alreadyMember
     case alreadyInvited
     case lastAdmin
+    /// The account belongs to other workspaces too: one workspace's admin must not take it over for all of them.
+    case memberElsewhere
 }

@@ -11,14 +11,17 @@ import Store
 
 /// Builds the whole web application: the router and the background services that run beside it. Shared by
 /// `outbound serve` and the tests, so that both run the same thing.
-/// - Parameter backgroundServices: more services to run and shut down with the server (the export engine joins here).
+/// - Parameters:
+///   - backgroundServices: more services to run and shut down with the server (the export engine joins here).
+///   - onListening: called with the bound port once the server accepts connections (the real one for port 0).
 public func buildApplication(
     configuration: AppConfiguration,
     database: AppDatabase,
     vault: Vault,
     resolver: any HostResolver = SystemResolver(),
     logger: Logger = Logger(label: "outbound"),
-    backgroundServices: [any Service] = []
+    backgroundServices: [any Service] = [],
+    onListening: @escaping @Sendable (Int) async -> Void = { _ in }
 ) async throws -> some ApplicationProtocol {
     let services = try await AppServices.make(
         configuration: configuration,
@@ -31,6 +34,7 @@ public func buildApplication(
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
+        onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
     )
     app.addServices(Housekeeping(database: database, clock: database.clock, idleTimeout: configuration.sessionIdleTimeout))
@@ -45,9 +49,10 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     let configuration = services.configuration
     let database = services.database
     let router = Router(context: AppRequestContext.self)
-    // Order is the security policy: headers wrap everything (errors and static files included), then the client
+    // Order is the security policy: HEAD is answered as GET around everything, headers wrap everything (errors and static files included), then the client
     // address, static files, the session, and the CSRF check before any handler runs.
     router.addMiddleware {
+        HeadMiddleware()
         SecurityHeadersMiddleware(views: services.views, strictTransportSecurity: configuration.secureCookies)
         ClientAddressMiddleware(trustedProxies: configuration.trustedProxies, publicURLIsHTTPS: configuration.secureCookies, logger: logger)
         FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))
@@ -90,7 +95,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
         .add(middleware: SignInRequiredMiddleware())
         .add(middleware: TenantMiddleware(database: database))
         .group(context: TenantContext.self)
-    tenant.get(.root, use: HomeController.tenantRoot)
+    tenant.get(.root, use: HomeController(services: services).tenantRoot)
 
     let empty = EmptyAreaController(services: services)
     let admin = tenant.group().add(middleware: AdminOnlyMiddleware())
@@ -101,6 +106,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
 
     let data = tenant.group()
     ProfilesController(services: services).addRoutes(to: data)
+    ProfileController(services: services).addRoutes(to: data)
     SegmentsController(services: services).addRoutes(to: data)
     ExportsController(services: services).addRoutes(to: data)
     ExportEditorController(services: services).addRoutes(to: data)

@@ -27,6 +27,13 @@ public enum FirstStart {
         return Credentials(tenantSlug: tenant.slug, email: adminEmail, oneTimePassword: password)
     }
 
+    /// The first administrator's email while they have not yet chosen their own password (never signed in), so
+    /// that each later start can say how to get a new one-time password; nil once they have.
+    public static func adminAwaitingFirstSignIn(database: AppDatabase) async throws -> String? {
+        guard let admin = try await database.user(email: adminEmail), admin.mustChangePassword else { return nil }
+        return admin.email
+    }
+
     /// A fresh one-time password for the CLI (`user create`, `user reset-password`).
     public static func makeOneTimePassword() -> String { OneTimePassword.make() }
 }

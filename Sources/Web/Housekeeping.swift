@@ -12,10 +12,11 @@ struct Housekeeping: Service {
     var interval: Duration = .seconds(300)
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 try? await purge()
-                try await Task.sleep(for: interval)
+                // A sleep cut short by shutdown is the normal way out, not an error (it made SIGTERM exit 1).
+                try? await Task.sleep(for: interval)
             }
         }
     }

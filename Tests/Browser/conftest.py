@@ -30,12 +30,14 @@ class Server:
         self.url = f"http://127.0.0.1:{port}"
         self.sandbox_port = None
         self.extra_args = []   # more `serve` options (a test's pace, say)
+        self.starts = 0
 
     def log(self):
         with open(self.log_path, encoding="utf-8", errors="replace") as f:
             return f.read()
 
     def start(self):
+        self.starts += 1
         log = open(self.log_path, "a")
         self.process = subprocess.Popen([OUTBOUND, "serve", "--port", str(self.port), "--data-dir", self.data_dir,
                                          "--allow-destination-host", f"127.0.0.1:{self.sandbox_port}", *self.extra_args],
@@ -43,7 +45,9 @@ class Server:
         deadline = time.time() + 120   # a bound for a broken start, not a pace
         while time.time() < deadline:
             try:
-                if urllib.request.urlopen(self.url + "/healthz", timeout=1).status == 200:
+                # Serving, and the start-up message (with a first start's password) printed after the bind.
+                if urllib.request.urlopen(self.url + "/healthz", timeout=1).status == 200 and \
+                        self.log().count(self.url + "/login") >= self.starts:
                     return
             except OSError:
                 time.sleep(0.2)

@@ -29,8 +29,10 @@ def test_first_admin_signs_in_changes_password_and_adds_a_member(server, browser
     browser.find_element(By.ID, "confirm").send_keys("a long password of my own")
     submit_and_wait(browser, By.CSS_SELECTOR, "form[action='/account/password'] button", "Your password was changed.")
 
-    submit_and_wait(browser, By.LINK_TEXT, "Outbound", (By.LINK_TEXT, "Members"))
-    assert browser.current_url.endswith("/t/main/data/exports")
+    # An empty workspace opens on Profiles, with the import form (issue 15).
+    submit_and_wait(browser, By.LINK_TEXT, "Outbound", (By.ID, "file"))
+    assert browser.current_url.endswith("/t/main/data/profiles")
+    assert "No profiles yet" in text_of(browser, By.TAG_NAME, "main")
     submit_and_wait(browser, By.LINK_TEXT, "Members", (By.ID, "email"))
     assert browser.current_url.endswith("/t/main/admin/members")
 

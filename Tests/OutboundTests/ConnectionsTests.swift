@@ -99,6 +99,7 @@ func expectText(_ html: String, _ text: String, sourceLocation: SourceLocation =
                 expectText(list, "Administrators and contributors")
                 expectText(list, "alice@acme.test")
                 expectText(list, "Connected")
+                expectText(list, "<td class=\"host\">127.0.0.1:\(sandbox.port)</td>")  // which account, at a glance
                 let stored = try #require(try await world.database.connections(tenantId: world.acme.id!).first)
                 #expect(stored.apiKeyLastFour == "dmin")
                 #expect(stored.consentUserId == world.userId("alice@acme.test"))

@@ -70,4 +70,23 @@ import Testing
         #expect(events.filter { $0.action == "profiles.imported" }.map(\.actorEmail) == ["command line"])
         #expect(try await fixture.database.importJob(tenantId: fixture.tenantId, id: serverJob.id!)?.status == .running)
     }
+
+    /// Activity says what became of each import: failed is not imported, and a wait is not a failure.
+    @Test func activityRecordsFailedImportsAsFailed() async throws {
+        let fixture = try await ImportFixture.make()
+        var replacing = try request(fixture, csv: "profile_id,city\n", ownsFile: false)
+        replacing.options.replaceAll = true
+        let failed = try await ImportService.runOne(database: fixture.database, replacing)
+        #expect(failed.status == .failed)
+        let noId = try request(fixture, csv: "email,city\nana@example.com,Berlin\n", ownsFile: false)
+        #expect(try await ImportService.runOne(database: fixture.database, noId).status == .failed)
+        let events = try await fixture.database.activity(tenantId: fixture.tenantId, page: 1).events
+        #expect(!events.contains { $0.action == "profiles.imported" })
+        let failures = events.filter { $0.action == "profiles.import_failed" }.map(\.detail)
+        #expect(failures.count == 2)
+        #expect(
+            failures.contains { $0.hasPrefix("Import of people.csv failed: The file has a header row (profile_id, city) but no profiles") }
+        )
+        #expect(failures.contains { $0.contains("No column is called profile_id or id.") })
+    }
 }

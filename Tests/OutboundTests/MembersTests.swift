@@ -184,6 +184,10 @@ import Testing
             let demote = try await alice.post("\(page)/\(aliceId)/role", [("role", "viewer")], tokenFrom: page)
             #expect(demote.status == .conflict)
             #expect(demote.text.contains("at least one administrator"))
+            let lastAdminPage = try await alice.get("\(page)/\(aliceId)/remove").text
+            expectText(lastAdminPage, "is the last administrator of this workspace and cannot be removed")
+            #expect(!lastAdminPage.contains("id=\"remove-member\""))
+            #expect(try await alice.get("\(page)/\(world.userId("mallory@globex.test"))/remove").status == .notFound)
             let remove = try await alice.post("\(page)/\(aliceId)/remove", [], tokenFrom: page)
             #expect(remove.status == .conflict)
             #expect(remove.text.contains("The last administrator of a workspace cannot be removed."))
@@ -215,6 +219,16 @@ import Testing
             var alice = Browser(client: client)
             try await alice.signIn("alice@acme.test")
             let bobId = world.userId("bob@acme.test")
+            // Members links to a page that says what removing does; its button is the only way to remove.
+            let list = try await alice.get(page).text
+            #expect(list.contains("href=\"\(page)/\(bobId)/remove\""))
+            #expect(!list.contains("action=\"\(page)/\(bobId)/remove\""))
+            let confirm = try await alice.get("\(page)/\(bobId)/remove").text
+            expectText(confirm, "Remove bob@acme.test from Acme Corp?")
+            expectText(confirm, "bob@acme.test (Contributor) loses access to this workspace at once")
+            expectText(confirm, "The account itself stays, with its password and its other workspaces.")
+            expectText(confirm, "action=\"\(page)/\(bobId)/remove\"")
+            #expect(try await world.database.members(tenantId: world.acme.id!).contains { $0.userId == bobId })
             #expect(try await alice.post("\(page)/\(bobId)/remove", [], tokenFrom: page).headers[.location] == "\(page)?done=removed")
 
             #expect(try await bob.get("/t/acme/data/exports").status == .notFound)  // same session, access gone
@@ -254,6 +268,69 @@ import Testing
             let second = try await alice.get("/t/acme/admin/activity?page=2").text
             #expect(second.contains("event number 9<"))
             #expect(second.contains("Invited dave@acme.test"))
+        }
+    }
+
+    @Test func anAdminResetsAMembersPasswordShownOnceAndTheirSessionsEnd() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var bob = Browser(client: client)
+            try await bob.signIn("bob@acme.test")
+            #expect(try await bob.get("/t/acme/data/exports").status == .ok)
+
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let bobId = world.userId("bob@acme.test")
+            let list = try await alice.get(page).text
+            expectText(list, "href=\"\(page)/\(bobId)/reset-password\"")
+            #expect(!list.contains("\(page)/\(world.userId("alice@acme.test"))/reset-password"))  // own: the account page
+            let confirm = try await alice.get("\(page)/\(bobId)/reset-password").text
+            expectText(confirm, "Reset the password of bob@acme.test?")
+            expectText(confirm, "Their current password stops working and every session of theirs ends at once.")
+
+            let reset = try await alice.post("\(page)/\(bobId)/reset-password", [], tokenFrom: page)
+            #expect(reset.status == .ok)
+            expectText(reset.text, "New one-time password for <strong>bob@acme.test</strong>, shown only this once")
+            let password = try #require(reset.text.firstMatch(of: /id="one-time-password">([^<]+)</)?.output.1)
+            #expect(!(try await alice.get(page).text.contains(String(password))))  // shown once
+
+            // Bob's open session is over, his old password fails, the new one leads to choosing his own.
+            #expect(try await bob.get("/t/acme/data/exports").headers[.location] == "/login")
+            var again = Browser(client: client)
+            #expect(try await again.signIn("bob@acme.test").status == .unprocessableContent)
+            let signedIn = try await again.signIn("bob@acme.test", String(password))
+            #expect(signedIn.headers[.location] == "/account")
+
+            let events = try await world.database.activity(tenantId: world.acme.id!, page: 1).events
+            #expect(
+                events.contains {
+                    $0.detail == "Reset the password of bob@acme.test and ended their sessions" && $0.actorEmail == "alice@acme.test"
+                }
+            )
+            #expect(!events.contains { $0.detail.contains(String(password)) })
+
+            // Not their own, not another workspace's member, and not an account shared with another workspace.
+            #expect(
+                try await alice.post("\(page)/\(world.userId("alice@acme.test"))/reset-password", [], tokenFrom: page).status == .notFound
+            )
+            #expect(
+                try await alice.post("\(page)/\(world.userId("mallory@globex.test"))/reset-password", [], tokenFrom: page).status
+                    == .notFound
+            )
+            _ = try await world.database.addMember(
+                tenantId: world.acme.id!,
+                email: "mallory@globex.test",
+                role: .viewer,
+                newPasswordHash: "unused",
+                actor: .commandLine
+            )
+            let mallory = world.userId("mallory@globex.test")
+            expectText(try await alice.get("\(page)/\(mallory)/reset-password").text, "also belongs to other workspaces")
+            let refused = try await alice.post("\(page)/\(mallory)/reset-password", [], tokenFrom: page)
+            #expect(refused.status == .conflict)
+            #expect(!refused.text.contains("id=\"one-time-password\""))
+            var malloryBrowser = Browser(client: client)
+            #expect(try await malloryBrowser.signIn("mallory@globex.test").status == .seeOther)
         }
     }
 }

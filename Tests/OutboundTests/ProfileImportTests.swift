@@ -101,6 +101,27 @@ struct ImportFixture {
         )
     }
 
+    /// Spreadsheets write semicolons in many countries, and tabs for "Unicode text": both are read from the header.
+    @Test func semicolonAndTabSeparatedFilesAreDetectedAndImported() async throws {
+        let fixture = try await ImportFixture.make()
+        let semicolons = try await importCSV(
+            "\u{FEFF}profile_id;city;note\n1;Köln;\"a; b, c\"\n2;Paris;\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId
+        )
+        #expect(semicolons.status == .succeeded)
+        #expect(semicolons.message == "Read as separated by semicolons (found in the header row).")
+        let tabs = try await importCSV("profile_id\tcity\n3\tRoma, Italia\n", into: fixture.database, tenantId: fixture.tenantId)
+        #expect(tabs.status == .succeeded)
+        #expect(tabs.message == "Read as separated by tabs (found in the header row).")
+        let commas = try await importCSV("profile_id,city;district\n4,Berlin;Mitte\n", into: fixture.database, tenantId: fixture.tenantId)
+        #expect(commas.message == nil)
+        let profiles = try await fixture.profiles()
+        #expect(profiles["1"] == ["city": "Köln", "note": "a; b, c"])
+        #expect(profiles["3"]?["city"] == "Roma, Italia")
+        #expect(profiles["4"]?["city;district"] == "Berlin;Mitte")
+    }
+
     @Test func filesThatCannotBeImportedSaySoPlainly() async throws {
         let fixture = try await ImportFixture.make()
         let wide =
@@ -115,6 +136,10 @@ struct ImportFixture {
             (Array("id,name,Name\n1,a,b\n".utf8), "The column Name appears twice in the header row."),
             (Array("id,,x\n".utf8), "Column 2 of the header row has no name."),
             ([0xFF, 0xFE, 0x69, 0x00, 0x64, 0x00], "The file is not UTF-8 text."),
+            // Each kind of "nothing to import" says which it is.
+            (Array("\n  \n\r\n".utf8), "The file has only blank lines: it needs a header row"),
+            (Array("profile_id,email\n\n".utf8), "The file has a header row (profile_id, email) but no profiles under it"),
+            (Array("profile_id|email\n1|a@example.com\n".utf8), "The header row seems to separate its columns with “|”."),
         ]
         for (bytes, message) in cases {
             let job = try await importCSV(bytes, into: fixture.database, tenantId: fixture.tenantId)

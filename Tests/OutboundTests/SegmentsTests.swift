@@ -202,6 +202,18 @@ let segmentData = """
         return ""
     }
 
+    /// The newest Activity event of `action`: the service records it just after the job page shows the end, so
+    /// this polls, with a bound only a hung import reaches.
+    func latestActivity(_ world: TestWorld, _ action: String) async throws -> String? {
+        for _ in 0..<30_000 {
+            let events = try await world.database.activity(tenantId: world.acme.id!, page: 1).events
+            if let event = events.first(where: { $0.action == action }) { return event.detail }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        Issue.record("no \(action) in Activity")
+        return nil
+    }
+
     @Test func anUploadIsImportedAsAJobWithItsProblemsListed() async throws {
         let world = try await TestWorld.make { $0.maxImportBytes = 2_000 }
         try await world.app().test(.router) { client in
@@ -254,6 +266,76 @@ let segmentData = """
         }
     }
 
+    /// Nothing to import gets its own message on a normal page: an empty upload on Profiles (with navigation and
+    /// the form), blank lines and a lone header row on the job page; a semicolon file is read as such.
+    @Test func emptyBlankAndHeaderOnlyFilesSayWhichAndSemicolonsImport() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            let token = try #require(Browser.csrf(in: try await alice.get("/t/acme/data/profiles").text))
+            let empty = try await upload(alice, "", csrf: token)
+            #expect(empty.status == .badRequest)
+            expectText(empty.text, #"<p class="error" role="alert" id="import-error">The file people.csv is empty (0 bytes)"#)
+            expectText(empty.text, #"aria-label="Account""#)  // the app's navigation, not a bare error page
+            expectText(empty.text, "Import from CSV")
+
+            for (file, message) in [
+                ("\n\n   \n", "The file has only blank lines: it needs a header row naming the attributes"),
+                ("profile_id,email\n", "The file has a header row (profile_id, email) but no profiles under it"),
+            ] {
+                let response = try await upload(alice, file, csrf: token)
+                let page = try await waitForJob(alice, try #require(response.headers[.location]))
+                expectText(page, #"<strong id="import-status">Failed</strong>"#)
+                expectText(page, message)
+            }
+            let semicolons = try await upload(
+                alice,
+                "profile_id;email;city\n1;ana@example.com;Köln\n2;not-an-email;Bonn\n3;;Ulm\n",
+                csrf: token
+            )
+            let page = try await waitForJob(alice, try #require(semicolons.headers[.location]))
+            expectText(page, #"<strong id="import-status">Imported</strong>"#)
+            expectText(page, "Read as separated by semicolons (found in the header row).")
+            // Profiles without a usable email are imported, and counted, since no export can ever send them.
+            expectText(page, "2 imported profiles have no usable email (missing or malformed), so they can never be exported.")
+            let list = try await alice.get("/t/acme/data/profiles").text
+            expectText(list, "Köln")
+            expectText(list, "3 imported, 0 rejected, 2 without a usable email")
+        }
+    }
+
+    /// A workspace opens where there is something to do: Profiles while empty, then Segments (for those who make
+    /// them), then Exports; a viewer never lands on a page of forms they cannot use.
+    @Test func aWorkspaceOpensOnTheFirstUsefulPage() async throws {
+        let world = try await TestWorld.make()
+        try await world.app().test(.router) { client in
+            var alice = Browser(client: client)
+            try await alice.signIn("alice@acme.test")
+            var carol = Browser(client: client)
+            try await carol.signIn("carol@acme.test")
+            #expect(try await alice.get("/t/acme").headers[.location] == "/t/acme/data/profiles")
+            let empty = try await alice.get("/t/acme/data/profiles").text
+            expectText(empty, "No profiles yet. Import a CSV file to add them.")
+            #expect(!empty.contains("match “”"))
+            expectText(empty, #"<input id="file" name="file" type="file""#)
+
+            _ = try await importCSV("profile_id,email\n1,ana@example.com\n", into: world.database, tenantId: world.acme.id!)
+            #expect(try await alice.get("/t/acme").headers[.location] == "/t/acme/data/segments")
+            #expect(try await carol.get("/t/acme").headers[.location] == "/t/acme/data/exports")
+            _ = try await world.database.saveSegment(
+                tenantId: world.acme.id!,
+                id: nil,
+                name: "All",
+                description: "",
+                rules: SegmentRules(combinator: .all, groups: []),
+                actor: .commandLine,
+                now: .now
+            )
+            #expect(try await alice.get("/t/acme").headers[.location] == "/t/acme/data/exports")
+        }
+    }
+
     @Test func anUploadWithoutAnIdColumnAsksForIt() async throws {
         let world = try await TestWorld.make()
         try await world.app().test(.router) { client in
@@ -270,6 +352,12 @@ let segmentData = """
             expectText(page, "No column is called profile_id or id.")
             expectText(page, "Which column holds the profile id?")
             expectText(page, #"<option value="customer_no">customer_no</option>"#)
+            // It waits for a person; it has not failed.
+            expectText(page, #"<strong id="import-status">Waiting for you: choose the id column</strong>"#)
+            #expect(!page.contains(">Failed<"))
+            expectText(try await alice.get("/t/acme/data/profiles").text, "<td>Waiting for you: choose the id column</td>")
+            let waiting = try await latestActivity(world, "profiles.import_waiting")
+            #expect(waiting == "Import of people.csv is waiting for someone to choose its id column")
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 0)
 
             let wrong = try await alice.post(location + "/retry", [("idColumn", "nope")], tokenFrom: location)
@@ -279,6 +367,7 @@ let segmentData = """
             let done = try await waitForJob(alice, try #require(retried.headers[.location]))
             expectText(done, "Imported")
             expectText(done, #"<td id="rows-imported">2</td>"#)
+            #expect(try await latestActivity(world, "profiles.imported") == "Imported people.csv: 2 rows, 0 rejected")
             #expect(
                 try await world.database.profiles(tenantId: world.acme.id!, afterRowId: 0, limit: 10, search: nil).map(\.profileId) == [
                     "C-1", "C-2",
@@ -367,9 +456,17 @@ let segmentData = """
             let segment = try #require(try await world.database.segmentSummaries(tenantId: world.acme.id!).first?.segment)
             let export = try await world.database.createExport(tenantId: world.acme.id!, name: "Weekly DE", connectionId: nil, listId: "1")
             try await world.database.linkExport(tenantId: world.acme.id!, exportId: export.id, segmentId: segment.id!)
-            let refused = try await bob.post(location, [("action", "delete")], tokenFrom: location)
+            // Deleting is confirmed on its own page, which names the exports that keep the segment.
+            let deletePage = "/t/acme/data/segments/\(segment.id!)/delete"
+            let editor2 = try await bob.get(location).text
+            expectText(editor2, "href=\"\(deletePage)\"")
+            let blocked = try await bob.get(deletePage).text
+            expectText(blocked, "This segment cannot be deleted while these exports use it:")
+            expectText(blocked, "Weekly DE")
+            #expect(!blocked.contains("id=\"delete-segment\""))
+            let refused = try await bob.post(deletePage, [], tokenFrom: location)
             #expect(refused.status == .conflict)
-            expectText(refused.text, "This segment cannot be deleted while these exports use it: Weekly DE.")
+            expectText(refused.text, "Weekly DE")
             expectText(try await bob.get("/t/acme/data/segments").text, "Weekly DE")
             #expect(try await world.database.segmentSummaries(tenantId: world.acme.id!).count == 1)
 
@@ -387,8 +484,18 @@ let segmentData = """
                 actor: .commandLine,
                 now: .now
             )
-            let deleted = try await bob.post("/t/acme/data/segments/\(other.id!)", [("action", "delete")], tokenFrom: location)
+            // The old one-click delete from the editor is gone: only the confirmed step deletes.
+            let oneClick = try await bob.post("/t/acme/data/segments/\(other.id!)", [("action", "delete")], tokenFrom: location)
+            #expect(oneClick.status == .badRequest)
+            let confirm = try await bob.get("/t/acme/data/segments/\(other.id!)/delete").text
+            expectText(confirm, "Delete segment Unused?")
+            expectText(confirm, "This deletes the segment's rules and its list of 0 members. The profiles themselves stay")
+            let deleted = try await bob.post("/t/acme/data/segments/\(other.id!)/delete", [], tokenFrom: location)
             #expect(deleted.headers[.location] == "/t/acme/data/segments?done=deleted")
+            #expect(try await world.database.segmentSummaries(tenantId: world.acme.id!).count == 1)
+            var carol = Browser(client: client)
+            try await carol.signIn("carol@acme.test")
+            #expect(try await carol.get(deletePage).status == .forbidden)
         }
     }
 }

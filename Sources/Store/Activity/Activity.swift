@@ -55,17 +55,38 @@ extension AppDatabase {
         }
     }
 
-    /// One page of the tenant's events, newest first, and whether an older page exists.
-    public func activity(tenantId: Int64, page: Int, pageSize: Int = 50) async throws -> (events: [ActivityEvent], hasMore: Bool) {
+    /// One page of the tenant's events, newest first, and whether an older page exists; `action` and `actorEmail`
+    /// keep only events of that kind or by that person (each has an index, so a page stays one short index read).
+    public func activity(
+        tenantId: Int64,
+        page: Int,
+        pageSize: Int = 50,
+        action: String? = nil,
+        actorEmail: String? = nil
+    ) async throws -> (events: [ActivityEvent], hasMore: Bool) {
         try await reader.read { db in
+            let (sql, arguments) = Self.activityQuery(tenantId: tenantId, action: action, actorEmail: actorEmail)
             let rows = try ActivityEvent.fetchAll(
                 db,
-                sql: """
-                    SELECT * FROM activity WHERE tenantId = ? ORDER BY id DESC LIMIT ? OFFSET ?
-                    """,
-                arguments: [tenantId, pageSize + 1, max(0, page - 1) * pageSize]
+                sql: sql + " LIMIT ? OFFSET ?",
+                arguments: arguments + [pageSize + 1, max(0, page - 1) * pageSize]
             )
             return (Array(rows.prefix(pageSize)), rows.count > pageSize)
         }
+    }
+
+    /// The page's query without its limit; also read by the test that checks its plan.
+    static func activityQuery(tenantId: Int64, action: String?, actorEmail: String?) -> (String, StatementArguments) {
+        var sql = "SELECT * FROM activity WHERE tenantId = ?"
+        var arguments: StatementArguments = [tenantId]
+        if let action {
+            sql += " AND action = ?"
+            arguments += [action]
+        }
+        if let actorEmail {
+            sql += " AND actorEmail = ?"
+            arguments += [actorEmail]
+        }
+        return (sql + " ORDER BY id DESC", arguments)
     }
 }

@@ -30,4 +30,15 @@ extension AppDatabase {
             }
         }
     }
+
+    /// Records something that happened to an account (a sign-in, a password change) in every workspace it belongs
+    /// to, so each workspace's admins see it. Never given the password.
+    public func recordAccountEvent(userId: Int64, actor: Actor, action: String, detail: String) async throws {
+        try await writer.write { db in
+            let tenantIds = try Int64.fetchAll(db, sql: "SELECT tenantId FROM membership WHERE userId = ?", arguments: [userId])
+            for tenantId in tenantIds {
+                try ActivityEvent.record(db, at: clock.now, tenantId: tenantId, actor: actor, action: action, detail: detail)
+            }
+        }
+    }
 }

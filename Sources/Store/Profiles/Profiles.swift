@@ -39,6 +39,23 @@ public struct ProfileRow: Sendable, Equatable {
     public var values: [Int64: String]
 }
 
+extension ProfileRow {
+    /// From `SELECT rowId, profileId, attributes`: the stored JSON's `a<attribute id>` keys, nulls left out.
+    init(row: Row) {
+        let json = (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8))) as? [String: Any] ?? [:]
+        var values: [Int64: String] = [:]
+        for (key, value) in json where key.hasPrefix("a") {
+            guard let id = Int64(key.dropFirst()) else { continue }
+            switch value {
+            case let text as String: values[id] = text
+            case let number as NSNumber: values[id] = number.stringValue
+            default: continue
+            }
+        }
+        self.init(rowId: row[0], profileId: row[1], values: values)
+    }
+}
+
 public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutablePersistableRecord {
     public enum Columns {
         public static let id = Column(CodingKeys.id)
@@ -69,6 +86,8 @@ public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutableP
     public var pendingFile: String?
     /// The header's column names (JSON), when the id column must be chosen.
     public var columns: String?
+    /// Imported rows whose email column is empty or not an address: those profiles can never be exported.
+    public var rowsWithoutEmail: Int = 0
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
 
@@ -187,19 +206,42 @@ extension AppDatabase {
             }
             sql += " ORDER BY rowId LIMIT ?"
             arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map { row in
-                let json = (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8))) as? [String: Any] ?? [:]
-                var values: [Int64: String] = [:]
-                for (key, value) in json where key.hasPrefix("a") {
-                    guard let id = Int64(key.dropFirst()) else { continue }
-                    switch value {
-                    case let text as String: values[id] = text
-                    case let number as NSNumber: values[id] = number.stringValue
-                    default: continue
-                    }
-                }
-                return ProfileRow(rowId: row[0], profileId: row[1], values: values)
-            }
+            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(ProfileRow.init(row:))
+        }
+    }
+
+    /// One profile of the tenant by its row id, or nil (another tenant's answers nil too).
+    public func profile(tenantId: Int64, rowId: Int64) async throws -> ProfileRow? {
+        try await reader.read { db in
+            try Row.fetchOne(
+                db,
+                sql: "SELECT rowId, profileId, attributes FROM profile WHERE tenantId = ? AND rowId = ?",
+                arguments: [tenantId, rowId]
+            ).map(ProfileRow.init(row:))
+        }
+    }
+
+    /// Deletes one profile with its segment memberships, recorded in Activity in the same transaction. Returns
+    /// its profile id, or nil when the tenant has no such profile.
+    public func deleteProfile(tenantId: Int64, rowId: Int64, actor: Actor) async throws -> String? {
+        try await writer.write { db in
+            guard
+                let profileId = try String.fetchOne(
+                    db,
+                    sql: "SELECT profileId FROM profile WHERE tenantId = ? AND rowId = ?",
+                    arguments: [tenantId, rowId]
+                )
+            else { return nil }
+            _ = try Self.deleteProfiles(db, tenantId: tenantId, rowIds: [rowId])
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "profiles.deleted_one",
+                detail: "Deleted the profile \(profileId)"
+            )
+            return profileId
         }
     }
 

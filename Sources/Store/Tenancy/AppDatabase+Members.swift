@@ -113,6 +113,39 @@ extension AppDatabase {
         }
     }
 
+    /// An admin gives a member a new one-time password: the hash is stored, every session of theirs ends and the
+    /// reset is recorded, in one transaction. Only for an account that belongs to this workspace alone (and not the
+    /// admin's own, changed on their account page). Returns the member's email.
+    public func resetMemberPassword(tenantId: Int64, userId: Int64, newPasswordHash: String, actor: Actor) async throws -> String {
+        try await writer.write { db in
+            guard try Membership.fetchOne(db, key: ["tenantId": tenantId, "userId": userId]) != nil, userId != actor.userId else {
+                throw StoreError.notFound
+            }
+            let elsewhere =
+                try Int.fetchOne(
+                    db,
+                    sql: "SELECT COUNT(*) FROM membership WHERE userId = ? AND tenantId != ?",
+                    arguments: [userId, tenantId]
+                ) ?? 0
+            if elsewhere > 0 { throw StoreError.memberElsewhere }
+            try db.execute(
+                sql: "UPDATE user SET passwordHash = ?, mustChangePassword = 1 WHERE id = ?",
+                arguments: [newPasswordHash, userId]
+            )
+            try db.execute(sql: "DELETE FROM session WHERE userId = ?", arguments: [userId])
+            let email = try User.email(db, id: userId)
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "member.password_reset",
+                detail: "Reset the password of \(email) and ended their sessions"
+            )
+            return email
+        }
+    }
+
     static func adminCount(_ db: Database, tenantId: Int64) throws -> Int {
         try Int.fetchOne(
             db,

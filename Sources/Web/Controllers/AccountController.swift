@@ -70,7 +70,13 @@ struct AccountController {
             )
         }
         try await services.database.setPassword(userId: context.signedIn.userId, hash: hash, mustChange: false)
-        try await services.database.deleteSessions(ofUser: context.signedIn.userId, keeping: context.signedIn.session.id)
+        let ended = try await services.database.deleteSessions(ofUser: context.signedIn.userId, keeping: context.signedIn.session.id)
+        try await services.database.recordAccountEvent(
+            userId: context.signedIn.userId,
+            actor: context.actor,
+            action: "account.password_changed",
+            detail: "Changed their password; \(ended) other session(s) ended"
+        )
         return .seeOther(SiteRoute.account.path(query: ["done": "password"]))
     }
 

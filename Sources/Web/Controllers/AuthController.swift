@@ -111,6 +111,12 @@ struct AuthController {
             )
         )
 
+        try await services.database.recordAccountEvent(
+            userId: user.id!,
+            actor: Actor(userId: user.id, email: user.email, clientAddress: address),
+            action: "signin.succeeded",
+            detail: "Signed in from \(address)"
+        )
         var response = Response.seeOther(user.mustChangePassword ? SiteRoute.account.path : SiteRoute.home.path)
         response.setCookie(sessionCookie(token))
         response.setCookie(

@@ -54,7 +54,16 @@ struct HomeController {
         }
     }
 
-    @Sendable static func tenantRoot(request: Request, context: TenantContext) async throws -> Response {
-        .seeOther(TenantRoute.exports.path(context.access.tenant.slug))
+    /// A workspace opens on the first page with something to do or see: Profiles (and its import form) while
+    /// there are none, then Segments for those who make them while there are none, then Exports.
+    @Sendable func tenantRoot(request: Request, context: TenantContext) async throws -> Response {
+        let slug = context.access.tenant.slug
+        if try await services.database.profileCount(tenantId: context.tenantId) == 0 {
+            return .seeOther(TenantRoute.profiles.path(slug))
+        }
+        if context.policy.can(.changeData), try await services.database.segmentSummaries(tenantId: context.tenantId).isEmpty {
+            return .seeOther(TenantRoute.segments.path(slug))
+        }
+        return .seeOther(TenantRoute.exports.path(slug))
     }
 }

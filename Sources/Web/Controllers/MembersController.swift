@@ -14,7 +14,10 @@ struct MembersController {
         group.get(.members, use: list)
         group.post(.members, use: add)
         group.post(.memberRole, use: changeRole)
+        group.get(.memberRemove, use: removePage)
         group.post(.memberRemove, use: remove)
+        group.get(.memberResetPassword, use: resetPage)
+        group.post(.memberResetPassword, use: resetPassword)
         group.post(.memberInvitationWithdraw, use: withdraw)
     }
 
@@ -117,6 +120,27 @@ struct MembersController {
         return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "role"]))
     }
 
+    /// Removing someone is confirmed on a page that says what it does, like deleting all profiles.
+    @Sendable func removePage(request: Request, context: TenantContext) async throws -> Response {
+        let userId = try context.parameters.require("userId", as: Int64.self)
+        let members = try await services.database.members(tenantId: context.tenantId)
+        guard let member = members.first(where: { $0.userId == userId }) else { throw HTTPError(.notFound) }
+        let slug = context.access.tenant.slug
+        return try services.views.page(
+            "members/remove",
+            RemovePage(
+                chrome: try await services.chrome("Remove \(member.email)", section: "Members", context),
+                email: member.email,
+                roleLabel: member.role.label,
+                workspace: context.access.tenant.name,
+                isYou: userId == context.signedIn.userId,
+                isLastAdmin: member.role == .admin && members.filter { $0.role == .admin }.count == 1,
+                action: TenantRoute.memberRemove.path(slug, userId),
+                cancelHref: TenantRoute.members.path(slug)
+            )
+        )
+    }
+
     @Sendable func remove(request: Request, context: TenantContext) async throws -> Response {
         let userId = try context.parameters.require("userId", as: Int64.self)
         do {
@@ -130,6 +154,51 @@ struct MembersController {
         return .seeOther(TenantRoute.members.path(context.access.tenant.slug, query: ["done": "removed"]))
     }
 
+    /// A new one-time password for a member who lost theirs, confirmed first: their password stops working.
+    @Sendable func resetPage(request: Request, context: TenantContext) async throws -> Response {
+        let userId = try context.parameters.require("userId", as: Int64.self)
+        guard userId != context.signedIn.userId,
+            let member = try await services.database.members(tenantId: context.tenantId).first(where: { $0.userId == userId })
+        else { throw HTTPError(.notFound) }
+        let slug = context.access.tenant.slug
+        let elsewhere = try await services.database.tenants(ofUser: userId).count > 1
+        return try services.views.page(
+            "members/reset",
+            ResetPage(
+                chrome: try await services.chrome("Reset the password of \(member.email)", section: "Members", context),
+                email: member.email,
+                memberElsewhere: elsewhere,
+                action: TenantRoute.memberResetPassword.path(slug, userId),
+                cancelHref: TenantRoute.members.path(slug)
+            )
+        )
+    }
+
+    @Sendable func resetPassword(request: Request, context: TenantContext) async throws -> Response {
+        let userId = try context.parameters.require("userId", as: Int64.self)
+        let password = OneTimePassword.make()
+        let hash: String
+        do { hash = try await services.passwords.hash(password) } catch is BlockingPool.Busy {
+            return try await render(context, error: "The server is busy. Try again in a few seconds.", status: .serviceUnavailable)
+        }
+        do {
+            let email = try await services.database.resetMemberPassword(
+                tenantId: context.tenantId,
+                userId: userId,
+                newPasswordHash: hash,
+                actor: context.actor
+            )
+            return try await render(context, resetPassword: password, resetEmail: email)
+        } catch StoreError.notFound {
+            throw HTTPError(.notFound)
+        } catch StoreError.memberElsewhere {
+            return try await render(context, error: Self.memberElsewhere, status: .conflict)
+        }
+    }
+
+    static let memberElsewhere =
+        "This account also belongs to other workspaces, so its password cannot be reset from here. The operator can run outbound user reset-password."
+
     private func render(
         _ context: TenantContext,
         notice: String? = nil,
@@ -138,6 +207,8 @@ struct MembersController {
         email: String = "",
         oneTimePassword: String? = nil,
         newAccountEmail: String? = nil,
+        resetPassword: String? = nil,
+        resetEmail: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         var page = MembersPage.build(
@@ -153,6 +224,8 @@ struct MembersController {
         page.email = email
         page.oneTimePassword = oneTimePassword
         page.newAccountEmail = newAccountEmail
+        page.resetPassword = resetPassword
+        page.resetEmail = resetEmail
         return try services.views.page("members", page, status: status)
     }
 }

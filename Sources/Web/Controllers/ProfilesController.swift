@@ -24,7 +24,23 @@ struct ProfilesController {
     static let shownAttributes = 8
 
     @Sendable func page(request: Request, context: TenantContext) async throws -> Response {
+        try await render(request, context)
+    }
+
+    /// The Profiles page; `importError` explains, next to the import form, why an upload was not imported.
+    private func render(
+        _ request: Request,
+        _ context: TenantContext,
+        importError: String? = nil,
+        status: HTTPResponse.Status = .ok
+    ) async throws -> Response {
         let slug = context.access.tenant.slug
+        let notice: String? =
+            switch request.formQuery.get("done") {
+            case "deleted": "All profiles were deleted."
+            case "deleted-one": "The profile was deleted."
+            default: nil
+            }
         let search = String((request.formQuery.get("q") ?? "").prefix(200))
         let after = request.formQuery.get("after", as: Int64.self) ?? 0
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
@@ -51,13 +67,25 @@ struct ProfilesController {
                 csrf: context.signedIn.session.csrfToken,
                 maxImportBytes: services.configuration.maxImportBytes,
                 chrome: try await services.chrome("Profiles", section: "Profiles", context),
-                notice: request.formQuery.get("done") == "deleted" ? "All profiles were deleted." : nil
-            )
+                notice: notice,
+                importError: importError
+            ),
+            status: status
         )
     }
 
-    static func statusLabel(_ status: ImportJob.Status) -> String {
-        switch status {
+    /// How many of a job's profiles cannot be exported for want of an email, or nil when all can.
+    static func withoutEmail(_ job: ImportJob) -> String? {
+        guard job.rowsWithoutEmail > 0 else { return nil }
+        let count = job.rowsWithoutEmail
+        return
+            "\(count.formatted()) imported \(count == 1 ? "profile has" : "profiles have") no usable email (missing or malformed), so \(count == 1 ? "it" : "they") can never be exported."
+    }
+
+    /// A job kept for its id column is stored as failed, but it waits for a person, and says so.
+    static func statusLabel(_ job: ImportJob) -> String {
+        if job.pendingFile != nil { return "Waiting for you: choose the id column" }
+        return switch job.status {
         case .running: "Importing"
         case .succeeded: "Imported"
         case .completedWithErrors: "Imported with rejected rows"
@@ -69,8 +97,14 @@ struct ProfilesController {
 
     @Sendable func upload(request: Request, context: TenantContext) async throws -> Response {
         try context.policy.require(.changeData, "Viewers cannot import profiles.")
-        let upload = try await UploadStreamer(limit: services.configuration.maxImportBytes, csrfToken: context.signedIn.session.csrfToken)
-            .receive(contentType: request.headers[.contentType] ?? "", body: request.body, into: services.uploads.newFile())
+        let upload: UploadStreamer.Received
+        do {
+            upload = try await UploadStreamer(limit: services.configuration.maxImportBytes, csrfToken: context.signedIn.session.csrfToken)
+                .receive(contentType: request.headers[.contentType] ?? "", body: request.body, into: services.uploads.newFile())
+        } catch let error as HTTPError where [.badRequest, .contentTooLarge].contains(error.status) {
+            // An empty or oversized file is the person's to fix: say so on the page they came from, with its form.
+            return try await render(request, context, importError: error.body, status: error.status)
+        }
         let path = upload.path
         let idColumn = upload.fields["idColumn"]?.trimmingCharacters(in: .whitespacesAndNewlines)
         let replaceAll = upload.fields["replaceAll"] == "yes"
@@ -80,10 +114,12 @@ struct ProfilesController {
             let typed = (upload.fields["confirmRemoval"] ?? "").filter { $0.isNumber }
             guard Int(typed) == count else {
                 try? FileManager.default.removeItem(atPath: path)
-                throw HTTPError(
-                    .badRequest,
-                    message:
-                        "\"Replace all\" removes every profile that is not in the file: up to \(count.formatted()) profiles. To confirm, type \(count) in the box under it and import again."
+                return try await render(
+                    request,
+                    context,
+                    importError:
+                        "\"Replace all\" removes every profile that is not in the file: up to \(count.formatted()) profiles. To confirm, type \(count) in the box under it and import again.",
+                    status: .badRequest
                 )
             }
         }

@@ -17,6 +17,8 @@ struct SegmentsController {
         group.post(.newSegment, use: step)
         group.get(.segment, use: editPage)
         group.post(.segment, use: step)
+        group.get(.deleteSegment, use: deletePage)
+        group.post(.deleteSegment, use: delete)
     }
 
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
@@ -77,6 +79,13 @@ struct SegmentsController {
         let description = String((fields["description"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines).prefix(1_000))
         var rules = Self.parseRules(fields)
         let slug = context.access.tenant.slug
+        if let action = fields["action"], action.hasPrefix("add-condition:") {
+            // One more empty condition in that group (each group always shows one to fill in as well).
+            if let g = Int(action.dropFirst("add-condition:".count)), rules.groups.indices.contains(g) {
+                rules.groups[g].conditions.append(RuleCondition(attribute: "", op: .equals))
+            }
+            return try await render(context, segment: segment, name: name, description: description, rules: rules)
+        }
         switch fields["action"] {
         case "add-group":
             rules.groups.append(RuleGroup(combinator: .all, conditions: []))
@@ -146,26 +155,43 @@ struct SegmentsController {
             guard let segment else { throw HTTPError(.badRequest, message: "Save the segment first.") }
             try await steps.refresh(segment, tenantId: context.tenantId, actor: context.actor)
             return .seeOther(TenantRoute.segment.path(slug, segment.id!, query: ["done": "refreshed"]))
-        case "delete":
-            guard let segment else { throw HTTPError(.badRequest, message: "Nothing to delete.") }
-            do {
-                try await services.database.deleteSegment(tenantId: context.tenantId, id: segment.id!, actor: context.actor)
-            } catch let inUse as SegmentInUse {
-                return try await render(
-                    context,
-                    segment: segment,
-                    name: segment.name,
-                    description: segment.description,
-                    rules: segment.decodedRules,
-                    deleteError:
-                        "This segment cannot be deleted while these exports use it: \(inUse.exports.map(\.name).joined(separator: ", ")).",
-                    status: .conflict
-                )
-            }
-            return .seeOther(TenantRoute.segments.path(slug, query: ["done": "deleted"]))
         default:
-            throw HTTPError(.badRequest, message: "Choose Preview, Add a group, Save, Refresh or Delete.")
+            throw HTTPError(.badRequest, message: "Choose Preview, Add a group, Save or Refresh.")
         }
+    }
+
+    // MARK: Delete, confirmed on its own page
+
+    @Sendable func deletePage(request: Request, context: TenantContext) async throws -> Response {
+        try context.policy.require(.changeData, "Viewers cannot delete segments.")
+        return try await renderDelete(context, segment: try await loadSegment(context))
+    }
+
+    @Sendable func delete(request: Request, context: TenantContext) async throws -> Response {
+        try context.policy.require(.changeData, "Viewers cannot delete segments.")
+        let segment = try await loadSegment(context)
+        do {
+            try await services.database.deleteSegment(tenantId: context.tenantId, id: segment.id!, actor: context.actor)
+        } catch is SegmentInUse {
+            // Linked between the page and the click: the page now names the exports.
+            return try await renderDelete(context, segment: segment, status: .conflict)
+        }
+        return .seeOther(TenantRoute.segments.path(context.access.tenant.slug, query: ["done": "deleted"]))
+    }
+
+    private func renderDelete(_ context: TenantContext, segment: Segment, status: HTTPResponse.Status = .ok) async throws -> Response {
+        let slug = context.access.tenant.slug
+        let exports = try await services.database.exportsUsing(tenantId: context.tenantId, segmentId: segment.id!)
+        let page = DeletePage(
+            chrome: try await services.chrome("Delete \(segment.name)", section: "Segments", context),
+            name: segment.name,
+            members: segment.memberCount.formatted(),
+            exports: exports.map { .init(name: $0.name, href: TenantRoute.export.path(slug, $0.id)) },
+            inUse: !exports.isEmpty,
+            action: TenantRoute.deleteSegment.path(slug, segment.id!),
+            cancelHref: TenantRoute.segment.path(slug, segment.id!)
+        )
+        return try services.views.page("segments/delete", page, status: status)
     }
 
     static func parseRules(_ fields: [String: String]) -> SegmentRules {
@@ -209,7 +235,6 @@ struct SegmentsController {
         notice: String? = nil,
         problem: SegmentRules.Problem? = nil,
         nameError: String? = nil,
-        deleteError: String? = nil,
         status: HTTPResponse.Status = .ok
     ) async throws -> Response {
         let attributes = try await services.database.attributes(tenantId: context.tenantId)
@@ -228,11 +253,13 @@ struct SegmentsController {
         page.preview = preview
         page.notice = notice
         page.nameError = nameError
-        page.problem = deleteError ?? problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" }
+        // Each problem once: under its condition, or at the top when the condition is not on the page.
         if let problem, page.groups.indices.contains(problem.group),
             page.groups[problem.group].conditions.indices.contains(problem.condition)
         {
             page.groups[problem.group].conditions[problem.condition].problem = problem.message
+        } else {
+            page.problem = problem.map { "Group \($0.group + 1), condition \($0.condition + 1): \($0.message)" }
         }
         return try services.views.page("segments/editor", page, status: status)
     }

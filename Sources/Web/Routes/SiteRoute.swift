@@ -43,6 +43,7 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case members = "admin/members"
     case memberRole = "admin/members/:userId/role"
     case memberRemove = "admin/members/:userId/remove"
+    case memberResetPassword = "admin/members/:userId/reset-password"
     case memberInvitationWithdraw = "admin/members/invitations/:id/withdraw"
     case system = "admin/system"
     case systemRefresh = "admin/system/refresh"
@@ -52,9 +53,12 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case importJob = "data/profiles/imports/:id"
     case retryImport = "data/profiles/imports/:id/retry"
     case deleteProfiles = "data/profiles/delete"
+    case profile = "data/profiles/:id"
+    case deleteProfile = "data/profiles/:id/delete"
     case segments = "data/segments"
     case newSegment = "data/segments/new"
     case segment = "data/segments/:id"
+    case deleteSegment = "data/segments/:id/delete"
     case exports = "data/exports"
     case newExport = "data/exports/new"
     case runAllExports = "data/exports/run-all"
@@ -93,12 +97,12 @@ public enum TenantRoute: String, CaseIterable, Sendable {
         let reading = method == .get || method == .head
         switch self {
         case .connections, .newConnection, .connection, .removeConnection, .members, .memberRole, .memberRemove,
-            .memberInvitationWithdraw, .system, .systemRefresh, .activity:
+            .memberResetPassword, .memberInvitationWithdraw, .system, .systemRefresh, .activity:
             return .administer
-        case .root, .profiles, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
+        case .root, .profiles, .profile, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
             .exportRunRejectedCSV:
             return reading ? .viewData : .changeData
-        case .importProfiles, .retryImport, .deleteProfiles, .newSegment:
+        case .importProfiles, .retryImport, .deleteProfiles, .deleteProfile, .newSegment, .deleteSegment:
             return .changeData
         case .newExport, .duplicateExport, .previewExport:
             return .editExport(connection: nil)

@@ -9,9 +9,10 @@ public struct Views: Sendable {
     let library: MustacheLibrary
 
     static let requiredTemplates = [
-        "layout", "error", "login", "home", "account", "members", "activity", "empty-area",
+        "layout", "error", "login", "home", "account", "members", "members/remove", "members/reset", "activity", "empty-area",
         "connections/list", "connections/choose", "connections/form", "connections/remove",
-        "profiles/index", "profiles/import", "profiles/delete", "segments/list", "segments/editor",
+        "profiles/index", "profiles/import", "profiles/delete", "profiles/profile", "profiles/delete-one", "segments/list",
+        "segments/editor", "segments/delete",
         "exports/list", "exports/form", "exports/preview", "exports/run", "exports/remove",
         "system",
     ]

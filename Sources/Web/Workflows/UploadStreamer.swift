@@ -132,9 +132,17 @@ struct UploadStreamer {
                     "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts."
             )
         }
-        guard upload.sawFile, upload.fileBytes > 0 else {
+        guard upload.sawFile, upload.fileName?.isEmpty == false || upload.fileBytes > 0 else {
             try? FileManager.default.removeItem(atPath: path)
-            throw HTTPError(.badRequest, message: "Choose a CSV file to import; the one sent was empty.")
+            throw HTTPError(.badRequest, message: "Choose a CSV file to import.")
+        }
+        guard upload.fileBytes > 0 else {
+            try? FileManager.default.removeItem(atPath: path)
+            throw HTTPError(
+                .badRequest,
+                message:
+                    "The file \(upload.fileName ?? "") is empty (0 bytes): it needs a header row naming the attributes, then one row per profile."
+            )
         }
         return Received(path: path, fileName: upload.fileName, fields: upload.fields)
     }

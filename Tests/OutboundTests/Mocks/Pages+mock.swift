@@ -112,6 +112,7 @@ extension MembersController.MembersPage {
                     isYou: true,
                     roleAction: TenantRoute.memberRole.path("acme", 1),
                     removeAction: TenantRoute.memberRemove.path("acme", 1),
+                    resetHref: TenantRoute.memberResetPassword.path("acme", 1),
                     roles: roles
                 ),
                 .init(
@@ -122,6 +123,7 @@ extension MembersController.MembersPage {
                     isYou: false,
                     roleAction: TenantRoute.memberRole.path("acme", 2),
                     removeAction: TenantRoute.memberRemove.path("acme", 2),
+                    resetHref: TenantRoute.memberResetPassword.path("acme", 2),
                     roles: roles
                 ),
             ],
@@ -140,7 +142,9 @@ extension MembersController.MembersPage {
             emailError: "Enter an email address.",
             email: "",
             oneTimePassword: "abcdefg-hijkmnp-qrstuvw",
-            newAccountEmail: "dave@acme.test"
+            newAccountEmail: "dave@acme.test",
+            resetPassword: nil,
+            resetEmail: nil
         )
     }()
 }
@@ -207,6 +211,7 @@ extension ConnectionsController.ListPage {
                 name: "Main <account>",
                 href: TenantRoute.connection.path("acme", 1),
                 type: "ActiveCampaign",
+                host: "acme.api-us1.com",
                 usableBy: "Administrators and contributors",
                 exportUser: "alice@acme.test",
                 connected: true,
@@ -218,6 +223,7 @@ extension ConnectionsController.ListPage {
                 name: "Old",
                 href: TenantRoute.connection.path("acme", 2),
                 type: "ActiveCampaign",
+                host: "Not connected",
                 usableBy: "Administrators",
                 exportUser: "bob@acme.test (no longer an admin)",
                 connected: false,
@@ -287,10 +293,19 @@ extension ProfilesController.ProfilesPage {
         maxUploadText: "2 GB",
         headings: [.init(name: "email", type: "text"), .init(name: "age", type: "number")],
         rows: [
-            .init(profileId: "p-1", cells: [.init(value: "ann@example.com"), .init(value: "41")]),
-            .init(profileId: "p-2", cells: [.init(value: "<script>x</script>"), .init(value: "")]),
+            .init(
+                profileId: "p-1",
+                href: TenantRoute.profile.path("acme", 1),
+                cells: [.init(value: "ann@example.com"), .init(value: "41")]
+            ),
+            .init(
+                profileId: "p-2",
+                href: TenantRoute.profile.path("acme", 2),
+                cells: [.init(value: "<script>x</script>"), .init(value: "")]
+            ),
         ],
         hasRows: true,
+        emptyMessage: "No more profiles.",
         search: "example",
         nextHref: TenantRoute.profiles.path("acme", query: ["q": "example", "after": "2"]),
         firstHref: TenantRoute.profiles.path("acme", query: ["q": "example"]),
@@ -400,7 +415,8 @@ extension SegmentsController.EditorPage {
                             value2: "",
                             problem: "Choose an attribute."
                         ),
-                    ]
+                    ],
+                    addCondition: "add-condition:0"
                 )
             ],
             hasAttributes: true,
@@ -411,7 +427,63 @@ extension SegmentsController.EditorPage {
             memberCount: "997",
             refreshed: "2026-11-25 09:00 UTC",
             exports: "Weekly DE",
-            profilesHref: TenantRoute.profiles.path("acme")
+            profilesHref: TenantRoute.profiles.path("acme"),
+            deleteHref: TenantRoute.deleteSegment.path("acme", 1)
         )
     }()
+}
+
+extension SegmentsController.DeletePage {
+    static let mock = Self(
+        chrome: .mockTenant("Delete Berlin", section: "Segments"),
+        name: "Berlin",
+        members: "997",
+        exports: [.init(name: "Weekly DE", href: TenantRoute.export.path("acme", 4))],
+        inUse: true,
+        action: TenantRoute.deleteSegment.path("acme", 1),
+        cancelHref: TenantRoute.segment.path("acme", 1)
+    )
+}
+
+extension ProfileController.ProfilePage {
+    static let mock = Self(
+        chrome: .mockTenant("Profile p-1", section: "Profiles"),
+        profileId: "p-1",
+        values: [.init(name: "email", type: "text", value: "ann@example.com"), .init(name: "note", type: "text", value: "<b>long</b>")],
+        canEdit: true,
+        deleteHref: TenantRoute.deleteProfile.path("acme", 1),
+        backHref: TenantRoute.profiles.path("acme")
+    )
+}
+
+extension ProfileController.DeleteOnePage {
+    static let mock = Self(
+        chrome: .mockTenant("Delete profile p-1", section: "Profiles"),
+        profileId: "p-1",
+        action: TenantRoute.deleteProfile.path("acme", 1),
+        cancelHref: TenantRoute.profile.path("acme", 1)
+    )
+}
+
+extension MembersController.ResetPage {
+    static let mock = Self(
+        chrome: .mockTenant("Reset the password of bob@acme.test", section: "Members"),
+        email: "bob@acme.test",
+        memberElsewhere: false,
+        action: TenantRoute.memberResetPassword.path("acme", 2),
+        cancelHref: TenantRoute.members.path("acme")
+    )
+}
+
+extension MembersController.RemovePage {
+    static let mock = Self(
+        chrome: .mockTenant("Remove bob@acme.test", section: "Members"),
+        email: "bob@acme.test",
+        roleLabel: "Contributor",
+        workspace: "Acme Corp",
+        isYou: false,
+        isLastAdmin: false,
+        action: TenantRoute.memberRemove.path("acme", 2),
+        cancelHref: TenantRoute.members.path("acme")
+    )
 }

@@ -8,6 +8,8 @@ extension ConnectionsController {
             var name: String
             var href: String
             var type: String
+            /// The ActiveCampaign API host, so two accounts with similar names are told apart.
+            var host: String
             var usableBy: String
             var exportUser: String
             var connected: Bool
@@ -34,6 +36,7 @@ extension ConnectionsController.ListPage {
                     name: connection.name,
                     href: TenantRoute.connection.path(slug, connection.id!),
                     type: "ActiveCampaign",
+                    host: connection.apiHost,
                     usableBy: connection.usableBy.label,
                     exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
                     connected: summary.attention == nil,

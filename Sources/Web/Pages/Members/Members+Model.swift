@@ -12,6 +12,7 @@ extension MembersController {
             var isYou: Bool
             var roleAction: String
             var removeAction: String
+            var resetHref: String
             var roles: [RoleOption]
         }
         struct RoleOption {
@@ -37,6 +38,29 @@ extension MembersController {
         var email: String
         var oneTimePassword: String?
         var newAccountEmail: String?
+        var resetPassword: String?
+        var resetEmail: String?
+    }
+
+    /// Templates/members/reset.mustache: what a password reset does, before it is done.
+    struct ResetPage {
+        var chrome: Chrome
+        var email: String
+        var memberElsewhere: Bool
+        var action: String
+        var cancelHref: String
+    }
+
+    /// Templates/members/remove.mustache: what removing this member will do, before it is done.
+    struct RemovePage {
+        var chrome: Chrome
+        var email: String
+        var roleLabel: String
+        var workspace: String
+        var isYou: Bool
+        var isLastAdmin: Bool
+        var action: String
+        var cancelHref: String
     }
 }
 
@@ -59,6 +83,7 @@ extension MembersController.MembersPage {
                     isYou: $0.userId == you,
                     roleAction: TenantRoute.memberRole.path(slug, $0.userId),
                     removeAction: TenantRoute.memberRemove.path(slug, $0.userId),
+                    resetHref: TenantRoute.memberResetPassword.path(slug, $0.userId),
                     roles: options($0.role)
                 )
             },
@@ -77,7 +102,9 @@ extension MembersController.MembersPage {
             emailError: nil,
             email: "",
             oneTimePassword: nil,
-            newAccountEmail: nil
+            newAccountEmail: nil,
+            resetPassword: nil,
+            resetEmail: nil
         )
     }
 }

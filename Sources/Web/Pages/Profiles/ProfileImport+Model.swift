@@ -17,6 +17,8 @@ extension ProfilesController {
         var rowsImported: String
         var rowsRejected: String
         var rowsRemoved: String?
+        /// "3 imported profiles have no usable email…", when some do.
+        var withoutEmail: String?
         var message: String?
         var problems: [ProblemRow]
         var hasProblems: Bool
@@ -37,12 +39,13 @@ extension ProfilesController.ImportPage {
             chrome: chrome,
             running: job.status == .running,
             fileName: job.fileName,
-            status: ProfilesController.statusLabel(job.status),
-            failed: job.status == .failed,
+            status: ProfilesController.statusLabel(job),
+            failed: job.status == .failed && job.pendingFile == nil,
             rowsRead: job.rowsRead.formatted(),
             rowsImported: job.rowsImported.formatted(),
             rowsRejected: job.rowsRejected.formatted(),
             rowsRemoved: job.replaceAll ? job.rowsRemoved.formatted() : nil,
+            withoutEmail: ProfilesController.withoutEmail(job),
             message: job.message,
             problems: problems.map { .init(line: $0.line, problem: $0.problem) },
             hasProblems: !problems.isEmpty,

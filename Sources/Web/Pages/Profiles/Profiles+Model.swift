@@ -8,6 +8,8 @@ extension ProfilesController {
         struct Cell { var value: String }
         struct Row {
             var profileId: String
+            /// The profile's own page: every attribute, whole values, and Delete.
+            var href: String
             var cells: [Cell]
         }
         struct Heading {
@@ -27,8 +29,12 @@ extension ProfilesController {
         var importAction: String
         var maxUploadText: String
         var headings: [Heading]
+        /// Attributes not in the table (it fits a 1280 px window); each profile's page shows them all.
+        var hiddenColumns: String?
         var rows: [Row]
         var hasRows: Bool
+        /// Said instead of the table: no profiles at all, none matching the search, or none past this page.
+        var emptyMessage: String
         var search: String
         var nextHref: String?
         var firstHref: String?
@@ -36,6 +42,7 @@ extension ProfilesController {
         var hasImports: Bool
         var deleteHref: String
         var notice: String?
+        var importError: String?
     }
 }
 
@@ -58,7 +65,8 @@ extension ProfilesController.ProfilesPage {
         csrf: String,
         maxImportBytes: Int,
         chrome: Chrome,
-        notice: String?
+        notice: String?,
+        importError: String? = nil
     ) -> Self {
         let pageSize = ProfilesController.pageSize
         let shown = Array(reads.attributes.prefix(ProfilesController.shownAttributes))
@@ -71,10 +79,22 @@ extension ProfilesController.ProfilesPage {
             importAction: TenantRoute.importProfiles.path(slug),
             maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(maxImportBytes), countStyle: .file),
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
+            hiddenColumns: reads.attributes.count > shown.count
+                ? "\(reads.attributes.count - shown.count) more attributes are on each profile's page: open a profile by its id." : nil,
             rows: rows.prefix(pageSize).map { row in
-                .init(profileId: row.profileId, cells: shown.map { .init(value: row.values[$0.id!] ?? "") })
+                .init(
+                    profileId: row.profileId,
+                    href: TenantRoute.profile.path(slug, row.rowId),
+                    cells: shown.map { .init(value: row.values[$0.id!] ?? "") }
+                )
             },
             hasRows: !rows.isEmpty,
+            emptyMessage: q.map { "No profiles match “\($0)”." }
+                ?? (reads.count > 0
+                    ? "No more profiles."
+                    : policy.can(.changeData)
+                        ? "No profiles yet. Import a CSV file to add them."
+                        : "No profiles yet. Administrators and contributors import them from CSV files."),
             search: search,
             nextHref: rows.count > pageSize
                 ? TenantRoute.profiles.path(slug, query: ["q": q, "after": String(rows[pageSize - 1].rowId)]) : nil,
@@ -83,14 +103,16 @@ extension ProfilesController.ProfilesPage {
                 .init(
                     href: TenantRoute.importJob.path(slug, $0.id!),
                     fileName: $0.fileName,
-                    status: ProfilesController.statusLabel($0.status),
+                    status: ProfilesController.statusLabel($0),
                     started: Format.dateTime($0.startedAt),
                     counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected"
+                        + ($0.rowsWithoutEmail > 0 ? ", \($0.rowsWithoutEmail.formatted()) without a usable email" : "")
                 )
             },
             hasImports: !reads.imports.isEmpty,
             deleteHref: TenantRoute.deleteProfiles.path(slug),
-            notice: notice
+            notice: notice,
+            importError: importError
         )
     }
 }

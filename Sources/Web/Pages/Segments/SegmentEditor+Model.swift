@@ -22,6 +22,13 @@ extension SegmentsController {
         var all: Bool
         var any: Bool
         var conditions: [ConditionView]
+        /// The value of this group's "Add condition" button.
+        var addCondition: String
+    }
+    /// A viewer's read-only group: the rule in words, with no inputs that would lead to a 403.
+    struct RuleText {
+        var heading: String
+        var conditions: [String]
     }
 
     struct EditorPage {
@@ -43,6 +50,10 @@ extension SegmentsController {
         var refreshed: String?
         var exports: String?
         var profilesHref: String
+        var deleteHref: String?
+        var ruleText: [RuleText] = []
+        /// No condition at all: the segment holds every profile, and says so.
+        var everyone: Bool = false
     }
 }
 
@@ -82,6 +93,19 @@ extension SegmentsController.EditorPage {
                         value2: condition.value2,
                         problem: nil
                     )
+                },
+                addCondition: "add-condition:\(g)"
+            )
+        }
+        let ruleText = rules.groups.enumerated().filter { !$0.element.conditions.isEmpty }.map { g, group in
+            SegmentsController.RuleText(
+                heading: "Group \(g + 1): matches \(group.combinator.label)",
+                conditions: group.conditions.map { condition in
+                    switch condition.op {
+                    case .isEmpty, .isNotEmpty: "\(condition.attribute) \(condition.op.label)"
+                    case .between: "\(condition.attribute) is between \(condition.value) and \(condition.value2)"
+                    default: "\(condition.attribute) \(condition.op.label) \(condition.value)"
+                    }
                 }
             )
         }
@@ -103,7 +127,10 @@ extension SegmentsController.EditorPage {
             memberCount: segment.map { $0.memberCount.formatted() },
             refreshed: segment.map { $0.refreshedAt.map(Format.dateTime) ?? "Never" },
             exports: exports.map { $0.isEmpty ? "None" : $0.map(\.name).joined(separator: ", ") },
-            profilesHref: TenantRoute.profiles.path(slug)
+            profilesHref: TenantRoute.profiles.path(slug),
+            deleteHref: segment.map { TenantRoute.deleteSegment.path(slug, $0.id!) },
+            ruleText: ruleText,
+            everyone: rules.conditionCount == 0
         )
     }
 }

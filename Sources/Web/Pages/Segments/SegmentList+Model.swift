@@ -10,6 +10,8 @@ extension SegmentsController {
             var members: String
             var refreshed: String
             var exports: String
+            /// No conditions: every profile is a member.
+            var everyone: Bool = false
         }
         var chrome: Chrome
         var rows: [Row]
@@ -31,7 +33,8 @@ extension SegmentsController.ListPage {
                     href: TenantRoute.segment.path(slug, $0.segment.id!),
                     members: $0.segment.memberCount.formatted(),
                     refreshed: $0.segment.refreshedAt.map(Format.dateTime) ?? "Never",
-                    exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", ")
+                    exports: $0.exports.isEmpty ? "None" : $0.exports.map(\.name).joined(separator: ", "),
+                    everyone: $0.segment.decodedRules.conditionCount == 0
                 )
             },
             hasRows: !summaries.isEmpty,
