@@ -32,7 +32,7 @@ public func buildApplication(
     )
     let router = buildRouter(services: services, logger: logger)
     var app = Application(
-        router: router,
+        responder: HeadResponder(inner: router.buildResponder()),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "Outbound"),
         onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
         logger: logger
@@ -49,10 +49,9 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     let configuration = services.configuration
     let database = services.database
     let router = Router(context: AppRequestContext.self)
-    // Order is the security policy: HEAD is answered as GET around everything, headers wrap everything (errors and static files included), then the client
+    // Order is the security policy: headers wrap everything (errors and static files included), then the client
     // address, static files, the session, and the CSRF check before any handler runs.
     router.addMiddleware {
-        HeadMiddleware()
         SecurityHeadersMiddleware(views: services.views, strictTransportSecurity: configuration.secureCookies)
         ClientAddressMiddleware(trustedProxies: configuration.trustedProxies, publicURLIsHTTPS: configuration.secureCookies, logger: logger)
         FileMiddleware(configuration.publicDirectory, searchForIndexHtml: false, logger: quietLogger(logger))

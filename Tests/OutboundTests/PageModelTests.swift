@@ -66,7 +66,7 @@ import Testing
         let chrome = Chrome.mockTenant("Import", section: "Profiles")
         let admin = ProfilesController.ImportPage.build(job, slug: "acme", policy: Policy(role: .admin), csrf: "t", chrome: chrome)
         let viewer = ProfilesController.ImportPage.build(job, slug: "acme", policy: Policy(role: .viewer), csrf: "t", chrome: chrome)
-        #expect(admin.status == "Failed")
+        #expect(admin.status == "Waiting for you: choose the id column")
         #expect(admin.chooseColumns == ["email", "city"])
         #expect(admin.waitsForIdColumn)
         #expect(!viewer.waitsForIdColumn)
@@ -178,7 +178,7 @@ extension PageModelTests {
             )
             #expect(response.status == .unprocessableContent)
             expectText(response.text, #"<p class="field-error">"#)
-            expectText(response.text, "Group 1, condition 1:")
+            #expect(!response.text.contains("Group 1, condition 1:"))  // the problem once, beside its condition
         }
     }
 }

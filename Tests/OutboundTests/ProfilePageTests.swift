@@ -25,7 +25,7 @@ import Testing
             try await carol.signIn("carol@acme.test")
             let list = try await carol.get("/t/acme/data/profiles").text
             expectText(list, #"<td><a href="/t/acme/data/profiles/\#(p1.rowId)">p1</a></td>"#)
-            expectText(list, "4 more attributes are on each profile's page")
+            expectText(list, "4 more attributes are on each profile")
             expectText(list, #"<table class="profiles" id="profiles">"#)
 
             let page = try await carol.get("/t/acme/data/profiles/\(p1.rowId)").text
@@ -43,7 +43,7 @@ import Testing
             expectText(confirm, "takes it out of every segment at once")
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 2)
             let deleted = try await bob.post("/t/acme/data/profiles/\(p1.rowId)/delete", [], tokenFrom: "/t/acme/data/profiles")
-            #expect(deleted.headers[.location] == "/t/acme/data/profiles?done=deleted-one")
+            #expect(deleted.headers[.location] == "/t/acme/data/profiles?done=deletedOne")
             expectText(try await bob.get(deleted.headers[.location]!).text, "The profile was deleted.")
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 1)
             #expect(try await bob.get("/t/acme/data/profiles/\(p1.rowId)").status == .notFound)

@@ -268,6 +268,16 @@ import Testing
             actor: .commandLine,
             now: .now
         )
+        // Its own confirmed delete route deletes it, by design: that route gets a segment of its own.
+        let doomed = try await world.database.saveSegment(
+            tenantId: world.acme.id!,
+            id: nil,
+            name: "Doomed",
+            description: "",
+            rules: SegmentRules(combinator: .all, groups: []),
+            actor: .commandLine,
+            now: .now
+        )
         let routes = router.routes.map { ($0.method, $0.path.description) }
         #expect(routes.count >= 30)
         try await world.app().test(.router) { client in
@@ -280,7 +290,7 @@ import Testing
                 "_csrf=\(token)&step=%00&action=%FF&draft=-1&usableBy=everyone",
             ]
             for (method, path) in routes where path != "/logout" && path != "/account/sessions/end-others" {
-                let id = path.contains("segments") ? segment.id! : ours.id!
+                let id = path.hasSuffix("segments/{id}/delete") ? doomed.id! : path.contains("segments") ? segment.id! : ours.id!
                 let uri = path.replacingOccurrences(of: "{tenant}", with: "acme").replacingOccurrences(of: "{id}", with: String(id))
                     .replacingOccurrences(of: "{userId}", with: "999999")
                 if method == .get {

@@ -50,7 +50,7 @@ struct ProfileController {
         guard try await services.database.deleteProfile(tenantId: context.tenantId, rowId: rowId, actor: context.actor) != nil else {
             throw HTTPError(.notFound)
         }
-        return .seeOther(TenantRoute.profiles.path(context.access.tenant.slug, query: ["done": "deleted-one"]))
+        return .seeOther(TenantRoute.profiles.path(context.access.tenant.slug, query: ["done": "deletedOne"]))
     }
 
     private func load(_ context: TenantContext) async throws -> ProfileRow {

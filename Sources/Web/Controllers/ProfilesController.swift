@@ -38,7 +38,7 @@ struct ProfilesController {
         let notice: String? =
             switch request.formQuery.get("done") {
             case "deleted": "All profiles were deleted."
-            case "deleted-one": "The profile was deleted."
+            case "deletedOne": "The profile was deleted."
             default: nil
             }
         let search = String((request.formQuery.get("q") ?? "").prefix(200))

@@ -132,7 +132,7 @@ struct UploadStreamer {
                     "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts."
             )
         }
-        guard upload.sawFile, upload.fileName?.isEmpty == false || upload.fileBytes > 0 else {
+        guard upload.sawFile || upload.fileName?.isEmpty == false else {
             try? FileManager.default.removeItem(atPath: path)
             throw HTTPError(.badRequest, message: "Choose a CSV file to import.")
         }
