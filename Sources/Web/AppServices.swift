@@ -80,6 +80,11 @@ struct AppServices: Sendable {
 
     /// The layout of a page inside a tenant: title, the highlighted section, the switcher's tenants.
     func chrome(_ title: String, section: String, _ context: TenantContext) async throws -> Chrome {
-        .tenant(title: title, current: section, context: context, tenants: try await tenantsOf(context.signedIn))
+        var chrome = Chrome.tenant(title: title, current: section, context: context, tenants: try await tenantsOf(context.signedIn))
+        if configuration.demo != nil {
+            let href = TenantRoute.demoActiveCampaign.path(context.access.tenant.slug)
+            chrome.dataNav.append(.init(label: DemoController.section, href: href, current: section == DemoController.section))
+        }
+        return chrome
     }
 }

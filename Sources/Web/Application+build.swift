@@ -106,6 +106,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     ExportEditorController(services: services).addRoutes(to: data)
     ExportRunsController(services: services).addRoutes(to: data)
     empty.addDataRoutes(to: data)
+    if let demo = configuration.demo { DemoController(services: services, demo: demo).addRoutes(to: data) }
     return router
 }
 

@@ -68,6 +68,8 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case confirmExportRun = "data/exports/:id/runs/:run/confirm"
     case exportRunInvalidCSV = "data/exports/:id/runs/:run/invalid.csv"
     case exportRunRejectedCSV = "data/exports/:id/runs/:run/rejected.csv"
+    /// Only in demo mode: what the in-process ActiveCampaign sandbox received.
+    case demoActiveCampaign = "demo/activecampaign"
 
     var pattern: RouterPath { RouterPath(rawValue) }
 
@@ -96,7 +98,7 @@ public enum TenantRoute: String, CaseIterable, Sendable {
             .memberInvitationWithdraw, .system, .systemRefresh, .activity:
             return .administer
         case .root, .profiles, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
-            .exportRunRejectedCSV:
+            .exportRunRejectedCSV, .demoActiveCampaign:
             return reading ? .viewData : .changeData
         case .importProfiles, .retryImport, .deleteProfiles, .newSegment:
             return .changeData
