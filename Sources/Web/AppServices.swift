@@ -75,7 +75,7 @@ struct AppServices: Sendable {
     }
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
-        try await database.tenants(ofUser: signedIn.userId)
+        signedIn.tenants
     }
 
     /// The layout of a page inside a tenant: title, the highlighted section, the switcher's tenants.

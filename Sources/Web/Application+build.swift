@@ -88,7 +88,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
 
     let tenant = router.group("t/:tenant")
         .add(middleware: SignInRequiredMiddleware())
-        .add(middleware: TenantMiddleware(database: database))
+        .add(middleware: TenantMiddleware())
         .group(context: TenantContext.self)
     tenant.get(.root, use: HomeController.tenantRoot)
 
