@@ -155,6 +155,62 @@ extension ConnectionsController.RemovePage.ExportRow: MustacheParent {
     }
 }
 
+extension DemoController.DemoPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "address": return self.address
+        case "contacts": return self.contacts
+        case "lists": return self.lists
+        case "imports": return self.imports
+        case "hasImports": return self.hasImports
+        case "exportsHref": return self.exportsHref
+        case "selfHref": return self.selfHref
+        default: return nil
+        }
+    }
+}
+
+extension DemoController.DemoPage.Contact: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "email": return self.email
+        case "name": return self.name
+        case "phone": return self.phone
+        case "status": return self.status
+        case "updated": return self.updated
+        default: return nil
+        }
+    }
+}
+
+extension DemoController.DemoPage.List: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "id": return self.id
+        case "name": return self.name
+        case "active": return self.active
+        case "unsubscribed": return self.unsubscribed
+        case "recent": return self.recent
+        case "hasRecent": return self.hasRecent
+        default: return nil
+        }
+    }
+}
+
+extension DemoController.DemoPage.Import: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "queuedAt": return self.queuedAt
+        case "status": return self.status
+        case "contacts": return self.contacts
+        case "succeeded": return self.succeeded
+        case "failed": return self.failed
+        default: return nil
+        }
+    }
+}
+
 extension EmptyAreaController.EmptyAreaPage: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
