@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .executableTarget(
@@ -101,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "OutboundCLI",
             dependencies: [
-                "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ProfileImport",
+                "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,6 +1,7 @@
 // Live progress on a run page (progressive enhancement): reads the same address as JSON (Accept:
 // application/json) and fills the figures the server rendered. Without JavaScript the page shows the same
-// figures; a reload updates them. When the run ends, a link offers the reload that shows its rows and history.
+// figures; a reload updates them. When the run ends, its timings, counts, rows and history are fetched once and
+// put in place (the link to reload stays as the fallback when that fetch fails).
 (function () {
   "use strict";
   var section = document.getElementById("run-progress");
@@ -32,6 +33,7 @@
         } else {
           var finished = document.getElementById("run-finished");
           if (finished) finished.hidden = false;
+          refreshDetails();
           // Cancel and Confirm no longer apply to an ended run.
           document.querySelectorAll("[data-while-active]").forEach(function (form) { form.hidden = true; });
         }
@@ -39,6 +41,22 @@
       .catch(function () {
         window.setTimeout(poll, 5000);
       });
+  }
+
+  function refreshDetails() {
+    fetch(url, { headers: { Accept: "text/html" }, credentials: "same-origin", cache: "no-store" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("status " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").getElementById("run-details");
+        var current = document.getElementById("run-details");
+        if (fresh && current) current.replaceWith(document.importNode(fresh, true));
+        var finished = document.getElementById("run-finished");
+        if (finished) finished.hidden = true;
+      })
+      .catch(function () {});
   }
 
   window.setTimeout(poll, 1000);

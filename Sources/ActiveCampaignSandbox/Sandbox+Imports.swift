@@ -82,6 +82,7 @@ extension Sandbox {
             startAt: start,
             finishAt: finish
         )
+        batch.size = objects.count
         if configuration.faults.batchFailureRate > 0, random.nextDouble() < configuration.faults.batchFailureRate {
             batch.outcome = configuration.faults.batchFailureStatus
         }

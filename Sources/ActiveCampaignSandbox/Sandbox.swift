@@ -46,6 +46,8 @@ public actor Sandbox {
     var requestCounts: [String: [String: Int]] = [:]
     var random: SplitMix64
     let now: @Sendable () -> Date
+    /// Counts requests, each of which may change the state: a saver compares it to know when to write.
+    public internal(set) var revision = 0
 
     public init(configuration: SandboxConfiguration, now: @escaping @Sendable () -> Date = { Date() }) {
         var configuration = configuration
@@ -80,6 +82,7 @@ public actor Sandbox {
     // MARK: Dispatch
 
     public func handle(_ request: SandboxRequest) async -> SandboxResponse {
+        revision += 1
         if request.path.hasPrefix("/__sandbox/") { return inspect(request) }
         let segments = request.path.split(separator: "/").map(String.init)
         guard segments.count >= 3, segments[0] == "api", segments[1] == "3" else {

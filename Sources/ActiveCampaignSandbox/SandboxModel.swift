@@ -1,14 +1,14 @@
 import Foundation
 
 /// ActiveCampaign's list statuses, as `contactLists` reports them.
-enum ListStatus: Int, Sendable {
+public enum ListStatus: Int, Sendable, Codable {
     case unconfirmed = 0
     case active = 1
     case unsubscribed = 2
     case bounced = 3
 }
 
-struct SandboxContact: Sendable {
+struct SandboxContact: Sendable, Codable {
     var id: Int
     var email: String
     var firstName = ""
@@ -21,9 +21,11 @@ struct SandboxContact: Sendable {
     var updated: Date
 }
 
-struct ImportBatch: Sendable {
+struct ImportBatch: Sendable, Codable {
     var id: String
     var contacts: [[String: JSONValue]]
+    /// Contacts queued, kept after `contacts` is emptied once applied.
+    var size = 0
     var topLevelExcludeAutomations: Bool
     var queuedAt: Date
     var startAt: Date

@@ -67,8 +67,9 @@ public final class ExportEngine: Service, Sendable {
     }
 
     /// Works every runnable run to its end, then returns (tests, and `exports run --wait` without an engine).
-    public func runUntilIdle() async {
-        await work(untilIdle: true)
+    /// With `only`, works that run alone and leaves the rest of the queue to the engine service.
+    public func runUntilIdle(only runId: Int64? = nil) async {
+        await work(untilIdle: true, only: runId)
     }
 
     private enum Event: Sendable {
@@ -78,7 +79,7 @@ public final class ExportEngine: Service, Sendable {
         case graceOver
     }
 
-    private func work(untilIdle: Bool) async {
+    private func work(untilIdle: Bool, only: Int64? = nil) async {
         await withTaskGroup(of: Event.self) { group in
             var active: Set<Int64> = []
             var ticking = false
@@ -92,7 +93,8 @@ public final class ExportEngine: Service, Sendable {
                         let run = try? await context.queue.claimNext(
                             now: context.clock.now,
                             excluding: active,
-                            perTenantLimit: perTenant
+                            perTenantLimit: perTenant,
+                            only: only
                         ),
                         let id = run.id
                     else { break }

@@ -142,7 +142,9 @@ struct ExportsCommand: AsyncParsableCommand {
                 let (database, vault) = try data.openDatabaseAndVault()
                 var logger = Logger(label: "outbound.engine")
                 logger.logLevel = .warning
-                await engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: logger).runUntilIdle()
+                await engine.makeEngine(database: database, vault: vault, allowedHosts: allowDestinationHost, logger: logger).runUntilIdle(
+                    only: run.id!
+                )
             }
             var finished = try await database.run(tenantId: workspace.id!, id: run.id!)
             // A run held for confirmation waits for a person: report it rather than wait.

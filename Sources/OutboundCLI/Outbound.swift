@@ -13,7 +13,8 @@ struct Outbound: AsyncParsableCommand {
             (for example --data-dir is OUTBOUND_DATA_DIR); a flag on the command line wins.
             """,
         subcommands: [
-            Serve.self, Migrate.self, TenantCommand.self, UserCommand.self, ProfilesCommand.self, SegmentsCommand.self,
+            Demo.self, Serve.self, Migrate.self, BackupCommand.self, TenantCommand.self, UserCommand.self, ProfilesCommand.self,
+            SegmentsCommand.self,
             KeysCommand.self, Doctor.self, ConnectionsCommand.self, ExportsCommand.self, RunsCommand.self, EngineCommand.self,
             StatusCommand.self,
         ],

@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     public var destinationReadTimeout: Duration = .seconds(30)
     /// The engine's requests per second to one ActiveCampaign account, for the preview's time estimate.
     public var destinationRequestsPerSecond: Double = 4
+    /// Set by `outbound demo` only: the demo page and its link.
+    public var demo: DemoMode?
 
     public init(
         host: String = "127.0.0.1",

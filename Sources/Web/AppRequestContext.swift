@@ -6,6 +6,8 @@ import Store
 public struct SignedIn: Sendable {
     public var user: User
     public var session: UserSession
+    /// The person's tenants with their role, read with the session at the start of this request.
+    public var tenants: [(tenant: Tenant, role: Role)]
     public var userId: Int64 { user.id! }
 }
 

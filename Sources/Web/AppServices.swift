@@ -75,11 +75,16 @@ struct AppServices: Sendable {
     }
 
     func tenantsOf(_ signedIn: SignedIn) async throws -> [(tenant: Tenant, role: Role)] {
-        try await database.tenants(ofUser: signedIn.userId)
+        signedIn.tenants
     }
 
     /// The layout of a page inside a tenant: title, the highlighted section, the switcher's tenants.
     func chrome(_ title: String, section: String, _ context: TenantContext) async throws -> Chrome {
-        .tenant(title: title, current: section, context: context, tenants: try await tenantsOf(context.signedIn))
+        var chrome = Chrome.tenant(title: title, current: section, context: context, tenants: try await tenantsOf(context.signedIn))
+        if configuration.demo != nil {
+            let href = TenantRoute.demoActiveCampaign.path(context.access.tenant.slug)
+            chrome.dataNav.append(.init(label: DemoController.section, href: href, current: section == DemoController.section))
+        }
+        return chrome
     }
 }

@@ -92,7 +92,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
 
     let tenant = router.group("t/:tenant")
         .add(middleware: SignInRequiredMiddleware())
-        .add(middleware: TenantMiddleware(database: database))
+        .add(middleware: TenantMiddleware())
         .group(context: TenantContext.self)
     tenant.get(.root, use: HomeController(services: services).tenantRoot)
 
@@ -111,6 +111,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     ExportEditorController(services: services).addRoutes(to: data)
     ExportRunsController(services: services).addRoutes(to: data)
     empty.addDataRoutes(to: data)
+    if let demo = configuration.demo { DemoController(services: services, demo: demo).addRoutes(to: data) }
     return router
 }
 

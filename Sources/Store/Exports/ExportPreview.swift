@@ -220,6 +220,8 @@ extension AppDatabase {
         }
     }
 
+    /// Distinct profiles in the union of the export's segments (current generations), the number the export limit
+    /// is checked against: one query for the preview and the engine.
     static func memberCount(_ db: Database, tenantId: Int64, exportId: Int64) throws -> Int {
         try Int.fetchOne(
             db,

@@ -18,20 +18,25 @@ public struct RunQueue: Sendable {
     /// progress first (round-robin across tenants), then oldest first.
     /// - Parameter perTenantLimit: runs one workspace may have in progress; below the engine's own limit, so a run of
     ///   another workspace always finds a free slot.
-    public func claimNext(now: Date, excluding: Set<Int64> = [], perTenantLimit: Int = .max) async throws -> ExportRun? {
+    /// - Parameter only: claim this run or nothing (`exports run --wait` working its own run without an engine).
+    public func claimNext(now: Date, excluding: Set<Int64> = [], perTenantLimit: Int = .max, only: Int64? = nil) async throws -> ExportRun?
+    {
         try await database.writer.write { db in
             let excluded = "[" + excluding.map(String.init).joined(separator: ",") + "]"
             let candidate = try ExportRun.fetchOne(
                 db,
                 sql: """
                     SELECT r.* FROM exportRun r
-                    WHERE (r.state = 'queued' OR (r.state = 'running' AND (r.leaseExpiresAt IS NULL OR r.leaseExpiresAt < ?)))
-                      AND r.id NOT IN (SELECT value FROM json_each(?))
+                    WHERE (r.state = 'queued' OR (r.state = 'running' AND (r.leaseExpiresAt IS NULL OR r.leaseExpiresAt < :now)))
+                      AND r.id NOT IN (SELECT value FROM json_each(:excluded))
+                      AND (:only IS NULL OR r.id = :only)
+                      AND (SELECT COUNT(*) FROM exportRun a WHERE a.tenantId = r.tenantId AND a.state = 'running'
+                           AND a.leaseExpiresAt >= :now) < :perTenant
                     ORDER BY (SELECT COUNT(*) FROM exportRun a WHERE a.tenantId = r.tenantId AND a.state = 'running'
-                              AND a.leaseExpiresAt >= ?), r.queuedAt, r.id
+                              AND a.leaseExpiresAt >= :now), r.queuedAt, r.id
                     LIMIT 1
                     """,
-                arguments: [now, excluded, now]
+                arguments: ["now": now, "excluded": excluded, "only": only, "perTenant": perTenantLimit]
             )
             guard var run = candidate else { return nil }
             run.state = .running

@@ -72,18 +72,7 @@ public struct RunWork: Sendable {
                 guard let id else { return nil }
                 return try Attribute.filter(Attribute.Columns.tenantId == run.tenantId && Attribute.Columns.id == id).fetchOne(db)?.path
             }
-            let members =
-                try Int.fetchOne(
-                    db,
-                    sql: """
-                        SELECT COUNT(DISTINCT sm.profileRowId) FROM exportSegment es
-                        JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
-                        JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation
-                        JOIN profile p ON p.rowId = sm.profileRowId AND p.tenantId = ?
-                        WHERE es.exportId = ?
-                        """,
-                    arguments: [run.tenantId, run.tenantId, export.id]
-                ) ?? 0
+            let members = try AppDatabase.memberCount(db, tenantId: run.tenantId, exportId: export.id!)
             return RunSubject(
                 run: run,
                 export: export,
@@ -277,10 +266,13 @@ public struct RunWork: Sendable {
         for contact in contacts {
             switch ContactEmail.normalise(contact.rawEmail) {
             case .success(let email):
-                let payload = [email, contact.firstName ?? "", contact.lastName ?? "", contact.phone ?? ""].joined(separator: "\u{1F}")
-                decided.append(
-                    Decided(contact: contact, email: email, fingerprint: PayloadFingerprint.of(payload), action: "send", reason: nil)
+                let fingerprint = ContactPayload.fingerprint(
+                    email: email,
+                    firstName: contact.firstName,
+                    lastName: contact.lastName,
+                    phone: contact.phone
                 )
+                decided.append(Decided(contact: contact, email: email, fingerprint: fingerprint, action: "send", reason: nil))
                 validEmails.append(email)
             case .failure(let problem):
                 let shown = String((contact.rawEmail ?? "").prefix(320))

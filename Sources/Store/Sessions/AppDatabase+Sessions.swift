@@ -10,8 +10,15 @@ extension AppDatabase {
         }
     }
 
-    public func session(tokenHash: String) async throws -> UserSession? {
-        try await reader.read { db in try UserSession.filter(UserSession.Columns.tokenHash == tokenHash).fetchOne(db) }
+    /// What every signed-in request needs, read in one go: the session, its user, and the user's tenants with
+    /// roles (the tenant check and the page's workspace switcher use them). Nil when no session has the hash.
+    public func sessionSnapshot(tokenHash: String) async throws -> SessionSnapshot? {
+        try await reader.read { db in
+            guard let session = try UserSession.filter(UserSession.Columns.tokenHash == tokenHash).fetchOne(db) else { return nil }
+            let user = try User.fetchOne(db, key: session.userId)
+            let tenants = user == nil ? [] : try Self.tenants(db, ofUser: session.userId)
+            return SessionSnapshot(session: session, user: user, tenants: tenants)
+        }
     }
 
     public func sessions(ofUser userId: Int64) async throws -> [UserSession] {
@@ -44,4 +51,12 @@ extension AppDatabase {
             try db.execute(sql: "DELETE FROM session WHERE lastSeenAt < ? OR expiresAt < ?", arguments: [idleBefore, now])
         }
     }
+}
+
+/// One read of a session with its user and the user's tenants (`AppDatabase.sessionSnapshot(tokenHash:)`).
+public struct SessionSnapshot: Sendable {
+    public var session: UserSession
+    /// Nil when the account was removed after the session began.
+    public var user: User?
+    public var tenants: [(tenant: Tenant, role: Role)]
 }

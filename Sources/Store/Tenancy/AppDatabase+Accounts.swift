@@ -57,36 +57,19 @@ extension AppDatabase {
 
     /// The tenants a user belongs to with their role, by name.
     public func tenants(ofUser userId: Int64) async throws -> [(tenant: Tenant, role: Role)] {
-        try await reader.read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT tenant.*, membership.role AS memberRole FROM tenant
-                    JOIN membership ON membership.tenantId = tenant.id
-                    WHERE membership.userId = ? ORDER BY tenant.name, tenant.id
-                    """,
-                arguments: [userId]
-            )
-            return try rows.map { (try Tenant(row: $0), $0["memberRole"] as Role) }
-        }
+        try await reader.read { db in try Self.tenants(db, ofUser: userId) }
     }
 
-    /// The tenant with `slug` and the user's role in it, or nil when either is missing: callers answer 404 for
-    /// both, so a non-member cannot tell whether a tenant exists.
-    public func access(userId: Int64, tenantSlug: String) async throws -> (tenant: Tenant, role: Role)? {
-        try await reader.read { db in
-            guard
-                let row = try Row.fetchOne(
-                    db,
-                    sql: """
-                        SELECT tenant.*, membership.role AS memberRole FROM tenant
-                        JOIN membership ON membership.tenantId = tenant.id
-                        WHERE tenant.slug = ? AND membership.userId = ?
-                        """,
-                    arguments: [tenantSlug, userId]
-                )
-            else { return nil }
-            return (try Tenant(row: row), row["memberRole"] as Role)
-        }
+    static func tenants(_ db: Database, ofUser userId: Int64) throws -> [(tenant: Tenant, role: Role)] {
+        let rows = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT tenant.*, membership.role AS memberRole FROM tenant
+                JOIN membership ON membership.tenantId = tenant.id
+                WHERE membership.userId = ? ORDER BY tenant.name, tenant.id
+                """,
+            arguments: [userId]
+        )
+        return try rows.map { (try Tenant(row: $0), $0["memberRole"] as Role) }
     }
 }

@@ -19,16 +19,15 @@ struct SignInRequiredMiddleware: RouterMiddleware {
     }
 }
 
-/// Resolves `/t/{tenant}` to the tenant and the person's role. A tenant they are not a member of answers 404
-/// exactly like one that does not exist.
+/// Resolves `/t/{tenant}` to the tenant and the person's role, from the memberships read with this request's
+/// session. A tenant they are not a member of answers 404 exactly like one that does not exist.
 struct TenantMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
-    let database: AppDatabase
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let signedIn = context.signedIn,
             let slug = context.parameters.get("tenant"),
-            let access = try await database.access(userId: signedIn.userId, tenantSlug: slug)
+            let access = signedIn.tenants.first(where: { $0.tenant.slug == slug })
         else {
             throw HTTPError(.notFound)
         }

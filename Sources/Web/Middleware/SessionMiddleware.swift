@@ -28,18 +28,18 @@ struct SessionMiddleware: RouterMiddleware {
     }
 
     private func resolve(token: String) async throws -> SignedIn? {
-        guard let session = try await database.session(tokenHash: Self.hash(token)) else { return nil }
+        // One read for the session, its user and their tenants: the tenant check and the page chrome use them too.
+        guard let snapshot = try await database.sessionSnapshot(tokenHash: Self.hash(token)) else { return nil }
+        let session = snapshot.session
         let now = clock.now
-        guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < idle,
-            let user = try await database.user(id: session.userId)
-        else {
+        guard now < session.expiresAt, now.timeIntervalSince(session.lastSeenAt) < idle, let user = snapshot.user else {
             try await database.deleteSession(id: session.id!)
             return nil
         }
         if now.timeIntervalSince(session.lastSeenAt) >= Self.touchInterval {
             try await database.touchSession(id: session.id!, at: now)
         }
-        return SignedIn(user: user, session: session)
+        return SignedIn(user: user, session: session, tenants: snapshot.tenants)
     }
 
     static func hash(_ token: String) -> String { Digest.sha256Hex(token) }

@@ -72,6 +72,8 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case confirmExportRun = "data/exports/:id/runs/:run/confirm"
     case exportRunInvalidCSV = "data/exports/:id/runs/:run/invalid.csv"
     case exportRunRejectedCSV = "data/exports/:id/runs/:run/rejected.csv"
+    /// Only in demo mode: what the in-process ActiveCampaign sandbox received.
+    case demoActiveCampaign = "demo/activecampaign"
 
     var pattern: RouterPath { RouterPath(rawValue) }
 
@@ -100,7 +102,7 @@ public enum TenantRoute: String, CaseIterable, Sendable {
             .memberResetPassword, .memberInvitationWithdraw, .system, .systemRefresh, .activity:
             return .administer
         case .root, .profiles, .profile, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
-            .exportRunRejectedCSV:
+            .exportRunRejectedCSV, .demoActiveCampaign:
             return reading ? .viewData : .changeData
         case .importProfiles, .retryImport, .deleteProfiles, .deleteProfile, .newSegment, .deleteSegment:
             return .changeData

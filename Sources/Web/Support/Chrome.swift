@@ -18,7 +18,7 @@ struct Chrome {
     var tenants: [Link] = []
     var adminNav: [Link] = []
     var dataNav: [Link] = []
-    // Mustache reads stored properties only (through Mirror), so these flags are stored, not computed.
+    // Mustache reads stored properties only (scripts/generate-page-fields), so these flags are stored, not computed.
     var showSwitcher = false
     var isAdmin = false
     // Links every page may show (the layout, the error page, the account forms).

@@ -72,6 +72,10 @@ public struct Views: Sendable {
     }
 
     func render(_ name: String, _ model: Any) throws -> String {
+        #if DEBUG
+        let problems = PageFields.problems(in: model)
+        assert(problems.isEmpty, problems.joined(separator: "\n"))
+        #endif
         guard let html = library.render(model, withTemplate: name) else {
             throw HTTPError(.internalServerError, message: "Missing template \(name)")
         }

@@ -73,6 +73,31 @@ import Testing
         }
     }
 
+    @Test func claimsKeepASlotForOtherWorkspacesAndCanTakeOneRunOnly() async throws {
+        try await EngineWorld.with(profiles: profiles(1...10)) { world in
+            var runs: [Int64] = []
+            for (index, name) in ["One", "Two", "Three"].enumerated() {
+                let export = try await world.createExport(name: name, list: index == 0 ? "1" : "2")
+                let queued = try await world.database.enqueueRun(
+                    tenantId: world.tenantId,
+                    exportId: export.id!,
+                    request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                    actor: .commandLine,
+                    now: world.clock.now
+                )
+                runs.append(queued.run.id!)
+            }
+            let queue = RunQueue(database: world.database, owner: "engine-a")
+            let now = world.clock.now
+            // `exports run --wait` without an engine works its own run, not the oldest one.
+            #expect(try await queue.claimNext(now: now, only: runs[2])?.id == runs[2])
+            #expect(try await queue.claimNext(now: now, excluding: [runs[2]], perTenantLimit: 2)?.id == runs[0])
+            // Two of this workspace's runs are in progress: the third waits for a slot.
+            #expect(try await queue.claimNext(now: now, excluding: [runs[0], runs[2]], perTenantLimit: 2) == nil)
+            #expect(try await queue.claimNext(now: now, excluding: [runs[0], runs[2]], perTenantLimit: 3)?.id == runs[1])
+        }
+    }
+
     @Test func statusCountsOnlyEnginesThatStillBeat() async throws {
         let clock = AppClock.manual()
         let database = try AppDatabase.inMemory(clock: clock)

@@ -85,10 +85,11 @@ final class EngineWorld: Sendable {
     static func with<T: Sendable>(
         sandbox configuration: SandboxConfiguration = realisticSandbox,
         profiles: [TestProfile],
+        databasePath: String? = nil,
         _ body: @Sendable (EngineWorld) async throws -> T
     ) async throws -> T {
         let clock = AppClock.manual()
-        let database = try AppDatabase.inMemory(clock: clock)
+        let database = try databasePath.map { try AppDatabase.open(path: $0, clock: clock) } ?? AppDatabase.inMemory(clock: clock)
         let vault = Vault(ring: .generate())
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")

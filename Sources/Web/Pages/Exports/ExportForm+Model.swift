@@ -2,7 +2,7 @@ import ActiveCampaign
 import OutboundCore
 import Store
 
-/// The page model of Templates/exports/form.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/exports/form.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension ExportEditorController {
     struct FormPage {
         struct Option {

@@ -1,7 +1,7 @@
 import ActiveCampaign
 import Store
 
-/// The page model of Templates/exports/preview.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/exports/preview.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension ExportEditorController {
     struct PreviewPage {
         struct ContactRow {

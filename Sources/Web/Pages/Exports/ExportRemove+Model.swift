@@ -1,4 +1,4 @@
-/// The page model of Templates/exports/remove.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/exports/remove.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension ExportsController {
     struct RemovePage {
         var chrome: Chrome

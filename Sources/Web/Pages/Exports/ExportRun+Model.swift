@@ -1,7 +1,7 @@
 import Foundation
 import Store
 
-/// The page model of Templates/exports/run.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/exports/run.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension ExportRunsController {
     struct RunPage {
         struct Count {

@@ -1,7 +1,7 @@
 import OutboundCore
 import Store
 
-/// The page model of Templates/members.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/members.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension MembersController {
     struct MembersPage {
         struct Row {

@@ -2,7 +2,7 @@ import Foundation
 import OutboundCore
 import Store
 
-/// The page model of Templates/profiles/index.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/profiles/index.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension ProfilesController {
     struct ProfilesPage {
         struct Cell { var value: String }

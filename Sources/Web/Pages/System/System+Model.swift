@@ -2,7 +2,7 @@ import Foundation
 import OutboundCore
 import Store
 
-/// The page model of Templates/system.mustache: plain stored values, read by Mustache through Mirror.
+/// The page model of Templates/system.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension SystemController {
     struct SystemPage {
         struct Choice {
