@@ -42,6 +42,11 @@ extension ActivityController.ActivityPage: MustacheParent {
         case "page": return self.page
         case "newerHref": return self.newerHref
         case "olderHref": return self.olderHref
+        case "action": return self.action
+        case "kinds": return self.kinds
+        case "people": return self.people
+        case "filtered": return self.filtered
+        case "clearHref": return self.clearHref
         default: return nil
         }
     }
@@ -55,6 +60,27 @@ extension ActivityController.ActivityPage.Row: MustacheParent {
         case "action": return self.action
         case "detail": return self.detail
         case "address": return self.address
+        default: return nil
+        }
+    }
+}
+
+extension ActivityController.ActivityPage.Option: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": return self.value
+        case "label": return self.label
+        case "selected": return self.selected
+        default: return nil
+        }
+    }
+}
+
+extension ActivityController.ActivityPage.Filter: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "kind": return self.kind
+        case "person": return self.person
         default: return nil
         }
     }
@@ -121,6 +147,7 @@ extension ConnectionsController.ListPage.Row: MustacheParent {
         case "name": return self.name
         case "href": return self.href
         case "type": return self.type
+        case "host": return self.host
         case "usableBy": return self.usableBy
         case "exportUser": return self.exportUser
         case "connected": return self.connected
@@ -620,6 +647,8 @@ extension MembersController.MembersPage: MustacheParent {
         case "email": return self.email
         case "oneTimePassword": return self.oneTimePassword
         case "newAccountEmail": return self.newAccountEmail
+        case "resetPassword": return self.resetPassword
+        case "resetEmail": return self.resetEmail
         default: return nil
         }
     }
@@ -635,6 +664,7 @@ extension MembersController.MembersPage.Row: MustacheParent {
         case "isYou": return self.isYou
         case "roleAction": return self.roleAction
         case "removeAction": return self.removeAction
+        case "resetHref": return self.resetHref
         case "roles": return self.roles
         default: return nil
         }
@@ -664,6 +694,72 @@ extension MembersController.MembersPage.Pending: MustacheParent {
     }
 }
 
+extension MembersController.ResetPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "email": return self.email
+        case "memberElsewhere": return self.memberElsewhere
+        case "action": return self.action
+        case "cancelHref": return self.cancelHref
+        default: return nil
+        }
+    }
+}
+
+extension MembersController.RemovePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "email": return self.email
+        case "roleLabel": return self.roleLabel
+        case "workspace": return self.workspace
+        case "isYou": return self.isYou
+        case "isLastAdmin": return self.isLastAdmin
+        case "action": return self.action
+        case "cancelHref": return self.cancelHref
+        default: return nil
+        }
+    }
+}
+
+extension ProfileController.ProfilePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "profileId": return self.profileId
+        case "values": return self.values
+        case "canEdit": return self.canEdit
+        case "deleteHref": return self.deleteHref
+        case "backHref": return self.backHref
+        default: return nil
+        }
+    }
+}
+
+extension ProfileController.ProfilePage.Value: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": return self.name
+        case "type": return self.type
+        case "value": return self.value
+        default: return nil
+        }
+    }
+}
+
+extension ProfileController.DeleteOnePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "profileId": return self.profileId
+        case "action": return self.action
+        case "cancelHref": return self.cancelHref
+        default: return nil
+        }
+    }
+}
+
 extension ProfilesController.DeletePage: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
@@ -688,6 +784,7 @@ extension ProfilesController.ImportPage: MustacheParent {
         case "rowsImported": return self.rowsImported
         case "rowsRejected": return self.rowsRejected
         case "rowsRemoved": return self.rowsRemoved
+        case "withoutEmail": return self.withoutEmail
         case "message": return self.message
         case "problems": return self.problems
         case "hasProblems": return self.hasProblems
@@ -721,8 +818,10 @@ extension ProfilesController.ProfilesPage: MustacheParent {
         case "importAction": return self.importAction
         case "maxUploadText": return self.maxUploadText
         case "headings": return self.headings
+        case "hiddenColumns": return self.hiddenColumns
         case "rows": return self.rows
         case "hasRows": return self.hasRows
+        case "emptyMessage": return self.emptyMessage
         case "search": return self.search
         case "nextHref": return self.nextHref
         case "firstHref": return self.firstHref
@@ -730,6 +829,7 @@ extension ProfilesController.ProfilesPage: MustacheParent {
         case "hasImports": return self.hasImports
         case "deleteHref": return self.deleteHref
         case "notice": return self.notice
+        case "importError": return self.importError
         default: return nil
         }
     }
@@ -748,6 +848,7 @@ extension ProfilesController.ProfilesPage.Row: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
         case "profileId": return self.profileId
+        case "href": return self.href
         case "cells": return self.cells
         default: return nil
         }
@@ -789,6 +890,31 @@ extension ProfilesController.ProfilesPage.Reads: MustacheParent {
     }
 }
 
+extension SegmentsController.DeletePage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "name": return self.name
+        case "members": return self.members
+        case "exports": return self.exports
+        case "inUse": return self.inUse
+        case "action": return self.action
+        case "cancelHref": return self.cancelHref
+        default: return nil
+        }
+    }
+}
+
+extension SegmentsController.DeletePage.ExportLink: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "name": return self.name
+        case "href": return self.href
+        default: return nil
+        }
+    }
+}
+
 extension SegmentsController.Option: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
@@ -822,6 +948,17 @@ extension SegmentsController.GroupView: MustacheParent {
         case "all": return self.all
         case "any": return self.any
         case "conditions": return self.conditions
+        case "addCondition": return self.addCondition
+        default: return nil
+        }
+    }
+}
+
+extension SegmentsController.RuleText: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "heading": return self.heading
+        case "conditions": return self.conditions
         default: return nil
         }
     }
@@ -848,6 +985,9 @@ extension SegmentsController.EditorPage: MustacheParent {
         case "refreshed": return self.refreshed
         case "exports": return self.exports
         case "profilesHref": return self.profilesHref
+        case "deleteHref": return self.deleteHref
+        case "ruleText": return self.ruleText
+        case "everyone": return self.everyone
         default: return nil
         }
     }
@@ -875,6 +1015,7 @@ extension SegmentsController.ListPage.Row: MustacheParent {
         case "members": return self.members
         case "refreshed": return self.refreshed
         case "exports": return self.exports
+        case "everyone": return self.everyone
         default: return nil
         }
     }
