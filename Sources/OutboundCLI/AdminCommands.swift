@@ -9,7 +9,7 @@ struct TenantCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tenant",
         abstract: "Manage workspaces (tenants).",
-        subcommands: [Create.self]
+        subcommands: [Create.self, Delete.self]
     )
 
     struct Create: AsyncParsableCommand {
@@ -32,6 +32,50 @@ struct TenantCommand: AsyncParsableCommand {
                 throw CLIError("A workspace with the slug \(slug) already exists.")
             }
         }
+    }
+}
+
+extension TenantCommand {
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a workspace and everything it holds.",
+            discussion: """
+                Removes the workspace's exports (their runs stop before their next request), ledgers, run rows, \
+                connections with their sealed API keys, profiles, segments, imports, memberships, invitations and its \
+                Activity. Accounts stay (they may belong to other workspaces). Contacts already sent stay in \
+                ActiveCampaign. The server's own log records who deleted the workspace. Confirm by repeating the slug: \
+                outbound tenant delete --slug acme --confirm acme
+                """
+        )
+        @OptionGroup var data: DataOptions
+        @Option(help: "The workspace to delete.") var slug: String
+        @Option(help: "The slug again, to confirm.") var confirm: String?
+
+        func run() async throws {
+            let (database, workspace) = try await data.openWorkspace(slug)
+            guard confirm == slug else {
+                let profiles = try await database.profileCount(tenantId: workspace.id!)
+                throw CLIError(
+                    "This deletes the workspace \(workspace.slug) (“\(workspace.name)”) with its \(profiles.formatted()) profiles, "
+                        + "exports, connections and Activity, for good. Run again with --confirm \(workspace.slug) to delete it."
+                )
+            }
+            guard let outcome = try await database.deleteTenant(slug: slug, actor: OperatorIdentity.current) else {
+                throw CLIError("No workspace has the slug \(slug).")
+            }
+            print(
+                "Deleted the workspace \(slug): \(outcome.profiles.formatted()) profiles, \(outcome.exports) exports, "
+                    + "\(outcome.connections) connections. Contacts already sent stay in ActiveCampaign."
+            )
+        }
+    }
+}
+
+/// Who ran a command, for the records it writes: the operating-system account on this host.
+enum OperatorIdentity {
+    static var current: String {
+        let user = ProcessInfo.processInfo.environment["USER"] ?? String(getuid())
+        return "command line (\(user)@\(ProcessInfo.processInfo.hostName))"
     }
 }
 

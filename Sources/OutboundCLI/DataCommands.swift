@@ -7,9 +7,42 @@ import Store
 struct ProfilesCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "profiles",
-        abstract: "Import unified customer profiles.",
-        subcommands: [Import.self]
+        abstract: "Import unified customer profiles, or forget a person.",
+        subcommands: [Import.self, Forget.self]
     )
+
+    struct Forget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Forget a person: remove every trace of an email from a workspace.",
+            discussion: """
+                Removes the profiles that hold the email in any attribute, their segment memberships, what each \
+                export recorded delivering to it and every export run's row for it (invalid and rejected lists too), \
+                and import problems quoting it. Activity records that a person was forgotten, without the email. \
+                The contact in ActiveCampaign is outside Outbound: remove it there too.
+                """
+        )
+        @OptionGroup var data: DataOptions
+        @Option(help: "The workspace slug.") var tenant: String
+        @Option(help: "The person's email address.") var email: String
+
+        func validate() throws {
+            if email.trimmingWhitespace().isEmpty { throw ValidationError("--email: give the email address to forget.") }
+        }
+
+        func run() async throws {
+            let (database, workspace) = try await data.openWorkspace(tenant)
+            let outcome = try await database.forgetPerson(
+                tenantId: workspace.id!,
+                email: email,
+                actor: Actor(userId: nil, email: OperatorIdentity.current, clientAddress: "local")
+            )
+            print(
+                outcome.removedAnything
+                    ? "Forgot the person in \(workspace.slug): \(outcome.summary). Their contact in ActiveCampaign is not changed: remove it there."
+                    : "Nothing in \(workspace.slug) holds that email; recorded in Activity all the same."
+            )
+        }
+    }
 
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -59,7 +59,7 @@ private func hasDoubledDot(_ text: String) -> Bool {
 
 extension String {
     /// Trims spaces, tabs and line breaks (ASCII and Unicode) without Foundation.
-    func trimmingWhitespace() -> String {
+    public func trimmingWhitespace() -> String {
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view.removeFirst() }
         while let last = view.last, last.isWhitespace { view.removeLast() }

@@ -12,7 +12,20 @@ public struct AppDatabase: Sendable {
     public init(_ writer: any DatabaseWriter, clock: AppClock = AppClock()) throws {
         self.writer = writer
         self.clock = clock
+        try Self.refuseNewerSchema(writer)
         try Self.migrator.migrate(writer)
+    }
+
+    /// A database written by a newer Outbound holds migrations this build does not know: running on it could
+    /// misread or damage data, so start-up stops with a message instead (restore the newer version, or a backup).
+    static func refuseNewerSchema(_ writer: any DatabaseWriter) throws {
+        let unknown: [String] = try writer.read { db in
+            guard try Self.migrator.hasBeenSuperseded(db) else { return [] }
+            let known = Set(Self.migrator.migrations)
+            return try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid")
+                .filter { !known.contains($0) }
+        }
+        if !unknown.isEmpty { throw SchemaTooNew(unknownMigrations: unknown) }
     }
 
     public var reader: any DatabaseReader { writer }
@@ -58,5 +71,16 @@ public struct AppDatabase: Sendable {
 
     public func isReachable() async -> Bool {
         (try? await writer.read { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+}
+
+/// The database was upgraded by a newer version of Outbound; this one refuses to open it.
+public struct SchemaTooNew: Error, CustomStringConvertible, Sendable {
+    public let unknownMigrations: [String]
+
+    public var description: String {
+        "This database was upgraded by a newer version of Outbound (it has changes this version does not know: "
+            + unknownMigrations.joined(separator: "; ")
+            + "). Downgrading is not supported: run the newer version again, or restore a backup taken with this one."
     }
 }

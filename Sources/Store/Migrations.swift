@@ -472,6 +472,56 @@ extension AppDatabase {
         migrator.registerMigration("v12 import jobs count rows without a usable email") { db in
             try db.execute(sql: "ALTER TABLE importJob ADD COLUMN rowsWithoutEmail INTEGER NOT NULL DEFAULT 0")
         }
+        // Issue 14: Data > Profiles with a million profiles took a second a page. Its listing sorted the tenant's
+        // rows (the only index led with profileId) and its count scanned them; now the listing reads an index in
+        // row order and the count is kept per workspace by triggers.
+        migrator.registerMigration("v13 profiles listed by index, counted per workspace") { db in
+            try db.execute(
+                sql: """
+                    CREATE INDEX profile_tenant_row ON profile(tenantId);
+                    CREATE TABLE tenantProfileCount (
+                        tenantId INTEGER PRIMARY KEY REFERENCES tenant(id) ON DELETE CASCADE,
+                        profiles INTEGER NOT NULL DEFAULT 0
+                    );
+                    INSERT INTO tenantProfileCount (tenantId, profiles)
+                        SELECT id, (SELECT COUNT(*) FROM profile WHERE profile.tenantId = tenant.id) FROM tenant;
+                    CREATE TRIGGER tenant_profile_count_row AFTER INSERT ON tenant
+                    BEGIN INSERT OR IGNORE INTO tenantProfileCount (tenantId) VALUES (NEW.id); END;
+                    CREATE TRIGGER profile_counted_insert AFTER INSERT ON profile
+                    BEGIN
+                        INSERT OR IGNORE INTO tenantProfileCount (tenantId) VALUES (NEW.tenantId);
+                        UPDATE tenantProfileCount SET profiles = profiles + 1 WHERE tenantId = NEW.tenantId;
+                    END;
+                    CREATE TRIGGER profile_counted_delete AFTER DELETE ON profile
+                    BEGIN
+                        UPDATE tenantProfileCount SET profiles = max(0, profiles - 1) WHERE tenantId = OLD.tenantId;
+                    END;
+                    """
+            )
+        }
+        // Issue 16: `outbound tenant delete` removes every row of a workspace, its Activity included; who deleted it
+        // is kept in the server's own append-only log, which names the workspace and never its people.
+        migrator.registerMigration("v14 workspaces can be deleted, server activity") { db in
+            try db.execute(
+                sql: """
+                    DROP TRIGGER activity_no_delete;
+                    CREATE TRIGGER activity_no_delete BEFORE DELETE ON activity
+                    WHEN EXISTS (SELECT 1 FROM tenant WHERE id = OLD.tenantId)
+                    BEGIN SELECT RAISE(ABORT, 'activity is append-only'); END;
+                    CREATE TABLE serverActivity (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        actor TEXT NOT NULL,
+                        action TEXT NOT NULL,
+                        detail TEXT NOT NULL,
+                        createdAt DATETIME NOT NULL
+                    );
+                    CREATE TRIGGER serverActivity_no_update BEFORE UPDATE ON serverActivity
+                    BEGIN SELECT RAISE(ABORT, 'server activity is append-only'); END;
+                    CREATE TRIGGER serverActivity_no_delete BEFORE DELETE ON serverActivity
+                    BEGIN SELECT RAISE(ABORT, 'server activity is append-only'); END;
+                    """
+            )
+        }
         return migrator
     }
 }

@@ -130,7 +130,8 @@ extension AppDatabase {
 
     public func profileCount(tenantId: Int64) async throws -> Int {
         try await reader.read { db in
-            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile WHERE tenantId = ?", arguments: [tenantId]) ?? 0
+            // Kept by triggers (migration v13): counting a million profiles took 40–50 ms a page.
+            try Int.fetchOne(db, sql: "SELECT profiles FROM tenantProfileCount WHERE tenantId = ?", arguments: [tenantId]) ?? 0
         }
     }
 

@@ -1,0 +1,143 @@
+import Foundation
+import GRDB
+import OutboundCore
+import Testing
+
+@testable import Store
+
+/// Issue 16's privacy tooling: forgetting a person and deleting a workspace leave nothing behind.
+@Suite struct PrivacyTests {
+    let actor = Actor(userId: nil, email: "command line (ops@host)", clientAddress: "local")
+
+    @Test func forgettingAPersonLeavesTheirEmailNowhereInTheDatabaseFile() async throws {
+        var people = profiles(1...300)
+        people[6].email = "Forget.Me@Example.com"  // accepted: in the ledger
+        people[20].email = "refuse.forget@example.com"  // refused by ActiveCampaign: kept as a rejected row
+        people[30].email = "broken forget@example"  // malformed: kept as an invalid row
+        people.append(TestProfile(id: "dup", email: "  forget.me@example.COM "))  // the same person in another profile
+        let directory = try temporaryDirectory()
+        let path = directory + "/outbound.sqlite"
+        try await EngineWorld.with(profiles: people, databasePath: path) { world in
+            try await world.faults(
+                #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1,"refuseEmailsContaining":"refuse.forget","failEmailsContaining":null}"#
+            )
+            let run = try await world.run(try await world.createExport())
+            #expect(run.rejected == 1 && run.invalid == 1)
+            let before = try Self.fileBytes(path, checkpointing: world.database)
+            for email in ["forget.me@example.com", "refuse.forget@example.com", "broken forget@example"] {
+                #expect(before.contains(email), "the export recorded \(email) before it is forgotten")
+            }
+
+            let first = try await world.database.forgetPerson(tenantId: world.tenantId, email: "FORGET.me@example.com ", actor: actor)
+            #expect(first.profiles == 2)  // both profiles holding it, however written
+            #expect(first.deliveryRecords == 1)
+            let second = try await world.database.forgetPerson(tenantId: world.tenantId, email: "refuse.forget@example.com", actor: actor)
+            #expect(second.profiles == 1 && second.runRows == 1)
+            let third = try await world.database.forgetPerson(tenantId: world.tenantId, email: "broken forget@example", actor: actor)
+            #expect(third.profiles == 1 && third.runRows == 1)
+
+            let after = try Self.fileBytes(path, checkpointing: world.database)
+            for email in ["forget.me@example.com", "refuse.forget@example.com", "broken forget@example", "Forget.Me@Example.com"] {
+                #expect(!after.contains(email), "\(email) is still somewhere in the database file")
+            }
+            #expect(after.contains("person8@example.com"), "the others are still there")
+            #expect(try await world.database.profileCount(tenantId: world.tenantId) == 297)
+            let problems = try await world.database.runProblems(tenantId: world.tenantId, runId: run.id!, kind: .rejected)
+            #expect(problems.isEmpty)
+
+            let events = try await world.database.reader.read { db in
+                try String.fetchAll(db, sql: "SELECT detail FROM activity WHERE action = 'profiles.forgotten' ORDER BY id")
+            }
+            #expect(events.count == 3)
+            #expect(events[0].contains("removed 2 profile(s), 1 delivery record(s)"))
+            #expect(events.allSatisfy { !$0.contains("@") })
+        }
+    }
+
+    @Test func deletingAWorkspaceLeavesNoRowOfItInAnyTable() async throws {
+        try await EngineWorld.with(profiles: profiles(1...120)) { world in
+            let run = try await world.run(try await world.createExport())
+            #expect(run.state == .succeeded)
+            try await world.put(profiles(500...510), tenantId: world.otherTenantId)
+            let database = world.database
+            let tenantId = world.tenantId
+            // What the workspace owns through parents without a tenantId column, collected before it goes.
+            let owned = try await database.reader.read { db in
+                (
+                    segments: try Int64.fetchAll(db, sql: "SELECT id FROM segment WHERE tenantId = ?", arguments: [tenantId]),
+                    exports: try Int64.fetchAll(db, sql: "SELECT id FROM export WHERE tenantId = ?", arguments: [tenantId]),
+                    runs: try Int64.fetchAll(db, sql: "SELECT id FROM exportRun WHERE tenantId = ?", arguments: [tenantId])
+                )
+            }
+            #expect(!owned.segments.isEmpty && !owned.exports.isEmpty && !owned.runs.isEmpty)
+
+            let outcome = try #require(try await database.deleteTenant(slug: "acme", actor: "command line (ops@host)"))
+            #expect(outcome.profiles == 120 && outcome.exports == 1 && outcome.connections == 1)
+
+            func ids(_ list: [Int64]) -> String { "(" + (list.isEmpty ? "NULL" : list.map(String.init).joined(separator: ",")) + ")" }
+            let ownedThrough: [String: String] = [
+                "segmentMember": "segmentId IN \(ids(owned.segments))",
+                "exportSegment": "exportId IN \(ids(owned.exports))",
+                "exportLedger": "exportId IN \(ids(owned.exports))",
+                "exportBaseline": "exportId IN \(ids(owned.exports))",
+                "runContact": "runId IN \(ids(owned.runs))",
+                "runBatch": "runId IN \(ids(owned.runs))",
+            ]
+            // Server-wide tables: accounts may belong to other workspaces; the server's log names the deletion.
+            let global: Set<String> = ["user", "session", "engineNode", "grdb_migrations", "serverActivity"]
+            let leftovers = try await database.reader.read { db in
+                var found: [String: Int] = [:]
+                let tables = try String.fetchAll(
+                    db,
+                    sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                )
+                for table in tables {
+                    let columns = try Row.fetchAll(db, sql: "PRAGMA table_info(\(table))").map { $0["name"] as String }
+                    let condition: String
+                    if table == "tenant" {
+                        condition = "id = \(tenantId)"
+                    } else if columns.contains("tenantId") {
+                        condition = "tenantId = \(tenantId)"
+                    } else if let through = ownedThrough[table] {
+                        condition = through
+                    } else if global.contains(table) {
+                        continue
+                    } else {
+                        Issue.record("table \(table) is not covered: say how a workspace owns its rows, or that it is server-wide")
+                        continue
+                    }
+                    let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM \(table) WHERE \(condition)") ?? 0
+                    if count > 0 { found[table] = count }
+                }
+                return found
+            }
+            #expect(leftovers.isEmpty, "rows of the deleted workspace: \(leftovers)")
+
+            // The other workspace is untouched, and its Activity is still append-only.
+            #expect(try await database.profileCount(tenantId: world.otherTenantId) == 11)
+            #expect(try await database.tenant(slug: "globex") != nil)
+            await #expect(throws: DatabaseError.self) {
+                try await database.writer.write { db in
+                    try db.execute(sql: "DELETE FROM activity WHERE tenantId = ?", arguments: [world.otherTenantId])
+                }
+            }
+            let log = try await database.serverActivity()
+            #expect(log.count == 1)
+            #expect(log[0].actor == "command line (ops@host)")
+            #expect(log[0].detail.contains("acme") && log[0].detail.contains("120 profiles"))
+        }
+    }
+
+    /// The database file's bytes after the WAL is folded in and the file rewritten, as someone reading the disk
+    /// would find them.
+    static func fileBytes(_ path: String, checkpointing database: AppDatabase) throws -> String {
+        try database.writer.writeWithoutTransaction { db in
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            try db.execute(sql: "VACUUM")
+            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        if let wal = FileManager.default.contents(atPath: path + "-wal") { bytes.append(wal) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
