@@ -81,7 +81,11 @@ struct EngineCommand: AsyncParsableCommand {
     @Option(help: "Log level (env OUTBOUND_LOG_LEVEL).")
     var logLevel: String = Environment.value("OUTBOUND_LOG_LEVEL") ?? "info"
 
+    @Option(help: "Log format: text, or json (one object a line, for log collectors) (env OUTBOUND_LOG_FORMAT).")
+    var logFormat: LogFormat = Environment.value("OUTBOUND_LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
+
     func run() async throws {
+        logFormat.bootstrap()
         var logger = Logger(label: "outbound.engine")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (database, vault) = try data.openDatabaseAndVault()

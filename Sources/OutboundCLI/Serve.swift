@@ -56,6 +56,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (env OUTBOUND_LOG_LEVEL).")
     var logLevel: String = Environment.value("OUTBOUND_LOG_LEVEL") ?? "info"
 
+    @Option(help: "Log format: text, or json (one object a line, for log collectors) (env OUTBOUND_LOG_FORMAT).")
+    var logFormat: LogFormat = Environment.value("OUTBOUND_LOG_FORMAT").flatMap(LogFormat.init(rawValue:)) ?? .text
+
     // Optional options cannot carry a default, so their environment variables are read here.
     var publicUrl: String? { publicUrlOption ?? Environment.value("OUTBOUND_PUBLIC_URL") }
 
@@ -75,6 +78,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
+        logFormat.bootstrap()
         var logger = Logger(label: "outbound")
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let (database, vault) = try data.openDatabaseAndVault()

@@ -102,6 +102,7 @@ func buildRouter(services: AppServices, logger: Logger = Logger(label: "outbound
     ConnectionsController(services: services).addRoutes(to: admin)
     ActivityController(services: services).addRoutes(to: admin)
     SystemController(services: services).addRoutes(to: admin)
+    ForgetPersonController(services: services).addRoutes(to: admin)
 
     let data = tenant.group()
     ProfilesController(services: services).addRoutes(to: data)

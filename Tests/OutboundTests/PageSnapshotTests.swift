@@ -31,6 +31,7 @@ extension Snapshotting where Value == String, Format == String {
             ("profiles-delete", "profiles/delete", ProfilesController.DeletePage.mock),
             ("profiles-profile", "profiles/profile", ProfileController.ProfilePage.mock),
             ("profiles-delete-one", "profiles/delete-one", ProfileController.DeleteOnePage.mock),
+            ("profiles-forget", "profiles/forget", ForgetPersonController.ForgetPage.mock),
             ("segments-list", "segments/list", SegmentsController.ListPage.mock),
             ("segments-editor", "segments/editor", SegmentsController.EditorPage.mock),
             ("segments-delete", "segments/delete", SegmentsController.DeletePage.mock),

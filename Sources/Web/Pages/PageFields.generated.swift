@@ -723,6 +723,20 @@ extension MembersController.RemovePage: MustacheParent {
     }
 }
 
+extension ForgetPersonController.ForgetPage: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return self.chrome
+        case "action": return self.action
+        case "cancelHref": return self.cancelHref
+        case "email": return self.email
+        case "emailError": return self.emailError
+        case "outcome": return self.outcome
+        default: return nil
+        }
+    }
+}
+
 extension ProfileController.ProfilePage: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {
@@ -828,6 +842,7 @@ extension ProfilesController.ProfilesPage: MustacheParent {
         case "imports": return self.imports
         case "hasImports": return self.hasImports
         case "deleteHref": return self.deleteHref
+        case "forgetHref": return self.forgetHref
         case "notice": return self.notice
         case "importError": return self.importError
         default: return nil

@@ -53,6 +53,8 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     case importJob = "data/profiles/imports/:id"
     case retryImport = "data/profiles/imports/:id/retry"
     case deleteProfiles = "data/profiles/delete"
+    /// Admins: remove every trace of one email from the workspace (a person's request to be forgotten).
+    case forgetPerson = "data/profiles/forget"
     case profile = "data/profiles/:id"
     case deleteProfile = "data/profiles/:id/delete"
     case segments = "data/segments"
@@ -99,7 +101,7 @@ public enum TenantRoute: String, CaseIterable, Sendable {
         let reading = method == .get || method == .head
         switch self {
         case .connections, .newConnection, .connection, .removeConnection, .members, .memberRole, .memberRemove,
-            .memberResetPassword, .memberInvitationWithdraw, .system, .systemRefresh, .activity:
+            .memberResetPassword, .memberInvitationWithdraw, .system, .systemRefresh, .activity, .forgetPerson:
             return .administer
         case .root, .profiles, .profile, .importJob, .segments, .segment, .exports, .export, .exportRun, .exportRunInvalidCSV,
             .exportRunRejectedCSV, .demoActiveCampaign:

@@ -11,7 +11,8 @@ public struct Views: Sendable {
     static let requiredTemplates = [
         "layout", "error", "login", "home", "account", "members", "members/remove", "members/reset", "activity", "empty-area",
         "connections/list", "connections/choose", "connections/form", "connections/remove",
-        "profiles/index", "profiles/import", "profiles/delete", "profiles/profile", "profiles/delete-one", "segments/list",
+        "profiles/index", "profiles/import", "profiles/delete", "profiles/profile", "profiles/delete-one", "profiles/forget",
+        "segments/list",
         "segments/editor", "segments/delete",
         "exports/list", "exports/form", "exports/preview", "exports/run", "exports/remove",
         "system",

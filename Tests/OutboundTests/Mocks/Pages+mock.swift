@@ -324,6 +324,17 @@ extension ProfilesController.ProfilesPage {
     )
 }
 
+extension ForgetPersonController.ForgetPage {
+    static let mock = Self(
+        chrome: .mockTenant("Forget a person", section: "Profiles"),
+        action: TenantRoute.forgetPerson.path("acme"),
+        cancelHref: TenantRoute.profiles.path("acme"),
+        email: "",
+        emailError: nil,
+        outcome: "removed 2 profile(s), 1 delivery record(s), 1 export row(s) and 0 import problem(s)"
+    )
+}
+
 extension ProfilesController.ImportPage {
     static let mock = Self(
         chrome: .mockTenant("Import people.csv", section: "Profiles"),

@@ -41,6 +41,8 @@ extension ProfilesController {
         var imports: [ImportRow]
         var hasImports: Bool
         var deleteHref: String
+        /// Administrators only: forget a person at their request.
+        var forgetHref: String?
         var notice: String?
         var importError: String?
     }
@@ -111,6 +113,7 @@ extension ProfilesController.ProfilesPage {
             },
             hasImports: !reads.imports.isEmpty,
             deleteHref: TenantRoute.deleteProfiles.path(slug),
+            forgetHref: policy.can(.administer) ? TenantRoute.forgetPerson.path(slug) : nil,
             notice: notice,
             importError: importError
         )
