@@ -502,6 +502,48 @@ extension Browser {
         }
     }
 
+    @Test func aContributorEditsAnExportAndAChangedListResetsWhatItDelivered() async throws {
+        try await ExportsWorld.with { x in
+            let export = try await x.export("Weekly", on: x.shared)
+            try await x.enqueue(export.id!)
+            await x.engine().runUntilIdle()
+            let delivered = try await x.database.reader.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger WHERE exportId = ?", arguments: [export.id!])
+            }
+            #expect(delivered == 5)
+            try await x.world.app().test(.router) { client in
+                var bob = Browser(client: client)
+                try await bob.signIn("bob@acme.test")
+                let page = "/t/acme/data/exports/\(export.id!)"
+                var fields = x.saveFields(name: "Weekly renamed", connection: x.shared).filter { $0.0 != "schedule" }
+                fields += [("schedule", "off"), ("runAutomations", "1")]
+                let saved = try await bob.post(page, fields, tokenFrom: page)
+                #expect(saved.status == .seeOther)
+                #expect(saved.headers[.location] == page + "?done=saved")
+                expectText(try await bob.get(saved.headers[.location]!).text, "Your changes were saved.")
+                let edited = try #require(try await x.database.exports(tenantId: x.tenantId).first?.export)
+                #expect(edited.name == "Weekly renamed" && edited.schedule == .off && edited.runAutomations && edited.listId == "2")
+                #expect(try await x.activity().contains("export.changed Changed export Weekly renamed"))
+                let kept = try await x.database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger WHERE exportId = ?", arguments: [export.id!])
+                }
+                #expect(kept == 5, "same list and connection: what was delivered is still known")
+
+                // Another list: the next run sends everyone, and the page says so.
+                let moved = try await bob.post(page, x.saveFields(name: "Weekly renamed", connection: x.shared, list: "1"), tokenFrom: page)
+                #expect(moved.headers[.location] == page + "?done=saved%2Dreset")
+                expectText(try await bob.get(moved.headers[.location]!).text, "so its next run sends every contact")
+                #expect(
+                    try await x.activity().contains("export.changed Changed export Weekly renamed; its next run sends every contact")
+                )
+                let reset = try await x.database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger WHERE exportId = ?", arguments: [export.id!])
+                }
+                #expect(reset == 0)
+            }
+        }
+    }
+
     @Test func cancelAndConfirmWriteActivityAndAnswerForTheRunsState() async throws {
         try await ExportsWorld.with { x in
             let export = try await x.export("Weekly", on: x.shared)
@@ -533,6 +575,16 @@ extension Browser {
                 expectText(waiting, "Mirror would unsubscribe 9 of about 10 contacts")
                 expectText(waiting, #"id="confirm-run""#)
                 expectText(waiting, #"id="cancel-run""#)
+                // Run now meanwhile: a Skipped run that says why.
+                guard case .skipped(let skipped) = try await x.enqueue(export.id!) else {
+                    Issue.record("a run while another waits for confirmation must be skipped")
+                    return
+                }
+                #expect(skipped.reason == "Run #\(held.id!) is waiting for confirmation.")
+                expectText(
+                    try await bob.get("/t/acme/data/exports/\(export.id!)/runs/\(skipped.id!)").text,
+                    "Run #\(held.id!) is waiting for confirmation."
+                )
                 let confirmed = try await bob.post(heldURI + "/confirm", [], tokenFrom: heldURI)
                 #expect(confirmed.headers[.location] == heldURI + "?done=confirmed")
                 #expect(try await x.database.run(tenantId: x.tenantId, id: held.id!)?.state == .queued)
@@ -585,6 +637,21 @@ extension Browser {
         #expect(Format.duration(3_003) == "51 min")
         #expect(Format.duration(4) == "4 s")
         #expect(Format.duration(7_260) == "2 h 1 min")
+    }
+
+    /// An export that never ran says so once; a finished run's rate is its average, a running one's is live.
+    @Test func theListSaysNeverRunOnceAndAnEndedRunShowsItsAverageRate() {
+        let rows = ExportsController.ListPage.mock.rows
+        #expect(rows.map(\.status) == ["Completed with errors", "Never run", "Never run"])
+        #expect(rows.map { $0.lastRun == nil } == [false, true, true])
+        var running = ExportMocks.run(id: 13, exportId: 7, state: .running)
+        (running.accepted, running.rejected) = (500, 0)
+        let live = RunProgress(running, now: ExportMocks.day.addingTimeInterval(52))  // 500 in 50 s
+        #expect(live.rate == "10 contacts/s")
+        #expect(live.timeLeft != nil)
+        let ended = RunProgress(ExportMocks.run(id: 12, exportId: 7, state: .completedWithErrors), now: ExportMocks.day)  // 1,000 in 90 s
+        #expect(ended.rate == "Average 11 contacts/s")
+        #expect(ended.timeLeft == nil)
     }
 
     @Test func csvCellsNeverStartAFormula() {
