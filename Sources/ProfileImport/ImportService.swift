@@ -139,8 +139,13 @@ extension ImportService {
         if job.status == .failed {
             return ("profiles.import_failed", "Import of \(job.fileName) failed: \(job.message ?? "no reason given")")
         }
-        let removed = job.replaceAll ? ", replace all removed \(job.rowsRemoved) profiles" : ""
-        return ("profiles.imported", "Imported \(job.fileName): \(job.rowsImported) rows, \(job.rowsRejected) rejected\(removed)")
+        let removed =
+            job.replaceAll ? ", replace all removed \(job.rowsRemoved.formatted()) profile\(job.rowsRemoved == 1 ? "" : "s")" : ""
+        return (
+            "profiles.imported",
+            "Imported \(job.fileName): \(job.rowsImported.formatted()) row\(job.rowsImported == 1 ? "" : "s"), "
+                + "\(job.rowsRejected.formatted()) rejected\(removed)"
+        )
     }
 
     /// The command line's import: the same service and queue as the web upload, run until this one job finishes.

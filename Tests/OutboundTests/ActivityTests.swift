@@ -3,6 +3,7 @@ import Hummingbird
 import HummingbirdTesting
 import Testing
 
+@testable import ProfileImport
 @testable import Store
 @testable import Web
 
@@ -86,5 +87,44 @@ import Testing
             #expect(page.events.allSatisfy { (action == nil || $0.action == action) && (person == nil || $0.actorEmail == person) })
             #expect(page.events.map(\.id!) == page.events.map(\.id!).sorted(by: >))
         }
+    }
+
+    /// Details read as sentences: counts agree with their nouns and carry the thousands separator like the pages,
+    /// and a tenant is a workspace to the people reading them.
+    @Test func detailsCountInWordsAndSayWorkspace() async throws {
+        let world = try await TestWorld.make()
+        let initech = try await world.database.createTenant(slug: "initech", name: "Initech")
+        #expect(
+            try await world.database.activity(tenantId: initech.id!, page: 1).events.map(\.detail) == [
+                "Created workspace Initech (initech)"
+            ]
+        )
+
+        let condition = RuleCondition(attribute: "email", op: .isNotEmpty)
+        for (name, conditions) in [("One", [condition]), ("Two", [condition, condition])] {
+            _ = try await world.database.saveSegment(
+                tenantId: initech.id!,
+                id: nil,
+                name: name,
+                description: "",
+                rules: SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .all, conditions: conditions)]),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+        }
+        let segments = try await world.database.activity(tenantId: initech.id!, page: 1).events.filter { $0.action == "segment.created" }
+        #expect(Set(segments.map(\.detail)) == ["Created segment One (1 condition)", "Created segment Two (2 conditions)"])
+
+        var job = try await world.database.startImport(
+            tenantId: initech.id!,
+            fileName: "file.csv",
+            replaceAll: false,
+            userId: nil,
+            now: .now
+        )
+        (job.status, job.rowsImported, job.rowsRejected) = (.succeeded, 20_000, 1_500)
+        #expect(ImportService.activity(for: job).detail == "Imported file.csv: 20,000 rows, 1,500 rejected")
+        (job.rowsImported, job.rowsRejected, job.replaceAll, job.rowsRemoved) = (1, 0, true, 1)
+        #expect(ImportService.activity(for: job).detail == "Imported file.csv: 1 row, 0 rejected, replace all removed 1 profile")
     }
 }

@@ -41,7 +41,8 @@ import Testing
             #expect(page.text.contains("List 3: Newsletter &lt;b&gt;"))
             #expect(page.text.contains("&lt;script&gt;x&lt;/script&gt;@demo.test"))
             #expect(!page.text.contains("<script>x</script>"))
-            #expect(page.text.contains("<td>completed</td><td>250</td><td>249</td><td>1</td>"))
+            #expect(page.text.contains("<td>Completed</td><td>250</td><td>249</td><td>1</td>"))
+            #expect(page.text.contains("<td>Active</td>"))
             #expect(page.text.contains("No contact on this list yet."))
             // The navigation links it on every workspace page.
             #expect(try await carol.get("/t/acme/data/exports").text.contains(#"href="/t/acme/demo/activecampaign""#))

@@ -18,6 +18,10 @@ import Testing
         #expect(page.rows.map(\.name) == ["Main"])
         #expect(page.rows.first?.href == "/t/acme/admin/connections/\(main.id!)")
         #expect(page.rows.first?.exportUser == "alice@acme.test")
+        // Days only ("2026-09-21"), so the table fits the content column.
+        #expect(page.rows.first?.created.wholeMatch(of: /\d{4}-\d{2}-\d{2}/) != nil)
+        #expect(page.rows.first?.created == Format.day(main.createdAt))
+        #expect(Format.day(Date(timeIntervalSince1970: 1_796_601_540)) == "2026-12-06")  // 23:59 UTC
         #expect(page.newHref == "/t/acme/admin/connections/new")
     }
 
@@ -127,6 +131,19 @@ import Testing
         #expect(page.nextHref == nil)
         #expect(page.imports.map(\.status) == ["Imported"])
         #expect(page.importAction == "/t/acme/data/profiles/import")
+        #expect(page.maxUploadText == "1,000 bytes")
+        #expect(page.hiddenColumns == nil)  // one attribute: all shown
+    }
+
+    /// The upload limit reads in binary units wherever it is shown (the form, the refusal), as it is set and documented.
+    @Test func sizesAndHiddenAttributesReadAsPeopleSayThem() {
+        #expect(Format.bytes(1 << 30) == "1 GiB")
+        #expect(Format.bytes(64 << 10) == "64 KiB")
+        #expect(Format.bytes(2_000) == "1.95 KiB")
+        #expect(Format.bytes(3 << 19) == "1.5 MiB")
+        #expect(Format.bytes(1) == "1 byte")
+        #expect(ProfilesController.ProfilesPage.moreAttributes(1) == "1 more attribute is")
+        #expect(ProfilesController.ProfilesPage.moreAttributes(4) == "4 more attributes are")
     }
 }
 

@@ -57,7 +57,7 @@ import Testing
             expectText(done, "Imported")
             #expect(try await world.database.profileCount(tenantId: world.acme.id!) == 1)
             // The job's thread records the activity just after the job's final state: wait for it, not for time.
-            let expected = "Imported people.csv: 1 rows, 0 rejected, replace all removed 2 profiles"
+            let expected = "Imported people.csv: 1 row, 0 rejected, replace all removed 2 profiles"
             var recorded = false
             for _ in 0..<30_000 where !recorded {
                 recorded = try await world.database.activity(tenantId: world.acme.id!, page: 1).events.contains { $0.detail == expected }

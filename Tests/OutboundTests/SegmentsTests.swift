@@ -248,7 +248,7 @@ let segmentData = """
 
             let tooBig = try await upload(bob, String(repeating: "x", count: 3_000), csrf: token)
             #expect(tooBig.status == .contentTooLarge)
-            expectText(tooBig.text, "The file is larger than the 2 KB Outbound accepts.")
+            expectText(tooBig.text, "The file is larger than the 1.95 KiB Outbound accepts.")
             let noToken = try await upload(bob, segmentData, csrf: nil)
             #expect(noToken.status == .forbidden)
             let wrongToken = try await upload(bob, segmentData, csrf: "forged")

@@ -70,6 +70,20 @@ import Testing
         #expect(events.map(\.actorEmail) == ["alice@acme.test"])
     }
 
+    /// The time in UTC follows only when the zone's offset at that instant is not zero.
+    @Test func theNextRefreshRepeatsItInUTCOnlyWhenTheZoneSaysAnotherTime() {
+        let winter = Date(timeIntervalSince1970: 1_796_536_800)  // Sunday 2026-12-06 06:00 UTC
+        let summer = Date(timeIntervalSince1970: 1_781_762_400)  // Thursday 2026-06-18 06:00 UTC
+        func next(_ zone: String, _ date: Date) -> String {
+            SystemController.SystemPage.nextText(SystemRefreshState(schedule: .off, timeZone: zone, nextRefreshAt: date))
+        }
+        #expect(next("GMT", winter) == "Next refresh: Sunday 2026-12-06 06:00 GMT.")
+        #expect(next("UTC", summer) == "Next refresh: Thursday 2026-06-18 06:00 UTC.")
+        #expect(next("Europe/London", winter) == "Next refresh: Sunday 2026-12-06 06:00 Europe/London.")
+        #expect(next("Europe/London", summer) == "Next refresh: Thursday 2026-06-18 07:00 Europe/London (2026-06-18 06:00 UTC).")
+        #expect(next("Asia/Tokyo", winter) == "Next refresh: Sunday 2026-12-06 15:00 Asia/Tokyo (2026-12-06 06:00 UTC).")
+    }
+
     @Test func refusedFieldsSayWhyBesideThemAndNothingIsSaved() async throws {
         let world = try await TestWorld.make()
         try await world.app().test(.router) { client in

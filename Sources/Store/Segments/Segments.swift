@@ -107,7 +107,8 @@ extension AppDatabase {
                 tenantId: tenantId,
                 actor: actor,
                 action: id == nil ? "segment.created" : "segment.edited",
-                detail: "\(id == nil ? "Created" : "Edited") segment \(name) (\(rules.conditionCount) conditions)"
+                detail: "\(id == nil ? "Created" : "Edited") segment \(name) "
+                    + "(\(rules.conditionCount) condition\(rules.conditionCount == 1 ? "" : "s"))"
             )
             return segment
         }

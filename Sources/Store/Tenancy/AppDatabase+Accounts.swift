@@ -41,7 +41,7 @@ extension AppDatabase {
                 tenantId: tenant.id!,
                 actor: actor,
                 action: "tenant.created",
-                detail: "Created tenant \(name) (\(slug))"
+                detail: "Created workspace \(name) (\(slug))"
             )
             return tenant
         }

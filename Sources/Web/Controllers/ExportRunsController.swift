@@ -201,11 +201,12 @@ struct RunProgress: Codable, Sendable, Equatable {
                 + (run.toUnsubscribe > 0 ? "; \(run.unsubscribed.formatted()) of \(run.toUnsubscribe.formatted()) unsubscribed" : "")
         }
         batchesText = "\(run.batchesConfirmed.formatted()) of \(run.batches.formatted()) batches confirmed"
-        // The rate over the run so far (or its whole length once it ended), and the time left at that rate.
+        // The rate over the run so far, and the time left at that rate; once it ended, its average over its whole length.
         let end = run.state == .running ? now : run.finishedAt
         if let started = run.startedAt, let end, end > started, done > 0, run.phase != .prepare {
             let perSecond = Double(done) / end.timeIntervalSince(started)
-            rate = perSecond >= 10 ? "\(Int(perSecond).formatted()) contacts/s" : String(format: "%.1f contacts/s", perSecond)
+            let speed = perSecond >= 10 ? "\(Int(perSecond).formatted()) contacts/s" : String(format: "%.1f contacts/s", perSecond)
+            rate = run.state == .running ? speed : "Average \(speed)"
             if run.state == .running { timeLeft = "about \(Format.duration(Double(max(0, total - done)) / perSecond)) left" }
         }
     }

@@ -129,7 +129,7 @@ struct UploadStreamer {
             throw HTTPError(
                 .contentTooLarge,
                 message:
-                    "The file is larger than the \(ByteCountFormatter.string(fromByteCount: Int64(limit), countStyle: .file)) Outbound accepts."
+                    "The file is larger than the \(Format.bytes(limit)) Outbound accepts."
             )
         }
         guard upload.sawFile || upload.fileName?.isEmpty == false else {

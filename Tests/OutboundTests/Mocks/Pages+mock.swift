@@ -216,8 +216,8 @@ extension ConnectionsController.ListPage {
                 exportUser: "alice@acme.test",
                 connected: true,
                 attention: nil,
-                created: "2026-11-20 09:00 UTC",
-                lastVerified: "2026-11-25 09:30 UTC"
+                created: "2026-11-20",
+                lastVerified: "2026-11-25"
             ),
             .init(
                 name: "Old",
@@ -228,7 +228,7 @@ extension ConnectionsController.ListPage {
                 exportUser: "bob@acme.test (no longer an admin)",
                 connected: false,
                 attention: "ActiveCampaign did not accept this API key.",
-                created: "2026-10-01 12:00 UTC",
+                created: "2026-10-01",
                 lastVerified: "Never"
             ),
         ],
@@ -290,7 +290,7 @@ extension ProfilesController.ProfilesPage {
         count: "1,002",
         canEdit: true,
         importAction: TenantRoute.importProfiles.path("acme", query: ["_csrf": "mock-csrf-token"]),
-        maxUploadText: "2 GB",
+        maxUploadText: "2 GiB",
         headings: [.init(name: "email", type: "text"), .init(name: "age", type: "number")],
         rows: [
             .init(

@@ -14,6 +14,7 @@ extension ConnectionsController {
             var exportUser: String
             var connected: Bool
             var attention: String?
+            /// Days ("2026-11-20", UTC), so the table fits; the connection's page says when it was last verified to the minute.
             var created: String
             var lastVerified: String
         }
@@ -41,8 +42,8 @@ extension ConnectionsController.ListPage {
                     exportUser: summary.exportUserEmail.map { summary.exportUserIsAdmin ? $0 : "\($0) (no longer an admin)" } ?? "None",
                     connected: summary.attention == nil,
                     attention: summary.attention,
-                    created: Format.dateTime(connection.createdAt),
-                    lastVerified: connection.verifiedAt.map(Format.dateTime) ?? "Never"
+                    created: Format.day(connection.createdAt),
+                    lastVerified: connection.verifiedAt.map(Format.day) ?? "Never"
                 )
             },
             hasRows: !summaries.isEmpty,

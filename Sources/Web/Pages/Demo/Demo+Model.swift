@@ -35,6 +35,11 @@ extension DemoController {
 }
 
 extension DemoController.DemoPage {
+    /// The sandbox's statuses ("completed", "active") as the app's other statuses read: "Completed", "Active".
+    static func capitalized(_ status: String) -> String {
+        status.prefix(1).uppercased() + status.dropFirst()
+    }
+
     static func build(_ received: DemoReceived, slug: String, chrome: Chrome) -> Self {
         Self(
             chrome: chrome,
@@ -47,7 +52,13 @@ extension DemoController.DemoPage {
                     active: list.active.formatted(),
                     unsubscribed: list.unsubscribed.formatted(),
                     recent: list.recent.map {
-                        .init(email: $0.email, name: $0.name, phone: $0.phone, status: $0.status, updated: Format.dateTime($0.updated))
+                        .init(
+                            email: $0.email,
+                            name: $0.name,
+                            phone: $0.phone,
+                            status: Self.capitalized($0.status),
+                            updated: Format.dateTime($0.updated)
+                        )
                     },
                     hasRecent: !list.recent.isEmpty
                 )
@@ -55,7 +66,7 @@ extension DemoController.DemoPage {
             imports: received.imports.map {
                 .init(
                     queuedAt: Format.dateTime($0.queuedAt),
-                    status: $0.status,
+                    status: Self.capitalized($0.status),
                     contacts: $0.contacts.formatted(),
                     succeeded: $0.succeeded.formatted(),
                     failed: $0.failed.formatted()

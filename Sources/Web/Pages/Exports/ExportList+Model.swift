@@ -15,7 +15,8 @@ extension ExportsController {
             var status: String
             var statusHref: String?
             var counts: String?
-            var lastRun: String
+            /// When the last run ended (or was queued); nil when there was none: the status says "Never run".
+            var lastRun: String?
             var nextRun: String
             var schedule: String
             var permission: String?
@@ -67,10 +68,10 @@ extension ExportsController.ListPage {
                 connection: connection?.name ?? "No connection",
                 list: export.listId.map { "List \($0)" } ?? "None",
                 segments: summary.segments.map(\.name).joined(separator: ", "),
-                status: summary.lastRun?.state.label ?? "Not started",
+                status: summary.lastRun?.state.label ?? "Never run",
                 statusHref: summary.lastRun.map { TenantRoute.exportRun.path(slug, id, $0.id!) },
                 counts: summary.lastRun.flatMap(RunSummary.counts),
-                lastRun: summary.lastRun.map { Format.dateTime($0.finishedAt ?? $0.queuedAt) } ?? "Never",
+                lastRun: summary.lastRun.map { Format.dateTime($0.finishedAt ?? $0.queuedAt) },
                 nextRun: RunSummary.nextRun(export, lastRun: summary.lastRun, hasConnection: connection != nil),
                 schedule: export.schedule.label,
                 permission: policy.can(.administer) ? nil : (permissions.canEdit ? "Edit" : "View only"),

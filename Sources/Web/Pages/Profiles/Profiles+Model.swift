@@ -49,6 +49,11 @@ extension ProfilesController {
 }
 
 extension ProfilesController.ProfilesPage {
+    /// "1 more attribute is", "4 more attributes are".
+    static func moreAttributes(_ count: Int) -> String {
+        count == 1 ? "1 more attribute is" : "\(count.formatted()) more attributes are"
+    }
+
     /// What the page reads from the store: one page of rows (one more than shown, to know whether a next exists).
     struct Reads {
         var attributes: [Attribute]
@@ -79,10 +84,10 @@ extension ProfilesController.ProfilesPage {
             count: reads.count.formatted(),
             canEdit: policy.can(.changeData),
             importAction: TenantRoute.importProfiles.path(slug),
-            maxUploadText: ByteCountFormatter.string(fromByteCount: Int64(maxImportBytes), countStyle: .file),
+            maxUploadText: Format.bytes(maxImportBytes),
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
             hiddenColumns: reads.attributes.count > shown.count
-                ? "\(reads.attributes.count - shown.count) more attributes are on each profile's page: open a profile by its id." : nil,
+                ? "\(Self.moreAttributes(reads.attributes.count - shown.count)) on each profile's page: open a profile by its id." : nil,
             rows: rows.prefix(pageSize).map { row in
                 .init(
                     profileId: row.profileId,

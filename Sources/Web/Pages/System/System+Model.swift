@@ -32,7 +32,7 @@ extension SystemController {
         var timeZone: String
         var timeZoneError: String?
         var zones: [String]
-        /// "Off: no refresh is scheduled." or the next refresh in the workspace's time zone (and UTC).
+        /// "Off: no refresh is scheduled." or the next refresh in the workspace's time zone (and in UTC when that differs).
         var next: String
         var last: String?
         var lastSummary: String?
@@ -80,7 +80,10 @@ extension SystemController.SystemPage {
 
     static func nextText(_ state: SystemRefreshState) -> String {
         guard let next = state.nextRefreshAt else { return "No refresh is scheduled." }
-        let zone = TimeZone(identifier: state.timeZone) ?? .gmt
-        return "Next refresh: \(Format.dateTime(next, in: zone)) (\(Format.dateTime(next)))."
+        let chosen = TimeZone(identifier: state.timeZone)
+        let zone = chosen ?? .gmt
+        // Named as the workspace chose it; in UTC too only where that is another time (not UTC, GMT, London in winter).
+        let utc = zone.secondsFromGMT(for: next) == 0 ? "" : " (\(Format.dateTime(next)))"
+        return "Next refresh: \(Format.dateTime(next, in: zone, named: chosen == nil ? "UTC" : state.timeZone))\(utc)."
     }
 }
