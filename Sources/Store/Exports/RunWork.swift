@@ -145,12 +145,45 @@ public struct RunWork: Sendable {
 
     private func freezeOnce(_ subject: RunSubject, generations: [Int64: Int64]) async throws -> FreezeCounts {
         let runId = subject.run.id!
-        let tenantId = subject.run.tenantId
-        let exportId = subject.export.id!
         try await database.writer.write { db in
             try db.execute(sql: "DELETE FROM runContact WHERE runId = ?", arguments: [runId])
             try db.execute(sql: "DELETE FROM runBatch WHERE runId = ?", arguments: [runId])
+            try Self.prepareSeenEmails(db, runId: runId)
         }
+        do {
+            let counts = try await freezeRows(subject, generations: generations)
+            try await database.writer.write { db in try Self.forgetSeenEmails(db, runId: runId) }
+            return counts
+        } catch {
+            try? await database.writer.write { db in try Self.forgetSeenEmails(db, runId: runId) }
+            throw error
+        }
+    }
+
+    /// The emails a freeze has met, for its duplicates and the mirror's removals. An incremental run of a large
+    /// export finds almost every contact unchanged: those are only counted, not written to `runContact` (four
+    /// index writes, then a prune deleting them again, for rows nobody reads), so the run needs another place to
+    /// know which emails it met. A temporary table on the writer's connection: never in the WAL or the database
+    /// file, gone with the process (a crashed freeze starts over anyway), one key per email of the run.
+    static func prepareSeenEmails(_ db: Database, runId: Int64) throws {
+        try db.execute(
+            sql: """
+                CREATE TEMP TABLE IF NOT EXISTS freezeSeen (runId INTEGER NOT NULL, email TEXT NOT NULL, PRIMARY KEY (runId, email))
+                    WITHOUT ROWID;
+                DELETE FROM temp.freezeSeen WHERE runId = ?;
+                """,
+            arguments: [runId]
+        )
+    }
+
+    static func forgetSeenEmails(_ db: Database, runId: Int64) throws {
+        try db.execute(sql: "DELETE FROM temp.freezeSeen WHERE runId = ?", arguments: [runId])
+    }
+
+    private func freezeRows(_ subject: RunSubject, generations: [Int64: Int64]) async throws -> FreezeCounts {
+        let runId = subject.run.id!
+        let tenantId = subject.run.tenantId
+        let exportId = subject.export.id!
         let bounds = try await database.reader.read { db -> (Int64?, Int64?) in
             let row = try Row.fetchOne(db, sql: "SELECT MIN(rowId), MAX(rowId) FROM profile WHERE tenantId = ?", arguments: [tenantId])
             return (row?[0], row?[1])
@@ -318,10 +351,23 @@ public struct RunWork: Sendable {
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """
             )
+            let meet = try db.cachedStatement(sql: "INSERT OR IGNORE INTO temp.freezeSeen (runId, email) VALUES (?, ?)")
             var planner = plannerBefore
             var inserted: [String: Int] = [:]
             var ignored = 0
             for item in rows {
+                if item.action != "invalid" {
+                    // The first profile of an email (the lowest id: rows come in profile order) is the one sent.
+                    try meet.execute(arguments: [runId, item.email])
+                    if db.changesCount == 0 {
+                        ignored += 1
+                        continue
+                    }
+                    if item.action == "unchanged" {
+                        inserted["unchanged", default: 0] += 1
+                        continue
+                    }
+                }
                 let bytes =
                     item.action == "send"
                     ? BatchPlanner.estimatedBytes(item.email, item.contact.firstName, item.contact.lastName, item.contact.phone) : 0
@@ -361,7 +407,7 @@ public struct RunWork: Sendable {
                     INSERT INTO runContact (runId, seq, email, action)
                     SELECT ?, -l.rowid, l.email, 'unsubscribe' FROM exportLedger l
                     WHERE l.exportId = ? AND l.subscribedByExport = 1
-                      AND NOT EXISTS (SELECT 1 FROM runContact r WHERE r.runId = ? AND r.email = l.email AND r.action != 'invalid')
+                      AND NOT EXISTS (SELECT 1 FROM temp.freezeSeen s WHERE s.runId = ? AND s.email = l.email)
                       AND NOT EXISTS (SELECT 1 FROM exportBaseline b WHERE b.exportId = ? AND b.email = l.email)
                     """,
                 arguments: [runId, exportId, runId, exportId]

@@ -66,6 +66,31 @@ import Testing
         }
     }
 
+    @Test func anIncrementalRunKeepsTheLowestProfileOfAnEmailWhenOnlyALaterOneChanged() async throws {
+        // p5 and x3 share an email; p5 (the lower id) is sent. Later only x3 changes: p5 is unchanged and not
+        // written to the run's rows, yet x3 must still count as its duplicate and never be sent.
+        var people = profiles(1...10)
+        people.append(TestProfile(id: "x3", email: "  Person5@Example.COM ", firstName: "Other"))
+        try await EngineWorld.with(profiles: people) { world in
+            let export = try await world.createExport()
+            let first = try await world.run(export)
+            #expect(first.accepted == 10 && first.duplicates == 1)
+            try await world.put([TestProfile(id: "x3", email: "person5@example.com", firstName: "Changed again")])
+            let before = try await world.received()
+            let second = try await world.run(export)
+            #expect(second.state == .succeeded)
+            #expect(second.toSend == 0 && second.unchanged == 10 && second.duplicates == 1)
+            #expect(try await world.received().contacts == before.contacts)
+            let five = try await world.listContacts().first { $0["email"] as? String == "person5@example.com" }
+            #expect(five?["firstName"] as? String == "First5")
+            // Nothing of the unchanged contacts is left in the run's rows.
+            let rows = try await world.database.reader.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runContact WHERE runId = ?", arguments: [second.id!])
+            }
+            #expect(rows == 0)
+        }
+    }
+
     @Test func batchesStayUnderTheImportersPayloadLimitWhateverTheContactsSize() async throws {
         // 300 contacts of about 4 KB each: 250 of them would be a 1 MB request, which the importer refuses whole.
         var people = profiles(1...300)
