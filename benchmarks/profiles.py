@@ -74,12 +74,14 @@ class Client:
 def upload(client, path, token):
     """Streams the file as a multipart upload, as a browser does."""
     boundary = "----outboundbench"
-    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"profiles.csv\"\r\n"
+    # The CSRF token is the form's first part, as the page's form sends it (never in the URL).
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"_csrf\"\r\n\r\n{token}\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"profiles.csv\"\r\n"
             "Content-Type: text/csv\r\n\r\n").encode()
     tail = f"\r\n--{boundary}--\r\n".encode()
     size = len(head) + os.path.getsize(path) + len(tail)
     conn = http.client.HTTPConnection("127.0.0.1", client.port, timeout=600)
-    conn.putrequest("POST", f"/t/acme/data/profiles/import?_csrf={token}")
+    conn.putrequest("POST", "/t/acme/data/profiles/import")
     conn.putheader("Content-Type", f"multipart/form-data; boundary={boundary}")
     conn.putheader("Content-Length", str(size))
     conn.putheader("Cookie", "; ".join(f"{k}={v}" for k, v in client.cookies.items()))
