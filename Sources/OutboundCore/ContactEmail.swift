@@ -26,6 +26,59 @@ public enum ContactEmail {
     }
 
     static func isWellFormed(_ email: String) -> Bool {
+        // Almost every address is ASCII: checked byte by byte, it was a tenth of an incremental run's CPU through
+        // Unicode scalars, splits and Character properties. The scalar version below is the reference for the rest.
+        if let verdict = email.utf8.withContiguousStorageIfAvailable(isWellFormedASCII) ?? nil { return verdict }
+        return isWellFormedByScalars(email)
+    }
+
+    /// The same rules on ASCII bytes; nil when a byte is not ASCII (the scalar version decides then).
+    static func isWellFormedASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard bytes.count <= 254 else { return false }
+        var at: Int? = nil
+        var previous: UInt8 = 0
+        for (index, byte) in bytes.enumerated() {
+            if byte >= 0x80 { return nil }
+            switch byte {
+            case 0...32, 127, UInt8(ascii: ","), UInt8(ascii: "\""), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "<"),
+                UInt8(ascii: ">"), UInt8(ascii: ";"), UInt8(ascii: "\\"):
+                return false
+            case UInt8(ascii: "."):
+                if previous == byte { return false }
+            case UInt8(ascii: "@"):
+                if at != nil { return false }
+                at = index
+            default: break
+            }
+            previous = byte
+        }
+        guard let at else { return false }
+        let dot = UInt8(ascii: ".")
+        let dash = UInt8(ascii: "-")
+        guard at > 0, at <= 64, bytes[0] != dot, bytes[at - 1] != dot else { return false }
+        // Domain labels: at least two, each 1...63 bytes, not starting or ending with a dash; the last (the TLD) two
+        // or more letters.
+        var labels = 0
+        var start = at + 1
+        while true {
+            var end = start
+            while end < bytes.count, bytes[end] != dot { end += 1 }
+            let length = end - start
+            guard length >= 1, length <= 63, bytes[start] != dash, bytes[end - 1] != dash else { return false }
+            labels += 1
+            if end == bytes.count {
+                guard labels >= 2, length >= 2 else { return false }
+                for index in start..<end {
+                    let letter = bytes[index] | 0x20
+                    guard letter >= UInt8(ascii: "a"), letter <= UInt8(ascii: "z") else { return false }
+                }
+                return true
+            }
+            start = end + 1
+        }
+    }
+
+    static func isWellFormedByScalars(_ email: String) -> Bool {
         guard email.utf8.count <= 254,
             email.unicodeScalars.allSatisfy({
                 $0.value > 32 && $0.value != 127 && $0 != "," && $0 != "\"" && $0 != "(" && $0 != ")" && $0 != "<" && $0 != ">" && $0 != ";"

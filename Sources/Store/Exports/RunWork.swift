@@ -207,7 +207,8 @@ public struct RunWork: Sendable {
                 arguments += [start, end, tenantId]
                 let chunkArguments = StatementArguments(arguments)
                 let contacts = try await database.reader.read { db in
-                    try Row.fetchAll(
+                    // A cursor's rows are read in place: fetchAll copied every row (and its column names) first.
+                    let rows = try Row.fetchCursor(
                         db,
                         sql: """
                             SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
@@ -220,16 +221,21 @@ public struct RunWork: Sendable {
                             ORDER BY p.rowId
                             """,
                         arguments: chunkArguments
-                    ).map { row in
-                        FrozenContact(
-                            seq: row[0],
-                            profileId: row[1],
-                            rawEmail: Self.text(row[2]),
-                            firstName: Self.text(row[3]),
-                            lastName: Self.text(row[4]),
-                            phone: Self.text(row[5])
+                    )
+                    var contacts: [FrozenContact] = []
+                    while let row = try rows.next() {
+                        contacts.append(
+                            FrozenContact(
+                                seq: row[0],
+                                profileId: row[1],
+                                rawEmail: Self.text(row[2]),
+                                firstName: Self.text(row[3]),
+                                lastName: Self.text(row[4]),
+                                phone: Self.text(row[5])
+                            )
                         )
                     }
+                    return contacts
                 }
                 start = end
                 guard !contacts.isEmpty else { continue }
@@ -319,14 +325,16 @@ public struct RunWork: Sendable {
             : try await database.reader.read { db in
                 let json = String(decoding: try JSONEncoder().encode(emails), as: UTF8.self)
                 var known: [String: (String?, Int, String?)] = [:]
-                for row in try Row.fetchAll(
+                known.reserveCapacity(emails.count)
+                let rows = try Row.fetchCursor(
                     db,
                     sql: """
                         SELECT email, fingerprint, rejectStreak, rejectedFingerprint FROM exportLedger
                         WHERE exportId = ? AND email IN (SELECT value FROM json_each(?))
                         """,
                     arguments: [exportId, json]
-                ) {
+                )
+                while let row = try rows.next() {
                     known[row[0]] = (row[1], row[2], row[3])
                 }
                 return known

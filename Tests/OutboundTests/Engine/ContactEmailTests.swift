@@ -1,5 +1,6 @@
-import OutboundCore
 import Testing
+
+@testable import OutboundCore
 
 @Suite struct ContactEmailTests {
     @Test(arguments: [
@@ -25,6 +26,31 @@ import Testing
         #expect(ContactEmail.normalise(raw) == .failure(.malformed))
     }
 
+    @Test func theByteCheckAgreesWithTheScalarRulesOnEveryAddress() {
+        // The fast ASCII path must decide exactly as the reference rules: random addresses built from the characters
+        // the rules care about, from a fixed seed.
+        var generator = SplitMix(seed: 0x5EED)
+        let alphabet = Array("ab.-@@..--xyzAZ09_+' ,\"()<>;\\\u{7F}\t") + ["é"]
+        var checked = 0
+        for _ in 0..<200_000 {
+            let length = Int(generator.next() % 24)
+            var text = String((0..<length).map { _ in alphabet[Int(generator.next() % UInt64(alphabet.count))] })
+            if generator.next() % 3 == 0 {
+                text += ["@example.com", "@ex-ample.co", ".@a.b", "@a..bc", "@-a.de"][Int(generator.next() % 5)]
+            }
+            #expect(ContactEmail.isWellFormed(text) == ContactEmail.isWellFormedByScalars(text), "\(text.debugDescription)")
+            checked += ContactEmail.isWellFormedByScalars(text) ? 1 : 0
+        }
+        #expect(checked > 1_000, "the sample holds well-formed addresses too")
+        for edge in [
+            String(repeating: "a", count: 64) + "@example.com", String(repeating: "a", count: 65) + "@example.com",
+            "a@" + String(repeating: "b", count: 63) + ".de", "a@" + String(repeating: "b", count: 64) + ".de",
+            String(repeating: "a", count: 60) + "@" + String(repeating: "b.", count: 95) + "de",
+        ] {
+            #expect(ContactEmail.isWellFormed(edge) == ContactEmail.isWellFormedByScalars(edge), "\(edge)")
+        }
+    }
+
     @Test func theFingerprintOfAPayloadNeverChanges() {
         // Stored in every export's ledger: a change here would resend every contact of every export.
         #expect(PayloadFingerprint.of("") == "cbf29ce484222325")
@@ -33,5 +59,18 @@ import Testing
             PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}López\u{1F}+34 600")
                 != PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}Lopez\u{1F}+34 600")
         )
+    }
+}
+
+/// A small deterministic generator (SplitMix64), so the sample is the same on every run.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }
