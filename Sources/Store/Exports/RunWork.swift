@@ -323,7 +323,7 @@ public struct RunWork: Sendable {
             full || emails.isEmpty
             ? [:]
             : try await database.reader.read { db in
-                let json = String(decoding: try JSONEncoder().encode(emails), as: UTF8.self)
+                let json = ContactEmail.jsonArray(emails)
                 var known: [String: (String?, Int, String?)] = [:]
                 known.reserveCapacity(emails.count)
                 let rows = try Row.fetchCursor(

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import OutboundCore
@@ -49,6 +50,15 @@ import Testing
         ] {
             #expect(ContactEmail.isWellFormed(edge) == ContactEmail.isWellFormedByScalars(edge), "\(edge)")
         }
+    }
+
+    @Test func emailListsForSQLiteAreTheJSONArraysJSONEncoderWrites() throws {
+        let lists: [[String]] = [[], ["ana@example.com"], ["zoë@example.de", "a\"b", "back\\slash", "tab\there", "\u{1}x", "ünï"]]
+        for list in lists {
+            let ours = ContactEmail.jsonArray(list)
+            #expect(try JSONDecoder().decode([String].self, from: Data(ours.utf8)) == list, "\(ours)")
+        }
+        #expect(ContactEmail.jsonArray(["a@b.de", "c@d.de"]) == #"["a@b.de","c@d.de"]"#)
     }
 
     @Test func theFingerprintOfAPayloadNeverChanges() {
