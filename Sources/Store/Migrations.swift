@@ -474,7 +474,8 @@ extension AppDatabase {
         }
         // Issue 14: Data > Profiles with a million profiles took a second a page. Its listing sorted the tenant's
         // rows (the only index led with profileId) and its count scanned them; now the listing reads an index in
-        // row order and the count is kept per workspace by triggers.
+        // row order and the count is kept per workspace by the two writes that add and remove profiles
+        // (`upsertProfiles`, `deleteProfiles`; a trigger a row cost a million-row import a tenth more).
         migrator.registerMigration("v13 profiles listed by index, counted per workspace") { db in
             try db.execute(
                 sql: """
@@ -487,16 +488,6 @@ extension AppDatabase {
                         SELECT id, (SELECT COUNT(*) FROM profile WHERE profile.tenantId = tenant.id) FROM tenant;
                     CREATE TRIGGER tenant_profile_count_row AFTER INSERT ON tenant
                     BEGIN INSERT OR IGNORE INTO tenantProfileCount (tenantId) VALUES (NEW.id); END;
-                    -- Every workspace has its row (the migration's insert, then tenant_profile_count_row), so one
-                    -- update a profile: a million-row import pays about a tenth more, not a second statement.
-                    CREATE TRIGGER profile_counted_insert AFTER INSERT ON profile
-                    BEGIN
-                        UPDATE tenantProfileCount SET profiles = profiles + 1 WHERE tenantId = NEW.tenantId;
-                    END;
-                    CREATE TRIGGER profile_counted_delete AFTER DELETE ON profile
-                    BEGIN
-                        UPDATE tenantProfileCount SET profiles = max(0, profiles - 1) WHERE tenantId = OLD.tenantId;
-                    END;
                     """
             )
         }

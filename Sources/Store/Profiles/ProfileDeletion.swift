@@ -29,6 +29,11 @@ extension AppDatabase {
             sql: "DELETE FROM profile WHERE tenantId = ? AND rowId IN (SELECT value FROM json_each(?))",
             arguments: [tenantId, list]
         )
-        return db.changesCount
+        let deleted = db.changesCount
+        try db.execute(
+            sql: "UPDATE tenantProfileCount SET profiles = max(0, profiles - ?) WHERE tenantId = ?",
+            arguments: [deleted, tenantId]
+        )
+        return deleted
     }
 }

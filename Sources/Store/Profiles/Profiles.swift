@@ -148,9 +148,19 @@ extension AppDatabase {
             )
             // Converted once per chunk: formatting a Date for every row was a tenth of the import's time.
             let updatedAt = now.databaseValue
+            // Row ids only grow (AUTOINCREMENT), so the rows this chunk added are the workspace's rows above today's
+            // highest: counted through the (tenantId, rowId) index for the workspace's kept count.
+            let highest = try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(rowId), 0) FROM profile") ?? 0
             for row in rows {
                 try statement.execute(arguments: [tenantId, row.profileId, row.json, importId, updatedAt])
             }
+            try db.execute(
+                sql: """
+                    UPDATE tenantProfileCount SET profiles = profiles + (SELECT COUNT(*) FROM profile WHERE tenantId = ?1 AND rowId > ?2)
+                    WHERE tenantId = ?1
+                    """,
+                arguments: [tenantId, highest]
+            )
         }
     }
 
