@@ -67,7 +67,12 @@ extension Sandbox {
             }
             objects.append(object)
         }
-        guard reasons.isEmpty else { return rejected(reasons, message: notQueued) }
+        guard reasons.isEmpty else {
+            if configuration.faults.refuseWithoutNaming == true {
+                return rejected([.string("One or more contacts could not be validated.")], message: notQueued)
+            }
+            return rejected(reasons, message: notQueued)
+        }
 
         let batchId = UUID().uuidString.lowercased()
         let start = max(now.addingTimeInterval(configuration.scaled(configuration.importLatency)), account.lastFinish)

@@ -87,6 +87,9 @@ public struct SandboxConfiguration: Sendable, Codable, Equatable {
         public var refuseEmailsContaining: String?
         /// Emails containing this text end in a completed batch's `failure` list (as on an exclusion list).
         public var failEmailsContaining: String?
+        /// A refused batch's reasons name no contact (neither its position nor its email), as some of the importer's
+        /// messages do: the client must find the culprit by halving the batch.
+        public var refuseWithoutNaming: Bool?
 
         public init() {}
     }

@@ -66,6 +66,42 @@ import Testing
         }
     }
 
+    @Test func aRefusalThatNamesNoContactIsHalvedUntilTheCulpritIsAlone() async throws {
+        var list = profiles(1...250)
+        list[200].email = "refuse.me@example.com"
+        let people = list
+        try await EngineWorld.with(profiles: people) { world in
+            try await world.faults(
+                #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":0,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1,"refuseEmailsContaining":"refuse.me","failEmailsContaining":null,"refuseWithoutNaming":true}"#
+            )
+            let run = try await world.run(try await world.createExport())
+            #expect(run.state == .completedWithErrors)
+            #expect(run.accepted == 249 && run.rejected == 1)
+            let statuses = try await world.listStatuses()
+            #expect(statuses.count == 249 && statuses["refuse.me@example.com"] == nil)
+            let rejected = try await world.database.runProblems(tenantId: world.tenantId, runId: run.id!, kind: .rejected)
+            #expect(rejected.map(\.row.email) == ["refuse.me@example.com"])
+            #expect(rejected.first?.row.reason == "One or more contacts could not be validated.")
+            // Halving 250 down to the one: about log2(250) refused requests, each contact accepted exactly once.
+            let received = try await world.received()
+            #expect(received.contacts == 249)
+            #expect(run.batches > 8 && run.batches < 20, "\(run.batches) batches")
+        }
+    }
+
+    @Test func anAccountWithAPaymentProblemFailsTheRunWithAReasonAndSendsNothingMore() async throws {
+        try await EngineWorld.with(profiles: profiles(1...300)) { world in
+            try await world.faults(
+                #"{"serverErrorRate":0,"serverErrorStatuses":[],"paymentRequiredRate":1,"burst429":0,"addedLatencyMs":0,"batchFailureRate":0,"batchFailureStatus":"failed","seed":1,"refuseEmailsContaining":null,"failEmailsContaining":null}"#
+            )
+            let run = try await world.run(try await world.createExport())
+            #expect(run.state == .failed)
+            #expect(run.reason?.contains("payment status (402)") == true, "\(run.reason ?? "")")
+            #expect(run.accepted == 0)
+            #expect(try await world.received().contacts == 0)
+        }
+    }
+
     @Test func anIncrementalRunKeepsTheLowestProfileOfAnEmailWhenOnlyALaterOneChanged() async throws {
         // p5 and x3 share an email; p5 (the lower id) is sent. Later only x3 changes: p5 is unchanged and not
         // written to the run's rows, yet x3 must still count as its duplicate and never be sent.
