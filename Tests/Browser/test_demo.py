@@ -109,6 +109,24 @@ def test_a_newcomer_walks_through_the_demo_and_a_restart_keeps_it(demo, browser)
     open_page(browser, page(demo, "admin/system"), (By.TAG_NAME, "h1"))
     assert "Daily" in browser.find_element(By.ID, "main").text
     assert list_counts(browser, demo, 3) == ("0", "0 contacts in the account.")
+    # The pages behind the lists: an export's settings and its preview, a segment's editor, one profile, the
+    # account page and Forget a person.
+    open_page(browser, page(demo, "data/exports"), (By.ID, "exports"))
+    submit_and_wait(browser, By.LINK_TEXT, "VIP customers", (By.ID, "preview"))
+    submit_and_wait(browser, By.ID, "preview", (By.ID, "count-send"))
+    assert int(text_of(browser, By.ID, "count-send").replace(",", "")) > 0
+    open_page(browser, page(demo, "data/segments"), "VIP customers")
+    submit_and_wait(browser, By.LINK_TEXT, "VIP customers", (By.TAG_NAME, "h1"))
+    assert text_of(browser, By.TAG_NAME, "h1") == "Segment VIP customers"
+    open_page(browser, page(demo, "data/profiles"), (By.ID, "profiles"))
+    submit_and_wait(browser, By.CSS_SELECTOR, "#profiles tbody a", (By.TAG_NAME, "h1"))
+    assert text_of(browser, By.TAG_NAME, "h1").startswith("Profile")
+    open_page(browser, f"{demo.url}/account", (By.TAG_NAME, "h1"))
+    open_page(browser, page(demo, "data/profiles/forget"), (By.ID, "forget"))
+    assert "outside Outbound" in browser.page_source or "stay in ActiveCampaign" in browser.page_source
+    for path in ("data/profiles/forget", "admin/system"):
+        open_page(browser, page(demo, path), (By.TAG_NAME, "h1"))
+        assert "Not allowed" not in browser.page_source and "Page not found" not in browser.page_source, path
     shot(browser, "demo-before")
     sign_out(browser)
 
