@@ -51,6 +51,11 @@ public struct AppDatabase: Sendable {
                     String.fromDatabaseValue(values[0])?.lowercased()
                 }
             )
+            db.add(
+                function: DatabaseFunction(emailIdentity, argumentCount: 1, pure: true) { values in
+                    String.fromDatabaseValue(values[0])?.trimmingWhitespace().lowercased()
+                }
+            )
         }
         return config
     }

@@ -363,7 +363,19 @@ public struct RunWork: Sendable {
             var planner = plannerBefore
             var inserted: [String: Int] = [:]
             var ignored = 0
+            // The chunk was read on a reader: a profile deleted since (Forget a person, say) must not be sent.
+            let stillThere = Set(
+                try Int64.fetchAll(
+                    db,
+                    sql: "SELECT rowId FROM profile WHERE rowId IN (SELECT value FROM json_each(?))",
+                    arguments: ["[" + rows.map { String($0.contact.seq) }.joined(separator: ",") + "]"]
+                )
+            )
             for item in rows {
+                guard stillThere.contains(item.contact.seq) else {
+                    inserted["gone", default: 0] += 1
+                    continue
+                }
                 if item.action != "invalid" {
                     // The first profile of an email (the lowest id: rows come in profile order) is the one sent.
                     try meet.execute(arguments: [runId, item.email])
@@ -397,7 +409,7 @@ public struct RunWork: Sendable {
             return ((inserted, ignored), planner)
         }
         planner = plannerAfter
-        counts.members += contacts.count
+        counts.members += contacts.count - (written.0["gone"] ?? 0)
         counts.duplicates += written.1
         counts.invalid += written.0["invalid"] ?? 0
         counts.unchanged += written.0["unchanged"] ?? 0

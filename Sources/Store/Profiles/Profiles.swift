@@ -130,7 +130,7 @@ extension AppDatabase {
 
     public func profileCount(tenantId: Int64) async throws -> Int {
         try await reader.read { db in
-            // Kept by triggers (migration v13): counting a million profiles took 40–50 ms a page.
+            // Kept by upsertProfiles and deleteProfiles (migration v13): counting a million took 40–50 ms a page.
             try Int.fetchOne(db, sql: "SELECT profiles FROM tenantProfileCount WHERE tenantId = ?", arguments: [tenantId]) ?? 0
         }
     }

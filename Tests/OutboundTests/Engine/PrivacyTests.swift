@@ -15,6 +15,8 @@ import Testing
         people[20].email = "refuse.forget@example.com"  // refused by ActiveCampaign: kept as a rejected row
         people[30].email = "broken forget@example"  // malformed: kept as an invalid row
         people.append(TestProfile(id: "dup", email: "  forget.me@example.COM "))  // the same person in another profile
+        people[40].email = "nbsp@example.com\u{00A0}"  // a spreadsheet's no-break space: the engine sends it trimmed
+        people[50].firstName = "Forget.Me@example.com"  // someone else's profile naming the person (a referrer)
         let directory = try temporaryDirectory()
         let path = directory + "/outbound.sqlite"
         try await EngineWorld.with(profiles: people, databasePath: path) { world in
@@ -28,28 +30,43 @@ import Testing
                 #expect(before.contains(email), "the export recorded \(email) before it is forgotten")
             }
 
+            let secureDelete = try await world.database.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA secure_delete") }
             let first = try await world.database.forgetPerson(tenantId: world.tenantId, email: "FORGET.me@example.com ", actor: actor)
-            #expect(first.profiles == 2)  // both profiles holding it, however written
+            #expect(first.profiles == 2)  // both profiles holding it as their email, however written
+            #expect(first.valuesCleared == 1)  // the other profile stays, without the value
             #expect(first.deliveryRecords == 1)
+            #expect(try await world.database.writer.write { db in try Int.fetchOne(db, sql: "PRAGMA secure_delete") } == secureDelete)
+            let referrer = try await world.database.profiles(tenantId: world.tenantId, afterRowId: 0, limit: 1_000, search: "p51")
+            #expect(referrer.count == 1 && referrer[0].values.count == 4, "the referrer keeps email, last name, phone, country")
+            let spaced = try await world.database.forgetPerson(tenantId: world.tenantId, email: "nbsp@example.com", actor: actor)
+            #expect(spaced.profiles == 1 && spaced.deliveryRecords == 1)
             let second = try await world.database.forgetPerson(tenantId: world.tenantId, email: "refuse.forget@example.com", actor: actor)
             #expect(second.profiles == 1 && second.runRows == 1)
             let third = try await world.database.forgetPerson(tenantId: world.tenantId, email: "broken forget@example", actor: actor)
             #expect(third.profiles == 1 && third.runRows == 1)
 
+            // Overwritten as deleted: gone from the file once the WAL is folded in, before any VACUUM too.
+            let forgotten = [
+                "forget.me@example.com", "refuse.forget@example.com", "broken forget@example", "Forget.Me@Example.com", "nbsp@example.com",
+            ]
+            let checkpointed = try Self.fileBytes(path, checkpointing: world.database, vacuum: false)
+            for email in forgotten {
+                #expect(!checkpointed.contains(email), "\(email) is still in the database file's free space")
+            }
             let after = try Self.fileBytes(path, checkpointing: world.database)
-            for email in ["forget.me@example.com", "refuse.forget@example.com", "broken forget@example", "Forget.Me@Example.com"] {
+            for email in forgotten {
                 #expect(!after.contains(email), "\(email) is still somewhere in the database file")
             }
             #expect(after.contains("person8@example.com"), "the others are still there")
-            #expect(try await world.database.profileCount(tenantId: world.tenantId) == 297)
+            #expect(try await world.database.profileCount(tenantId: world.tenantId) == 296)
             let problems = try await world.database.runProblems(tenantId: world.tenantId, runId: run.id!, kind: .rejected)
             #expect(problems.isEmpty)
 
             let events = try await world.database.reader.read { db in
                 try String.fetchAll(db, sql: "SELECT detail FROM activity WHERE action = 'profiles.forgotten' ORDER BY id")
             }
-            #expect(events.count == 3)
-            #expect(events[0].contains("removed 2 profile(s), 1 delivery record(s)"))
+            #expect(events.count == 4)
+            #expect(events[0].contains("removed 2 profile(s), 1 value(s) in other profiles, 1 delivery record(s)"))
             #expect(events.allSatisfy { !$0.contains("@") })
         }
     }
@@ -130,14 +147,23 @@ import Testing
 
     /// The database file's bytes after the WAL is folded in and the file rewritten, as someone reading the disk
     /// would find them.
-    static func fileBytes(_ path: String, checkpointing database: AppDatabase) throws -> String {
+    static func fileBytes(_ path: String, checkpointing database: AppDatabase, vacuum: Bool = true) throws -> String {
         try database.writer.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-            try db.execute(sql: "VACUUM")
-            try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            if vacuum {
+                try db.execute(sql: "VACUUM")
+                try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)")
+            }
         }
         var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
         if let wal = FileManager.default.contents(atPath: path + "-wal") { bytes.append(wal) }
         return String(decoding: bytes, as: UTF8.self)
+    }
+
+    @Test func importProblemsGoOnlyWhenTheyNameTheEmailAsAWord() {
+        #expect(AppDatabase.names("Line 4: 'a@b.co' is not a number", "a@b.co"))
+        #expect(AppDatabase.names("line 9: A@B.CO, then more", "a@b.co"))
+        #expect(!AppDatabase.names("Line 4: xa@b.com is not a number", "a@b.co"))
+        #expect(!AppDatabase.names("Line 4: a@b.com", "a@b.co"))
     }
 }
