@@ -127,12 +127,34 @@ import Testing
         #expect(page.count == "3")
         #expect(!page.canEdit)
         #expect(page.headings.map(\.name) == ["city"])
-        #expect(page.rows.map { $0.cells.map(\.value) } == [["Berlin"], ["Paris"], ["Rome"]])  // fewer than a page: no next
+        #expect(page.rows.map(\.cells) == [["Berlin"], ["Paris"], ["Rome"]])  // fewer than a page: no next
         #expect(page.nextHref == nil)
         #expect(page.imports.map(\.status) == ["Imported"])
         #expect(page.importAction == "/t/acme/data/profiles/import")
         #expect(page.maxUploadText == "1,000 bytes")
         #expect(page.hiddenColumns == nil)  // one attribute: all shown
+    }
+
+    /// Dates on pages are written by arithmetic, not by Foundation's format style: both agree to the minute, on
+    /// both sides of 1970, on leap days and at each minute's last instant.
+    @Test func dateTimesAgreeWithFoundationsFormatStyle() {
+        var generator = SystemRandomNumberGenerator()
+        let fixed: [TimeInterval] = [0, -1, -60, 59.999, 951_782_400, 951_868_799.5, 1_796_601_540, 4_102_444_799, -2_208_988_800]
+        let random = (0..<2_000).map { _ in TimeInterval(Int64.random(in: -30_000_000_000...250_000_000_000, using: &generator)) / 10 }
+        for interval in fixed + random {
+            let date = Date(timeIntervalSince1970: interval)
+            let foundation =
+                date.formatted(
+                    Date.VerbatimFormatStyle(
+                        format:
+                            "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)",
+                        timeZone: .gmt,
+                        calendar: Calendar(identifier: .gregorian)
+                    )
+                ) + " UTC"
+            #expect(Format.dateTime(date) == foundation, "\(interval)")
+            #expect(Format.utcMinute(date) == foundation, "\(interval)")
+        }
     }
 
     /// The upload limit reads in binary units wherever it is shown (the form, the refusal), as it is set and documented.

@@ -34,7 +34,8 @@ public struct ConnectionChanges: Sendable, Equatable {
 extension Connection {
     /// The connection with `id` in this tenant only: another tenant's id finds nothing.
     static func fetchOne(_ db: Database, tenantId: Int64, id: Int64) throws -> Connection? {
-        try Connection.filter(Connection.Columns.tenantId == tenantId && Connection.Columns.id == id).fetchOne(db)
+        try SQLRequest<Connection>(sql: "SELECT * FROM connection WHERE tenantId = ? AND id = ?", arguments: [tenantId, id], cached: true)
+            .fetchOne(db)
     }
 }
 

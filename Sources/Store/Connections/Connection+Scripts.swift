@@ -32,9 +32,15 @@ extension AppDatabase {
     }
 
     public func connections(tenantId: Int64) async throws -> [Connection] {
-        try await reader.read { db in
-            try Connection.filter(Connection.Columns.tenantId == tenantId).order(Connection.Columns.name.collating(.nocase)).fetchAll(db)
-        }
+        try await reader.read { db in try Self.connections(db, tenantId: tenantId) }
+    }
+
+    static func connections(_ db: Database, tenantId: Int64) throws -> [Connection] {
+        try SQLRequest<Connection>(
+            sql: "SELECT * FROM connection WHERE tenantId = ? ORDER BY name COLLATE NOCASE",
+            arguments: [tenantId],
+            cached: true
+        ).fetchAll(db)
     }
 
 }

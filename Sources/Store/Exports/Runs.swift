@@ -179,18 +179,31 @@ extension AppDatabase {
             guard try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == runId).fetchCount(db) == 1 else {
                 return []
             }
-            // Each kind has its partial index; named, because the primary key's runId prefix looks as good to SQLite.
-            let (index, condition) =
-                kind == .invalid ? ("runContact_invalid", "action = 'invalid'") : ("runContact_rejected", "outcome = 'rejected'")
-            return try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, profileId, email, reason FROM runContact INDEXED BY \(index) WHERE runId = ? AND \(condition) AND seq > ? ORDER BY seq LIMIT ?
-                    """,
-                arguments: [runId, afterSeq, limit]
-            ).map { row in
-                (row[0], RunProblemRow(profileId: row[1], email: row[2], outcome: kind.rawValue, reason: row[3] ?? ""))
-            }
+            return try Self.runProblems(db, runId: runId, kind: kind, afterSeq: afterSeq, limit: limit)
+        }
+    }
+
+    /// A page of a run's problem rows; the caller has checked the run is the tenant's.
+    static func runProblems(
+        _ db: Database,
+        runId: Int64,
+        kind: ProblemKind,
+        afterSeq: Int64,
+        limit: Int
+    ) throws
+        -> [(seq: Int64, row: RunProblemRow)]
+    {
+        // Each kind has its partial index; named, because the primary key's runId prefix looks as good to SQLite.
+        let (index, condition) =
+            kind == .invalid ? ("runContact_invalid", "action = 'invalid'") : ("runContact_rejected", "outcome = 'rejected'")
+        return try SQLRequest<Row>(
+            sql: """
+                SELECT seq, profileId, email, reason FROM runContact INDEXED BY \(index) WHERE runId = ? AND \(condition) AND seq > ? ORDER BY seq LIMIT ?
+                """,
+            arguments: [runId, afterSeq, limit],
+            cached: true
+        ).fetchAll(db).map { row in
+            (row[0], RunProblemRow(profileId: row[1], email: row[2], outcome: kind.rawValue, reason: row[3] ?? ""))
         }
     }
 }

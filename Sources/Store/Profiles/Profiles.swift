@@ -42,7 +42,13 @@ public struct ProfileRow: Sendable, Equatable {
 extension ProfileRow {
     /// From `SELECT rowId, profileId, attributes`: the stored JSON's `a<attribute id>` keys, nulls left out.
     init(row: Row) {
-        let json = (try? JSONSerialization.jsonObject(with: Data((row[2] as String).utf8))) as? [String: Any] ?? [:]
+        let text: String = row[2]
+        self.init(rowId: row[0], profileId: row[1], values: ProfileJSON.values(text) ?? Self.foundationValues(text))
+    }
+
+    /// What `ProfileJSON` leaves to Foundation (anything but the flat object the importer writes).
+    static func foundationValues(_ text: String) -> [Int64: String] {
+        let json = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:]
         var values: [Int64: String] = [:]
         for (key, value) in json where key.hasPrefix("a") {
             guard let id = Int64(key.dropFirst()) else { continue }
@@ -52,7 +58,7 @@ extension ProfileRow {
             default: continue
             }
         }
-        self.init(rowId: row[0], profileId: row[1], values: values)
+        return values
     }
 }
 
@@ -129,10 +135,13 @@ extension AppDatabase {
     }
 
     public func profileCount(tenantId: Int64) async throws -> Int {
-        try await reader.read { db in
-            // Kept by upsertProfiles and deleteProfiles (migration v13): counting a million took 40–50 ms a page.
-            try Int.fetchOne(db, sql: "SELECT profiles FROM tenantProfileCount WHERE tenantId = ?", arguments: [tenantId]) ?? 0
-        }
+        try await reader.read { db in try Self.profileCount(db, tenantId: tenantId) }
+    }
+
+    static func profileCount(_ db: Database, tenantId: Int64) throws -> Int {
+        // Kept by upsertProfiles and deleteProfiles (migration v13): counting a million took 40–50 ms a page.
+        try SQLRequest<Int>(sql: "SELECT profiles FROM tenantProfileCount WHERE tenantId = ?", arguments: [tenantId], cached: true)
+            .fetchOne(db) ?? 0
     }
 
     /// Upserts one chunk of rows (`profileId`, JSON of attribute keys) in one short transaction. Values in the
@@ -204,21 +213,49 @@ extension AppDatabase {
     /// A page of profiles in id order after `afterRowId`, optionally only those whose id or any value contains
     /// `search` (case-insensitive). The search text is a bound parameter.
     public func profiles(tenantId: Int64, afterRowId: Int64, limit: Int, search: String?) async throws -> [ProfileRow] {
+        try await reader.read { db in try Self.profiles(db, tenantId: tenantId, afterRowId: afterRowId, limit: limit, search: search) }
+    }
+
+    /// Data > Profiles in one read: the attributes, a page of rows (as `profiles`), the count and the recent imports.
+    public func profilesPage(
+        tenantId: Int64,
+        afterRowId: Int64,
+        limit: Int,
+        search: String?
+    ) async throws -> (attributes: [Attribute], rows: [ProfileRow], count: Int, imports: [ImportJob]) {
         try await reader.read { db in
-            var sql = "SELECT rowId, profileId, attributes FROM profile WHERE tenantId = ? AND rowId > ?"
-            var arguments: StatementArguments = [tenantId, afterRowId]
-            if let search, !search.isEmpty {
-                // The id and the values only: the stored JSON's keys ("a12"), quotes, colons and nulls are not data.
-                sql += """
-                     AND (instr(lower(profileId), lower(?)) > 0
-                          OR EXISTS (SELECT 1 FROM json_each(profile.attributes) WHERE instr(lower(json_each.value), lower(?)) > 0))
-                    """
-                arguments += [search, search]
-            }
-            sql += " ORDER BY rowId LIMIT ?"
-            arguments += [limit]
-            return try Row.fetchAll(db, sql: sql, arguments: arguments).map(ProfileRow.init(row:))
+            (
+                try SQLRequest<Attribute>(
+                    sql: "SELECT * FROM attribute WHERE tenantId = ? ORDER BY id",
+                    arguments: [tenantId],
+                    cached: true
+                )
+                .fetchAll(db),
+                try Self.profiles(db, tenantId: tenantId, afterRowId: afterRowId, limit: limit, search: search),
+                try Self.profileCount(db, tenantId: tenantId),
+                try SQLRequest<ImportJob>(
+                    sql: "SELECT * FROM importJob WHERE tenantId = ? ORDER BY id DESC LIMIT 10",
+                    arguments: [tenantId],
+                    cached: true
+                ).fetchAll(db)
+            )
         }
+    }
+
+    static func profiles(_ db: Database, tenantId: Int64, afterRowId: Int64, limit: Int, search: String?) throws -> [ProfileRow] {
+        var sql = "SELECT rowId, profileId, attributes FROM profile WHERE tenantId = ? AND rowId > ?"
+        var arguments: StatementArguments = [tenantId, afterRowId]
+        if let search, !search.isEmpty {
+            // The id and the values only: the stored JSON's keys ("a12"), quotes, colons and nulls are not data.
+            sql += """
+                 AND (instr(lower(profileId), lower(?)) > 0
+                      OR EXISTS (SELECT 1 FROM json_each(profile.attributes) WHERE instr(lower(json_each.value), lower(?)) > 0))
+                """
+            arguments += [search, search]
+        }
+        sql += " ORDER BY rowId LIMIT ?"
+        arguments += [limit]
+        return try SQLRequest<Row>(sql: sql, arguments: arguments, cached: true).fetchAll(db).map(ProfileRow.init(row:))
     }
 
     /// One profile of the tenant by its row id, or nil (another tenant's answers nil too).

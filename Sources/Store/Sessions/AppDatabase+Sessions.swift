@@ -14,8 +14,14 @@ extension AppDatabase {
     /// roles (the tenant check and the page's workspace switcher use them). Nil when no session has the hash.
     public func sessionSnapshot(tokenHash: String) async throws -> SessionSnapshot? {
         try await reader.read { db in
-            guard let session = try UserSession.filter(UserSession.Columns.tokenHash == tokenHash).fetchOne(db) else { return nil }
-            let user = try User.fetchOne(db, key: session.userId)
+            // Every request asks: cached statements, so SQLite does not compile (and authorize) them each time.
+            let sessionRequest = SQLRequest<UserSession>(
+                sql: "SELECT * FROM session WHERE tokenHash = ?",
+                arguments: [tokenHash],
+                cached: true
+            )
+            guard let session = try sessionRequest.fetchOne(db) else { return nil }
+            let user = try SQLRequest<User>(sql: "SELECT * FROM user WHERE id = ?", arguments: [session.userId], cached: true).fetchOne(db)
             let tenants = user == nil ? [] : try Self.tenants(db, ofUser: session.userId)
             return SessionSnapshot(session: session, user: user, tenants: tenants)
         }

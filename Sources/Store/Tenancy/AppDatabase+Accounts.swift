@@ -61,15 +61,16 @@ extension AppDatabase {
     }
 
     static func tenants(_ db: Database, ofUser userId: Int64) throws -> [(tenant: Tenant, role: Role)] {
-        let rows = try Row.fetchAll(
-            db,
+        // Read for every signed-in request (the session snapshot): a cached statement.
+        let rows = try SQLRequest<Row>(
             sql: """
                 SELECT tenant.*, membership.role AS memberRole FROM tenant
                 JOIN membership ON membership.tenantId = tenant.id
                 WHERE membership.userId = ? ORDER BY tenant.name, tenant.id
                 """,
-            arguments: [userId]
-        )
+            arguments: [userId],
+            cached: true
+        ).fetchAll(db)
         return try rows.map { (try Tenant(row: $0), $0["memberRole"] as Role) }
     }
 }

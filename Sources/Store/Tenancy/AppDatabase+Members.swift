@@ -16,18 +16,20 @@ public enum AddedMember: Sendable, Equatable {
 
 extension AppDatabase {
     public func members(tenantId: Int64) async throws -> [Member] {
-        try await reader.read { db in
-            try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT user.id, user.email, membership.role, membership.createdAt FROM membership
-                    JOIN user ON user.id = membership.userId
-                    WHERE membership.tenantId = ? ORDER BY user.email COLLATE NOCASE
-                    """,
-                arguments: [tenantId]
-            ).map {
-                Member(userId: $0[0], email: $0[1], role: $0[2], since: $0[3])
-            }
+        try await reader.read { db in try Self.members(db, tenantId: tenantId) }
+    }
+
+    static func members(_ db: Database, tenantId: Int64) throws -> [Member] {
+        try SQLRequest<Row>(
+            sql: """
+                SELECT user.id, user.email, membership.role, membership.createdAt FROM membership
+                JOIN user ON user.id = membership.userId
+                WHERE membership.tenantId = ? ORDER BY user.email COLLATE NOCASE
+                """,
+            arguments: [tenantId],
+            cached: true
+        ).fetchAll(db).map {
+            Member(userId: $0[0], email: $0[1], role: $0[2], since: $0[3])
         }
     }
 

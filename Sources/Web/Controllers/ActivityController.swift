@@ -12,12 +12,11 @@ struct ActivityController {
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let page = max(1, min(request.formQuery.get("page", as: Int.self) ?? 1, 100_000))
         let slug = context.access.tenant.slug
-        let members = try await services.database.members(tenantId: context.tenantId).map(\.email)
         let filter = ActivityPage.Filter(
             kind: request.formQuery.get("kind").flatMap { $0.isEmpty ? nil : String($0.prefix(100)) },
             person: request.formQuery.get("person").flatMap { $0.isEmpty ? nil : String($0.prefix(320)) }
         )
-        let (events, hasMore) = try await services.database.activity(
+        let (events, hasMore, members) = try await services.database.activityPage(
             tenantId: context.tenantId,
             page: page,
             action: filter.kind,

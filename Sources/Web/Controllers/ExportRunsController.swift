@@ -31,21 +31,37 @@ struct ExportRunsController {
     // MARK: The page and its JSON
 
     @Sendable func page(request: Request, context: TenantContext) async throws -> Response {
-        let (loaded, run) = try await load(context)
-        let progress = RunProgress(run, now: services.clock.now)
         if request.headers[.accept]?.contains("application/json") == true {
+            let (_, run) = try await load(context)
             var response = Response(
                 status: .ok,
                 headers: [.contentType: "application/json; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(progress)))
+                body: .init(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(RunProgress(run, now: services.clock.now))))
             )
             response.headers[.vary] = "Accept"
             return response
         }
         let query = request.formQuery
-        let invalid = try await rows(context, run: run, kind: .invalid, after: query.get("invalidAfter", as: Int64.self))
-        let rejected = try await rows(context, run: run, kind: .rejected, after: query.get("rejectedAfter", as: Int64.self))
-        let history = try await services.database.runs(tenantId: context.tenantId, exportId: loaded.id, limit: 20)
+        // Everything the page shows in one read (the export, its connection, the run, both kinds of problem rows and
+        // the history), where it took six awaited reads, each a hop to a reader thread and back.
+        guard let exportId = context.parameters.get("id", as: Int64.self),
+            let runId = context.parameters.get("run", as: Int64.self),
+            let reads = try await services.database.runPage(
+                tenantId: context.tenantId,
+                exportId: exportId,
+                runId: runId,
+                invalidAfter: query.get("invalidAfter", as: Int64.self) ?? Int64.min,
+                rejectedAfter: query.get("rejectedAfter", as: Int64.self) ?? Int64.min,
+                rowLimit: Self.rowsPerPage + 1,
+                historyLimit: 20
+            )
+        else { throw HTTPError(.notFound) }
+        let loaded = ExportSteps.Loaded(
+            summary: reads.summary,
+            connection: reads.connection,
+            permissions: ExportPermissions(policy: context.policy, connection: reads.connection)
+        )
+        let run = reads.run
         let notice: String? =
             switch query.get("done") {
             case "canceled": "The run was canceled. Nothing more is sent for it."
@@ -58,10 +74,10 @@ struct ExportRunsController {
                 RunPage.Inputs(
                     loaded: loaded,
                     run: run,
-                    progress: progress,
-                    invalid: invalid,
-                    rejected: rejected,
-                    history: history,
+                    progress: RunProgress(run, now: services.clock.now),
+                    invalid: Self.page(reads.invalid),
+                    rejected: Self.page(reads.rejected),
+                    history: reads.history,
                     canControl: context.policy.can(.runExport(connection: loaded.connection?.usableBy)),
                     notice: notice
                 ),
@@ -73,20 +89,8 @@ struct ExportRunsController {
         return response
     }
 
-    /// One page of rows after `after`, and the cursor of the next page when there is one.
-    private func rows(
-        _ context: TenantContext,
-        run: ExportRun,
-        kind: AppDatabase.ProblemKind,
-        after: Int64?
-    ) async throws -> (rows: [RunProblemRow], next: Int64?) {
-        let page = try await services.database.runProblems(
-            tenantId: context.tenantId,
-            runId: run.id!,
-            kind: kind,
-            afterSeq: after ?? Int64.min,
-            limit: Self.rowsPerPage + 1
-        )
+    /// The rows shown of one kind (read one more than a page), and the cursor of the next page when there is one.
+    private static func page(_ page: [(seq: Int64, row: RunProblemRow)]) -> (rows: [RunProblemRow], next: Int64?) {
         let shown = page.prefix(Self.rowsPerPage)
         return (shown.map(\.row), page.count > Self.rowsPerPage ? shown.last?.seq : nil)
     }

@@ -22,9 +22,7 @@ struct ExportsController {
 
     @Sendable func list(request: Request, context: TenantContext) async throws -> Response {
         let slug = context.access.tenant.slug
-        let exports = try await services.database.exports(tenantId: context.tenantId)
-        let connections = try await services.database.connections(tenantId: context.tenantId)
-        let segments = try await services.database.segmentSummaries(tenantId: context.tenantId)
+        let overview = try await services.database.exportsOverview(tenantId: context.tenantId)
         let query = request.formQuery
         let notice: String? =
             switch query.get("done") {
@@ -36,9 +34,9 @@ struct ExportsController {
         return try services.views.page(
             "exports/list",
             ListPage.build(
-                exports,
-                connections: connections,
-                hasSegments: !segments.isEmpty,
+                overview.exports,
+                connections: overview.connections,
+                hasSegments: overview.hasSegments,
                 slug: slug,
                 policy: context.policy,
                 chrome: try await services.chrome("Exports", section: "Exports", context),

@@ -43,19 +43,13 @@ struct ProfilesController {
             }
         let search = String((request.formQuery.get("q") ?? "").prefix(200))
         let after = request.formQuery.get("after", as: Int64.self) ?? 0
-        let attributes = try await services.database.attributes(tenantId: context.tenantId)
-        let rows = try await services.database.profiles(
+        let read = try await services.database.profilesPage(
             tenantId: context.tenantId,
             afterRowId: after,
             limit: Self.pageSize + 1,
             search: search.isEmpty ? nil : search
         )
-        let reads = ProfilesPage.Reads(
-            attributes: attributes,
-            rows: rows,
-            count: try await services.database.profileCount(tenantId: context.tenantId),
-            imports: try await services.database.recentImports(tenantId: context.tenantId)
-        )
+        let reads = ProfilesPage.Reads(attributes: read.attributes, rows: read.rows, count: read.count, imports: read.imports)
         return try services.views.page(
             "profiles/index",
             ProfilesPage.build(

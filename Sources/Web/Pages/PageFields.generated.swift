@@ -850,15 +850,6 @@ extension ProfilesController.ProfilesPage: MustacheParent {
     }
 }
 
-extension ProfilesController.ProfilesPage.Cell: MustacheParent {
-    func child(named name: String) -> Any? {
-        switch name {
-        case "value": return self.value
-        default: return nil
-        }
-    }
-}
-
 extension ProfilesController.ProfilesPage.Row: MustacheParent {
     func child(named name: String) -> Any? {
         switch name {

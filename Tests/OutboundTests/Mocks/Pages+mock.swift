@@ -296,12 +296,12 @@ extension ProfilesController.ProfilesPage {
             .init(
                 profileId: "p-1",
                 href: TenantRoute.profile.path("acme", 1),
-                cells: [.init(value: "ann@example.com"), .init(value: "41")]
+                cells: ["ann@example.com", "41"]
             ),
             .init(
                 profileId: "p-2",
                 href: TenantRoute.profile.path("acme", 2),
-                cells: [.init(value: "<script>x</script>"), .init(value: "")]
+                cells: ["<script>x</script>", ""]
             ),
         ],
         hasRows: true,

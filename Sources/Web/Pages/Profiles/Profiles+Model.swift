@@ -5,12 +5,13 @@ import Store
 /// The page model of Templates/profiles/index.mustache: plain stored values, which Mustache reads through PageFields.generated.swift.
 extension ProfilesController {
     struct ProfilesPage {
-        struct Cell { var value: String }
         struct Row {
             var profileId: String
             /// The profile's own page: every attribute, whole values, and Delete.
             var href: String
-            var cells: [Cell]
+            /// The shown attributes' values, which the template reads as `{{.}}`: a name looked up through the
+            /// context stack cost about a microsecond, twice for each of the page's 400 cells.
+            var cells: [String]
         }
         struct Heading {
             var name: String
@@ -92,7 +93,7 @@ extension ProfilesController.ProfilesPage {
                 .init(
                     profileId: row.profileId,
                     href: TenantRoute.profile.path(slug, row.rowId),
-                    cells: shown.map { .init(value: row.values[$0.id!] ?? "") }
+                    cells: shown.map { row.values[$0.id!] ?? "" }
                 )
             },
             hasRows: !rows.isEmpty,
