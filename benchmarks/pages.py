@@ -192,6 +192,12 @@ def main():
     with db:
         db.execute("UPDATE connection SET apiHost = ?", (sandbox.host,))
     db.close()
+    # A run an interrupted measurement left active would make the next one "Skipped": cancel it first.
+    db = sqlite3.connect(os.path.join(data, "outbound.sqlite"))
+    active = [row[0] for row in db.execute("SELECT id FROM exportRun WHERE state IN ('queued', 'running', 'needs_confirmation')")]
+    db.close()
+    for run_id in active:
+        cli(data, "runs", "cancel", "--tenant", "acme", str(run_id))
     # An earlier run for the run page while idle: queued, then canceled (no engine is serving yet).
     cli(data, "exports", "run", "--tenant", "acme", "--export", "News", OUTBOUND_ALLOW_DESTINATION_HOST=sandbox.host)
     export_id, idle_run = page_ids(data)
@@ -229,6 +235,9 @@ def main():
         server.wait()
         sandbox.stop()
         log.close()
+        _, last = page_ids(data)
+        if last and run_state(data, last)[0] in ("queued", "running"):
+            cli(data, "runs", "cancel", "--tenant", "acme", str(last))  # the export stopped with the server
     locked = sum("database is locked" in line for line in open(log_path))
 
     lines = ["## Pages", "",
