@@ -15,25 +15,32 @@ struct ProfilesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Forget a person: remove every trace of an email from a workspace.",
             discussion: """
-                Removes the profiles that hold the email in any attribute, their segment memberships, what each \
-                export recorded delivering to it and every export run's row for it (invalid and rejected lists too), \
-                and import problems quoting it. Activity records that a person was forgotten, without the email. \
-                The contact in ActiveCampaign is outside Outbound: remove it there too.
+                Removes the profiles whose email attribute holds the email (and their segment memberships), the \
+                value where other profiles name it in another attribute, what each export recorded delivering to it, \
+                every export run's row for it (invalid and rejected lists too) and import problems naming it. Activity \
+                records that a person was forgotten, without the email. The contact in ActiveCampaign is outside \
+                Outbound: remove it there too. `--email -` reads the address from standard input, so it stays out of \
+                the shell's history and the process list.
                 """
         )
         @OptionGroup var data: DataOptions
         @Option(help: "The workspace slug.") var tenant: String
-        @Option(help: "The person's email address.") var email: String
+        @Option(help: "The person's email address, or - to read it from standard input.") var email: String
 
         func validate() throws {
             if email.trimmingWhitespace().isEmpty { throw ValidationError("--email: give the email address to forget.") }
         }
 
         func run() async throws {
+            var address = email
+            if email == "-" {
+                address = (readLine(strippingNewline: true) ?? "").trimmingWhitespace()
+                guard !address.isEmpty else { throw CLIError("No email address on standard input.") }
+            }
             let (database, workspace) = try await data.openWorkspace(tenant)
             let outcome = try await database.forgetPerson(
                 tenantId: workspace.id!,
-                email: email,
+                email: address,
                 actor: Actor(userId: nil, email: OperatorIdentity.current, clientAddress: "local")
             )
             print(

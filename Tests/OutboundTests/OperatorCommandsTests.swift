@@ -19,7 +19,11 @@ import Testing
         #expect(forgot.status == 0, "\(forgot.output)")
         #expect(forgot.output.contains("removed 2 profile(s)"), "\(forgot.output)")
         #expect(forgot.output.contains("ActiveCampaign is not changed"), "\(forgot.output)")
-        let nobody = try outbound("profiles", "forget", "--tenant", "acme", "--email", "nobody@example.com")
+        let nobody = try CLI.run(
+            ["profiles", "forget", "--tenant", "acme", "--email", "-", "--data-dir", dataDir],
+            stdin: "nobody@example.com\n"
+        )
+        #expect(nobody.status == 0, "\(nobody.output)")
         #expect(nobody.output.contains("Nothing in acme holds that email"), "\(nobody.output)")
 
         let unconfirmed = try outbound("tenant", "delete", "--slug", "acme")
