@@ -134,7 +134,13 @@ extension AppDatabase {
             if keysByRow.last?.0 == rowId { keysByRow[keysByRow.count - 1].1.append(key) } else { keysByRow.append((rowId, [key])) }
         }
         for (rowId, keys) in keysByRow {
-            if keys.contains(where: emailKeys.contains) { own.append(rowId) } else { others.append((rowId, keys)) }
+            // With no attribute known to hold emails, every profile holding it is taken as the person's: forgetting
+            // too much beats leaving their name and phone behind.
+            if emailKeys.isEmpty || keys.contains(where: emailKeys.contains) {
+                own.append(rowId)
+            } else {
+                others.append((rowId, keys))
+            }
         }
         for other in others {
             let paths = other.keys.map { "$.\($0)" }

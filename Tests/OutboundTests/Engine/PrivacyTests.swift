@@ -160,6 +160,18 @@ import Testing
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    @Test func withNoKnownEmailAttributeEveryProfileHoldingTheEmailIsForgotten() async throws {
+        let fixture = try await ImportFixture.make()
+        _ = try await importCSV(
+            "profile_id,contact,name\n1,x@example.com,Xena\n2,y@example.com,Yann\n",
+            into: fixture.database,
+            tenantId: fixture.tenantId
+        )
+        let outcome = try await fixture.database.forgetPerson(tenantId: fixture.tenantId, email: "X@example.com", actor: actor)
+        #expect(outcome.profiles == 1 && outcome.valuesCleared == 0)
+        #expect(try await fixture.profiles().keys.sorted() == ["2"])
+    }
+
     @Test func importProblemsGoOnlyWhenTheyNameTheEmailAsAWord() {
         #expect(AppDatabase.names("Line 4: 'a@b.co' is not a number", "a@b.co"))
         #expect(AppDatabase.names("line 9: A@B.CO, then more", "a@b.co"))
