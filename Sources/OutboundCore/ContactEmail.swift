@@ -134,31 +134,3 @@ public enum PayloadFingerprint {
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 }
-
-extension ContactEmail {
-    /// A JSON array of strings for SQLite's `json_each`, written directly: JSONEncoder was a twentieth of an
-    /// incremental run's CPU. Escapes what JSON requires (quote, backslash, control characters).
-    public static func jsonArray(_ texts: [String]) -> String {
-        var bytes: [UInt8] = [UInt8(ascii: "[")]
-        bytes.reserveCapacity(texts.reduce(2) { $0 + $1.utf8.count + 3 })
-        for (index, text) in texts.enumerated() {
-            if index > 0 { bytes.append(UInt8(ascii: ",")) }
-            bytes.append(UInt8(ascii: "\""))
-            for byte in text.utf8 {
-                switch byte {
-                case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                    bytes.append(UInt8(ascii: "\\"))
-                    bytes.append(byte)
-                case 0..<0x20:
-                    let hex = Array("0123456789abcdef".utf8)
-                    bytes.append(contentsOf: Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]])
-                default:
-                    bytes.append(byte)
-                }
-            }
-            bytes.append(UInt8(ascii: "\""))
-        }
-        bytes.append(UInt8(ascii: "]"))
-        return String(decoding: bytes, as: UTF8.self)
-    }
-}

@@ -25,11 +25,7 @@ extension AppDatabase {
     public func exportsOverview(tenantId: Int64) async throws -> ExportsOverview {
         try await reader.read { db in
             ExportsOverview(
-                exports: try SQLRequest<Export>(
-                    sql: "SELECT * FROM export WHERE tenantId = ? ORDER BY name COLLATE NOCASE",
-                    arguments: [tenantId],
-                    cached: true
-                ).fetchAll(db).map { try Self.summary(db, $0) },
+                exports: try Self.exports(db, tenantId: tenantId),
                 connections: try Self.connections(db, tenantId: tenantId),
                 hasSegments: try SQLRequest<Bool>(
                     sql: "SELECT EXISTS (SELECT 1 FROM segment WHERE tenantId = ?)",
@@ -52,18 +48,9 @@ extension AppDatabase {
         historyLimit: Int
     ) async throws -> RunPageReads? {
         try await reader.read { db in
-            // Cached statements (see `summary`).
             guard
-                let export = try SQLRequest<Export>(
-                    sql: "SELECT * FROM export WHERE tenantId = ? AND id = ?",
-                    arguments: [tenantId, exportId],
-                    cached: true
-                ).fetchOne(db),
-                let run = try SQLRequest<ExportRun>(
-                    sql: "SELECT * FROM exportRun WHERE tenantId = ? AND id = ?",
-                    arguments: [tenantId, runId],
-                    cached: true
-                ).fetchOne(db),
+                let export = try Self.export(db, tenantId: tenantId, id: exportId),
+                let run = try Self.run(db, tenantId: tenantId, id: runId),
                 run.exportId == exportId
             else { return nil }
             return RunPageReads(
@@ -72,11 +59,7 @@ extension AppDatabase {
                 run: run,
                 invalid: try Self.runProblems(db, runId: runId, kind: .invalid, afterSeq: invalidAfter, limit: rowLimit),
                 rejected: try Self.runProblems(db, runId: runId, kind: .rejected, afterSeq: rejectedAfter, limit: rowLimit),
-                history: try SQLRequest<ExportRun>(
-                    sql: "SELECT * FROM exportRun WHERE tenantId = ? AND exportId = ? ORDER BY id DESC LIMIT ?",
-                    arguments: [tenantId, exportId, historyLimit],
-                    cached: true
-                ).fetchAll(db)
+                history: try Self.runs(db, tenantId: tenantId, exportId: exportId, limit: historyLimit)
             )
         }
     }

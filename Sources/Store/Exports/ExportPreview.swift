@@ -175,7 +175,7 @@ extension AppDatabase {
         -> [String: (fingerprint: String?, streak: Int, rejected: String?, delivered: Bool)]
     {
         guard !emails.isEmpty else { return [:] }
-        let json = ContactEmail.jsonArray(emails)
+        let json = JSONList.of(emails)
         return try await reader.read { db in
             var known: [String: (String?, Int, String?, Bool)] = [:]
             for row in try Row.fetchAll(

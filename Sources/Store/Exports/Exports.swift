@@ -21,16 +21,26 @@ extension AppDatabase {
     // MARK: Reads
 
     public func exports(tenantId: Int64) async throws -> [ExportSummary] {
-        try await reader.read { db in
-            try Export.filter(Export.Columns.tenantId == tenantId).order(Export.Columns.name.collating(.nocase)).fetchAll(db)
-                .map { try Self.summary(db, $0) }
-        }
+        try await reader.read { db in try Self.exports(db, tenantId: tenantId) }
+    }
+
+    static func exports(_ db: Database, tenantId: Int64) throws -> [ExportSummary] {
+        try SQLRequest<Export>(
+            sql: "SELECT * FROM export WHERE tenantId = ? ORDER BY name COLLATE NOCASE",
+            arguments: [tenantId],
+            cached: true
+        )
+        .fetchAll(db).map { try Self.summary(db, $0) }
     }
 
     public func export(tenantId: Int64, id: Int64) async throws -> ExportSummary? {
-        try await reader.read { db in
-            try Export.filter(Export.Columns.tenantId == tenantId && Export.Columns.id == id).fetchOne(db).map { try Self.summary(db, $0) }
-        }
+        try await reader.read { db in try Self.export(db, tenantId: tenantId, id: id).map { try Self.summary(db, $0) } }
+    }
+
+    static func export(_ db: Database, tenantId: Int64, id: Int64) throws -> Export? {
+        try SQLRequest<Export>(sql: "SELECT * FROM export WHERE tenantId = ? AND id = ?", arguments: [tenantId, id], cached: true).fetchOne(
+            db
+        )
     }
 
     public func export(tenantId: Int64, name: String) async throws -> ExportSummary? {
@@ -265,7 +275,7 @@ extension AppDatabase {
             try Int.fetchOne(
                 db,
                 sql: "SELECT COUNT(*) FROM segment WHERE tenantId = ? AND id IN (SELECT value FROM json_each(?))",
-                arguments: [tenantId, "[" + Set(settings.segmentIds).map(String.init).joined(separator: ",") + "]"]
+                arguments: [tenantId, JSONList.of(Set(settings.segmentIds))]
             ) ?? 0
         guard segments == Set(settings.segmentIds).count else { throw problem(.segments, "Choose segments of this workspace.") }
         let attributes: [(ExportSettingsProblem.Field, Int64?)] = [

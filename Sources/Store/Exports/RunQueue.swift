@@ -22,7 +22,7 @@ public struct RunQueue: Sendable {
     public func claimNext(now: Date, excluding: Set<Int64> = [], perTenantLimit: Int = .max, only: Int64? = nil) async throws -> ExportRun?
     {
         try await database.writer.write { db in
-            let excluded = "[" + excluding.map(String.init).joined(separator: ",") + "]"
+            let excluded = JSONList.of(excluding)
             let candidate = try ExportRun.fetchOne(
                 db,
                 sql: """

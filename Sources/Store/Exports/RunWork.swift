@@ -91,7 +91,7 @@ public struct RunWork: Sendable {
     /// Adds one page of the list's current members to the export's baseline (mirror never unsubscribes them).
     public func addToBaseline(exportId: Int64, emails: [String]) async throws {
         guard !emails.isEmpty else { return }
-        let json = String(decoding: try JSONEncoder().encode(emails.map { $0.lowercased() }), as: UTF8.self)
+        let json = JSONList.of(emails.map { $0.lowercased() })
         try await database.writer.write { db in
             try db.execute(
                 sql: "INSERT OR IGNORE INTO exportBaseline (exportId, email) SELECT ?, value FROM json_each(?)",
@@ -323,7 +323,7 @@ public struct RunWork: Sendable {
             full || emails.isEmpty
             ? [:]
             : try await database.reader.read { db in
-                let json = ContactEmail.jsonArray(emails)
+                let json = JSONList.of(emails)
                 var known: [String: (String?, Int, String?)] = [:]
                 known.reserveCapacity(emails.count)
                 let rows = try Row.fetchCursor(
@@ -368,7 +368,7 @@ public struct RunWork: Sendable {
                 try Int64.fetchAll(
                     db,
                     sql: "SELECT rowId FROM profile WHERE rowId IN (SELECT value FROM json_each(?))",
-                    arguments: ["[" + rows.map { String($0.contact.seq) }.joined(separator: ",") + "]"]
+                    arguments: [JSONList.of(rows.map(\.contact.seq))]
                 )
             )
             for item in rows {
@@ -594,7 +594,7 @@ public struct RunWork: Sendable {
     /// The batch completed: every contact not in `failures` is accepted and enters the ledger; the others are
     /// rejected with `failureReason`. One transaction.
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
-        let failed = String(decoding: try JSONEncoder().encode(failures.map { $0.lowercased() }), as: UTF8.self)
+        let failed = JSONList.of(failures.map { $0.lowercased() })
         try await database.writer.write { db in
             let pending = try Row.fetchOne(
                 db,
@@ -647,7 +647,7 @@ public struct RunWork: Sendable {
                 )
                 newlyRejected += db.changesCount
             }
-            let seqList = "[" + seqs.keys.map(String.init).joined(separator: ",") + "]"
+            let seqList = JSONList.of(seqs.keys)
             try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList), now: now)
             let left =
                 try Int.fetchOne(

@@ -151,16 +151,25 @@ extension AppDatabase {
     }
 
     public func run(tenantId: Int64, id: Int64) async throws -> ExportRun? {
-        try await reader.read { db in
-            try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.id == id).fetchOne(db)
-        }
+        try await reader.read { db in try Self.run(db, tenantId: tenantId, id: id) }
+    }
+
+    static func run(_ db: Database, tenantId: Int64, id: Int64) throws -> ExportRun? {
+        try SQLRequest<ExportRun>(sql: "SELECT * FROM exportRun WHERE tenantId = ? AND id = ?", arguments: [tenantId, id], cached: true)
+            .fetchOne(db)
     }
 
     public func runs(tenantId: Int64, exportId: Int64, limit: Int = 50) async throws -> [ExportRun] {
-        try await reader.read { db in
-            try ExportRun.filter(ExportRun.Columns.tenantId == tenantId && ExportRun.Columns.exportId == exportId)
-                .order(ExportRun.Columns.id.desc).limit(limit).fetchAll(db)
-        }
+        try await reader.read { db in try Self.runs(db, tenantId: tenantId, exportId: exportId, limit: limit) }
+    }
+
+    /// An export's runs, newest first.
+    static func runs(_ db: Database, tenantId: Int64, exportId: Int64, limit: Int) throws -> [ExportRun] {
+        try SQLRequest<ExportRun>(
+            sql: "SELECT * FROM exportRun WHERE tenantId = ? AND exportId = ? ORDER BY id DESC LIMIT ?",
+            arguments: [tenantId, exportId, limit],
+            cached: true
+        ).fetchAll(db)
     }
 
     public enum ProblemKind: String, Sendable, CaseIterable { case invalid, rejected }

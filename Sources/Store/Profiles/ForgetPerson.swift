@@ -37,35 +37,37 @@ extension AppDatabase {
     public func forgetPerson(tenantId: Int64, email rawEmail: String, actor: Actor) async throws -> ForgetOutcome {
         let email = rawEmail.trimmingWhitespace().lowercased()
         let candidates = try await profilesNaming(email, tenantId: tenantId)
-        let outcome = try await writer.writeWithoutTransaction { db in
-            try Self.withSecureDelete(db) {
-                var outcome = ForgetOutcome()
-                try db.inTransaction {
-                    outcome = try Self.forget(db, tenantId: tenantId, email: email, candidates: candidates)
-                    try ActivityEvent.record(
-                        db,
-                        at: clock.now,
-                        tenantId: tenantId,
-                        actor: actor,
-                        action: "profiles.forgotten",
-                        detail: "Forgot a person at their request: \(outcome.summary); the email is not recorded"
-                    )
-                    return .commit
-                }
-                return outcome
-            }
+        let outcome = try await securelyDeleting { db in
+            let outcome = try Self.forget(db, tenantId: tenantId, email: email, candidates: candidates)
+            try ActivityEvent.record(
+                db,
+                at: clock.now,
+                tenantId: tenantId,
+                actor: actor,
+                action: "profiles.forgotten",
+                detail: "Forgot a person at their request: \(outcome.summary); the email is not recorded"
+            )
+            return outcome
         }
         _ = try? await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         return outcome
     }
 
-    /// Runs `body` with deleted content overwritten, then puts the connection's setting back as it was (Debian's
-    /// SQLite has it on by default; turning it off afterwards would weaken every later deletion).
-    static func withSecureDelete<T>(_ db: Database, _ body: () throws -> T) throws -> T {
-        let previous = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 0
-        try db.execute(sql: "PRAGMA secure_delete = ON")
-        defer { try? db.execute(sql: "PRAGMA secure_delete = \(previous == 0 ? 0 : 1)") }
-        return try body()
+    /// One write transaction whose deleted content is overwritten (`secure_delete`, outside the transaction as
+    /// SQLite requires), then the connection's setting put back as it was: Debian's SQLite has it on by default,
+    /// and turning it off afterwards would weaken every later deletion.
+    func securelyDeleting<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await writer.writeWithoutTransaction { db in
+            let previous = try Int.fetchOne(db, sql: "PRAGMA secure_delete") ?? 0
+            try db.execute(sql: "PRAGMA secure_delete = ON")
+            defer { try? db.execute(sql: "PRAGMA secure_delete = \(previous == 0 ? 0 : 1)") }
+            var result: T?
+            try db.inTransaction {
+                result = try body(db)
+                return .commit
+            }
+            return result!
+        }
     }
 
     /// The workspace's profiles with the email in any text attribute, read in row-id chunks on a reader.
@@ -113,36 +115,32 @@ extension AppDatabase {
                 arguments: [tenantId]
             )
         )
-        var own: [Int64] = []
-        var others: [(rowId: Int64, keys: [String])] = []
-        let ids = String(decoding: try JSONEncoder().encode(candidates), as: UTF8.self)
         // Checked again in this transaction: a candidate changed or deleted since the search is left as it is now.
         let matches = try Row.fetchAll(
             db,
             sql: """
-                SELECT profile.rowId, json_each.key FROM profile, json_each(profile.attributes)
+                SELECT profile.rowId, profile.profileId, json_each.key FROM profile, json_each(profile.attributes)
                 WHERE profile.tenantId = ? AND profile.rowId IN (SELECT value FROM json_each(?))
                   AND json_each.type = 'text' AND \(emailIdentity)(json_each.value) = ?
                 ORDER BY profile.rowId
                 """,
-            arguments: [tenantId, ids, email]
+            arguments: [tenantId, JSONList.of(candidates), email]
         )
-        var keysByRow: [(Int64, [String])] = []
+        // Each matching profile with the attribute keys that hold the email.
+        var profiles: [(rowId: Int64, profileId: String, keys: [String])] = []
         for row in matches {
             let rowId: Int64 = row[0]
-            let key: String = row[1]
-            if keysByRow.last?.0 == rowId { keysByRow[keysByRow.count - 1].1.append(key) } else { keysByRow.append((rowId, [key])) }
-        }
-        for (rowId, keys) in keysByRow {
-            // With no attribute known to hold emails, every profile holding it is taken as the person's: forgetting
-            // too much beats leaving their name and phone behind.
-            if emailKeys.isEmpty || keys.contains(where: emailKeys.contains) {
-                own.append(rowId)
+            if profiles.last?.rowId == rowId {
+                profiles[profiles.count - 1].keys.append(row[2])
             } else {
-                others.append((rowId, keys))
+                profiles.append((rowId, row[1], [row[2]]))
             }
         }
-        for other in others {
+        // With no attribute known to hold emails, every profile holding it is taken as the person's: forgetting too
+        // much beats leaving their name and phone behind.
+        let isOwn = { (keys: [String]) in emailKeys.isEmpty || keys.contains(where: emailKeys.contains) }
+        let own = profiles.filter { isOwn($0.keys) }
+        for other in profiles where !isOwn(other.keys) {
             let paths = other.keys.map { "$.\($0)" }
             let placeholders = paths.map { _ in "?" }.joined(separator: ", ")
             try db.execute(
@@ -151,12 +149,8 @@ extension AppDatabase {
             )
             outcome.valuesCleared += other.keys.count
         }
-        let ownProfileIds = try String.fetchAll(
-            db,
-            sql: "SELECT profileId FROM profile WHERE tenantId = ? AND rowId IN (SELECT value FROM json_each(?))",
-            arguments: [tenantId, String(decoding: try JSONEncoder().encode(own), as: UTF8.self)]
-        )
-        outcome.profiles = try deleteProfiles(db, tenantId: tenantId, rowIds: own)
+        let ownProfileIds = own.map(\.profileId)
+        outcome.profiles = try deleteProfiles(db, tenantId: tenantId, rowIds: own.map(\.rowId))
 
         let exports = "SELECT id FROM export WHERE tenantId = ?"
         try db.execute(sql: "DELETE FROM exportLedger WHERE email = ? AND exportId IN (\(exports))", arguments: [email, tenantId])
@@ -169,7 +163,7 @@ extension AppDatabase {
                 WHERE runId IN (SELECT id FROM exportRun WHERE tenantId = ?)
                   AND (\(emailIdentity)(email) = ? OR profileId IN (SELECT value FROM json_each(?)))
                 """,
-            arguments: [tenantId, email, String(decoding: try JSONEncoder().encode(ownProfileIds), as: UTF8.self)]
+            arguments: [tenantId, email, JSONList.of(ownProfileIds)]
         )
         outcome.runRows = db.changesCount
 

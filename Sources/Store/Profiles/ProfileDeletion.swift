@@ -8,7 +8,7 @@ extension AppDatabase {
     /// generation and the next one (which a refresh running now may be filling).
     static func deleteProfiles(_ db: Database, tenantId: Int64, rowIds: [Int64]) throws -> Int {
         guard !rowIds.isEmpty else { return 0 }
-        let list = "[" + rowIds.map(String.init).joined(separator: ",") + "]"
+        let list = JSONList.of(rowIds)
         let segments = try Row.fetchAll(db, sql: "SELECT id, generation FROM segment WHERE tenantId = ?", arguments: [tenantId])
         let deleteMembers = try db.cachedStatement(
             sql: """

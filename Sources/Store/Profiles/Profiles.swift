@@ -113,8 +113,12 @@ public struct ImportJob: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
 extension AppDatabase {
     public func attributes(tenantId: Int64) async throws -> [Attribute] {
-        try await reader.read { db in try Attribute.filter(Attribute.Columns.tenantId == tenantId).order(Attribute.Columns.id).fetchAll(db)
-        }
+        try await reader.read { db in try Self.attributes(db, tenantId: tenantId) }
+    }
+
+    static func attributes(_ db: Database, tenantId: Int64) throws -> [Attribute] {
+        try SQLRequest<Attribute>(sql: "SELECT * FROM attribute WHERE tenantId = ? ORDER BY id", arguments: [tenantId], cached: true)
+            .fetchAll(db)
     }
 
     /// Finds or creates the attributes of an import's header. An existing attribute keeps its type.
@@ -225,19 +229,10 @@ extension AppDatabase {
     ) async throws -> (attributes: [Attribute], rows: [ProfileRow], count: Int, imports: [ImportJob]) {
         try await reader.read { db in
             (
-                try SQLRequest<Attribute>(
-                    sql: "SELECT * FROM attribute WHERE tenantId = ? ORDER BY id",
-                    arguments: [tenantId],
-                    cached: true
-                )
-                .fetchAll(db),
+                try Self.attributes(db, tenantId: tenantId),
                 try Self.profiles(db, tenantId: tenantId, afterRowId: afterRowId, limit: limit, search: search),
                 try Self.profileCount(db, tenantId: tenantId),
-                try SQLRequest<ImportJob>(
-                    sql: "SELECT * FROM importJob WHERE tenantId = ? ORDER BY id DESC LIMIT 10",
-                    arguments: [tenantId],
-                    cached: true
-                ).fetchAll(db)
+                try Self.recentImports(db, tenantId: tenantId, limit: 10)
             )
         }
     }
@@ -331,9 +326,15 @@ extension AppDatabase {
     }
 
     public func recentImports(tenantId: Int64, limit: Int = 10) async throws -> [ImportJob] {
-        try await reader.read { db in
-            try ImportJob.filter(ImportJob.Columns.tenantId == tenantId).order(ImportJob.Columns.id.desc).limit(limit).fetchAll(db)
-        }
+        try await reader.read { db in try Self.recentImports(db, tenantId: tenantId, limit: limit) }
+    }
+
+    static func recentImports(_ db: Database, tenantId: Int64, limit: Int) throws -> [ImportJob] {
+        try SQLRequest<ImportJob>(
+            sql: "SELECT * FROM importJob WHERE tenantId = ? ORDER BY id DESC LIMIT ?",
+            arguments: [tenantId, limit],
+            cached: true
+        ).fetchAll(db)
     }
 
     /// Uploads kept for an id-column choice that never came: returns their paths and forgets them.

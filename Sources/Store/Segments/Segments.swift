@@ -169,7 +169,7 @@ extension AppDatabase {
             for index in ranges.indices {
                 let ids = try found.take(index)
                 guard !ids.isEmpty else { continue }
-                let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+                let list = JSONList.of(ids)
                 try writer.write { db in
                     try db.execute(
                         sql: """

@@ -31,60 +31,39 @@ extension AppDatabase {
     public func deleteTenant(slug: String, actor: String) async throws -> TenantDeletionOutcome? {
         guard let tenant = try await tenant(slug: slug), let tenantId = tenant.id else { return nil }
         // First nobody can use it any more (memberships and invitations), and no run sends anything more.
-        var outcome = try await writer.writeWithoutTransaction { db in
-            try Self.withSecureDelete(db) {
-                var outcome = TenantDeletionOutcome()
-                try db.inTransaction {
-                    try db.execute(sql: "DELETE FROM membership WHERE tenantId = ?", arguments: [tenantId])
-                    try db.execute(sql: "DELETE FROM invitation WHERE tenantId = ?", arguments: [tenantId])
-                    try db.execute(sql: "DELETE FROM export WHERE tenantId = ?", arguments: [tenantId])
-                    outcome.exports = db.changesCount
-                    try db.execute(sql: "DELETE FROM connection WHERE tenantId = ?", arguments: [tenantId])
-                    outcome.connections = db.changesCount
-                    return .commit
-                }
-                return outcome
-            }
+        var outcome = try await securelyDeleting { db in
+            var outcome = TenantDeletionOutcome()
+            try db.execute(sql: "DELETE FROM membership WHERE tenantId = ?", arguments: [tenantId])
+            try db.execute(sql: "DELETE FROM invitation WHERE tenantId = ?", arguments: [tenantId])
+            try db.execute(sql: "DELETE FROM export WHERE tenantId = ?", arguments: [tenantId])
+            outcome.exports = db.changesCount
+            try db.execute(sql: "DELETE FROM connection WHERE tenantId = ?", arguments: [tenantId])
+            outcome.connections = db.changesCount
+            return outcome
         }
         while true {
-            let removed = try await writer.writeWithoutTransaction { db in
-                try Self.withSecureDelete(db) {
-                    var removed = 0
-                    try db.inTransaction {
-                        let rowIds = try Int64.fetchAll(
-                            db,
-                            sql: "SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000",
-                            arguments: [tenantId]
-                        )
-                        removed = try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
-                        return .commit
-                    }
-                    return removed
-                }
+            let removed = try await securelyDeleting { db in
+                let rowIds = try Int64.fetchAll(db, sql: "SELECT rowId FROM profile WHERE tenantId = ? LIMIT 5000", arguments: [tenantId])
+                return try Self.deleteProfiles(db, tenantId: tenantId, rowIds: rowIds)
             }
             outcome.profiles += removed
             if removed == 0 { break }
         }
         let removed = outcome
-        try await writer.writeWithoutTransaction { db in
-            try Self.withSecureDelete(db) {
-                try db.inTransaction {
-                    // Activity refers to its workspace and may be deleted only once the workspace is gone (trigger
-                    // `activity_no_delete`), so the reference is checked at commit instead of at each statement.
-                    try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
-                    try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [tenantId])
-                    try db.execute(sql: "DELETE FROM activity WHERE tenantId = ?", arguments: [tenantId])
-                    var event = ServerActivityEvent(
-                        actor: actor,
-                        action: "tenant.deleted",
-                        detail: "Deleted the workspace \(tenant.slug) (“\(tenant.name)”, id \(tenantId)): \(removed.profiles) profiles, "
-                            + "\(removed.exports) exports, \(removed.connections) connections",
-                        createdAt: clock.now
-                    )
-                    try event.insert(db)
-                    return .commit
-                }
-            }
+        try await securelyDeleting { db in
+            // Activity refers to its workspace and may be deleted only once the workspace is gone (trigger
+            // `activity_no_delete`), so the reference is checked at commit instead of at each statement.
+            try db.execute(sql: "PRAGMA defer_foreign_keys = ON")
+            try db.execute(sql: "DELETE FROM tenant WHERE id = ?", arguments: [tenantId])
+            try db.execute(sql: "DELETE FROM activity WHERE tenantId = ?", arguments: [tenantId])
+            var event = ServerActivityEvent(
+                actor: actor,
+                action: "tenant.deleted",
+                detail: "Deleted the workspace \(tenant.slug) (“\(tenant.name)”, id \(tenantId)): \(removed.profiles) profiles, "
+                    + "\(removed.exports) exports, \(removed.connections) connections",
+                createdAt: clock.now
+            )
+            try event.insert(db)
         }
         _ = try? await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
         return outcome

@@ -3,6 +3,7 @@ import Testing
 
 @testable import ActiveCampaignSandbox  // its SplitMix64, so the sample is the same on every run
 @testable import OutboundCore
+@testable import Store  // JSONList
 
 @Suite struct ContactEmailTests {
     @Test(arguments: [
@@ -56,10 +57,10 @@ import Testing
     @Test func emailListsForSQLiteAreTheJSONArraysJSONEncoderWrites() throws {
         let lists: [[String]] = [[], ["ana@example.com"], ["zoë@example.de", "a\"b", "back\\slash", "tab\there", "\u{1}x", "ünï"]]
         for list in lists {
-            let ours = ContactEmail.jsonArray(list)
+            let ours = JSONList.of(list)
             #expect(try JSONDecoder().decode([String].self, from: Data(ours.utf8)) == list, "\(ours)")
         }
-        #expect(ContactEmail.jsonArray(["a@b.de", "c@d.de"]) == #"["a@b.de","c@d.de"]"#)
+        #expect(JSONList.of(["a@b.de", "c@d.de"]) == #"["a@b.de","c@d.de"]"#)
     }
 
     @Test func theFingerprintOfAPayloadNeverChanges() {
