@@ -44,6 +44,7 @@ struct BatchSender {
         }
         planned.reverse()  // a stack: popLast takes the lowest sequence first; halves and retries go back on top
         var confirmedSinceListCheck = 0
+        var unrecorded = 0
         while !planned.isEmpty || !sent.isEmpty {
             await Task.yield()  // runs interleave batch by batch
             let due = sent.indices.min { sent[$0].pollAfter ?? .distantPast < sent[$1].pollAfter ?? .distantPast }
@@ -53,6 +54,11 @@ struct BatchSender {
                 if let pollAfter = batch.pollAfter, pollAfter > clock.now { try await session.sleep(until: pollAfter) }
                 switch try await poll(batch) {
                 case .confirmed:
+                    if batch.kind == .subscribe { unrecorded += batch.contacts }
+                    if unrecorded >= configuration.ledgerMergeContacts {
+                        try await context.work.recordDelivered(runId: runId, exportId: exportId)
+                        unrecorded = 0
+                    }
                     confirmedSinceListCheck += 1
                     if confirmedSinceListCheck >= configuration.listCheckEvery {
                         try await checkList()

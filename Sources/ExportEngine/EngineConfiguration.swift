@@ -32,6 +32,8 @@ public struct EngineConfiguration: Sendable {
     public var maxPollDelay: TimeInterval = 30
     /// A batch ActiveCampaign still does not know this long after it was posted is posted again.
     public var batchForgottenAfter: TimeInterval = 600
+    /// Accepted contacts recorded in the export's ledger at once, in email order (the rest when the run ends).
+    public var ledgerMergeContacts = 50_000
     /// The list is checked again after this many confirmed batches (a list deleted mid-run fails the run).
     public var listCheckEvery = 25
     /// How long a shutdown waits for requests in flight before leaving their leases to expire.

@@ -514,6 +514,18 @@ extension AppDatabase {
                     """
             )
         }
+        // Issue 12: a freeze keeps the emails it met in memory (one row per email is no longer the index's job),
+        // and accepted contacts enter the ledger many batches at once, in email order; `recorded` says which
+        // confirmed batches did. Batches confirmed before this version were recorded as they were confirmed.
+        migrator.registerMigration("v15 run contacts without an email index, batches recorded in the ledger") { db in
+            try db.execute(
+                sql: """
+                    DROP INDEX runContact_email;
+                    ALTER TABLE runBatch ADD COLUMN recorded BOOLEAN NOT NULL DEFAULT 0;
+                    UPDATE runBatch SET recorded = 1 WHERE state = 'confirmed';
+                    """
+            )
+        }
         return migrator
     }
 }

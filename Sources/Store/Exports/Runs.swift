@@ -108,6 +108,8 @@ extension AppDatabase {
                 throw RunCommandProblem.notFound
             }
             guard run.state.isActive else { throw RunCommandProblem.notActive(run.state) }
+            // What its confirmed batches delivered stays known, or the next run would send it again.
+            if run.state == .running { try RunWork.recordDelivered(db, runId: runId, exportId: run.exportId) }
             run.state = .canceled
             run.phase = .done
             run.reason = "Canceled by \(actor.email)."

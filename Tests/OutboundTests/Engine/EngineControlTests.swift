@@ -44,6 +44,48 @@ import Testing
         }
     }
 
+    @Test func deliveriesReachTheLedgerWhileARunSendsAndACanceledRunKeepsThem() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let ledger = { @Sendable () async throws -> Int in
+                try await world.database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger WHERE exportId = ?", arguments: [export.id!]) ?? 0
+                }
+            }
+            let imports = Counter()
+            let ledgerAtSixthImport = Mutex<Int?>(nil)
+            world.observer.set { request, _ in
+                guard Self.isImport(request), imports.next() == 6 else { return }
+                // One batch at a time: five are confirmed (1,250 contacts); the ledger took them 500 at a time.
+                ledgerAtSixthImport.withLock { $0 = -1 }
+                let known = try? await ledger()
+                ledgerAtSixthImport.withLock { $0 = known }
+                let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
+                _ = try? await world.database.cancelRun(
+                    tenantId: world.tenantId,
+                    runId: run!.id!,
+                    actor: .commandLine,
+                    now: world.clock.now
+                )
+            }
+            let engine = world.engine {
+                $0.batchesInFlight = 1
+                $0.ledgerMergeContacts = 500
+            }
+            let canceled = try await world.run(export, engine: engine)
+            #expect(canceled.state == .canceled && canceled.accepted == 1_250)
+            #expect(ledgerAtSixthImport.withLock { $0 } == 1_000)
+            // The cancel recorded the fifth batch too: the next run sends only who did not arrive.
+            #expect(try await ledger() == 1_250)
+            world.observer.set { _, _ in }
+            let next = try await world.run(export)
+            #expect(next.state == .succeeded)
+            #expect(next.unchanged == 1_250 && next.toSend == 750 && next.accepted == 750)
+            #expect(try await ledger() == 2_000)
+            #expect(try await world.listStatuses().count == 2_000)
+        }
+    }
+
     @Test func aCancelDuringALongWaitIsNoticedWithinSecondsNotAtTheWaitsEnd() async throws {
         // The account's importer takes fewer imports than the engine expects: its "Rate limit exceeded." makes the
         // run wait a minute. A cancel in that minute must free the worker within one wait step.
