@@ -744,7 +744,7 @@ public struct RunWork: Sendable {
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
                 SELECT ?1, r.email, r.fingerprint, b.confirmedAt,
                        NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = r.email), 0, NULL
-                FROM runBatch b JOIN runContact r INDEXED BY runContact_batch ON r.runId = b.runId AND r.batchSeq = b.seq
+                FROM runBatch b CROSS JOIN runContact r INDEXED BY runContact_batch ON r.runId = b.runId AND r.batchSeq = b.seq
                 WHERE b.runId = ?2 AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0 AND r.outcome = 'accepted'
                 ORDER BY r.email
                 ON CONFLICT (exportId, email) DO UPDATE SET
