@@ -339,14 +339,6 @@ public struct RunWork: Sendable {
         let toWrite = rows
         let plannerBefore = planner
         let (written, plannerAfter) = try await database.writer.write { db in
-            // Batches are planned as the rows go in (profile order), so no second pass rewrites every row to give it
-            // its batch.
-            let statement = try db.cachedStatement(
-                sql: """
-                    INSERT INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason, batchSeq)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    """
-            )
             var planner = plannerBefore
             var inserted: [String: Int] = [:]
             // The chunk was read on a reader: a profile deleted since (Forget a person, say) must not be sent.
@@ -357,22 +349,29 @@ public struct RunWork: Sendable {
                     arguments: [JSONList.of(toWrite.map(\.contact.seq))]
                 )
             )
+            var values = RunContactInserter(runId: runId)
             for item in toWrite {
                 guard stillThere.contains(item.contact.seq) else {
                     inserted["gone", default: 0] += 1
                     continue
                 }
+                // Batches are planned as the rows go in (profile order), so no second pass rewrites every row to
+                // give it its batch.
                 let bytes =
                     item.action == "send"
                     ? BatchPlanner.estimatedBytes(item.email, item.contact.firstName, item.contact.lastName, item.contact.phone) : 0
                 let batchSeq = item.action == "send" ? planner.batch(for: bytes) : nil
-                try statement.execute(arguments: [
-                    runId, item.contact.seq, item.email, item.contact.profileId, item.contact.firstName,
-                    item.contact.lastName, item.contact.phone, item.fingerprint, item.action, item.reason, batchSeq,
-                ])
+                try values.add(
+                    db,
+                    [
+                        item.contact.seq, item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName,
+                        item.contact.phone, item.fingerprint, item.action, item.reason, batchSeq,
+                    ]
+                )
                 inserted[item.action, default: 0] += 1
                 if batchSeq != nil { planner.add(bytes: bytes) }
             }
+            try values.flush(db)
             for batch in planner.takeClosed() {
                 try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
             }
@@ -384,6 +383,38 @@ public struct RunWork: Sendable {
         counts.held += written["held"] ?? 0
         counts.toSend += written["send"] ?? 0
         counts.valid = counts.toSend + counts.unchanged + counts.held
+    }
+
+    /// Writes a freeze's rows to `runContact` 64 to a statement. One statement per row cost more than the rows:
+    /// each execution also builds the ephemeral table of the `action IN (…)` check, and GRDB binds arguments per
+    /// execution.
+    struct RunContactInserter {
+        static let rowsPerStatement = 64
+        static let columns = "runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason, batchSeq"
+        let runId: Int64
+        private var pending: [(any DatabaseValueConvertible)?] = []
+        private var rows = 0
+
+        init(runId: Int64) { self.runId = runId }
+
+        /// `values`: the row's columns after runId, in `columns` order.
+        mutating func add(_ db: Database, _ values: [(any DatabaseValueConvertible)?]) throws {
+            pending.append(runId)
+            pending.append(contentsOf: values)
+            rows += 1
+            if rows == Self.rowsPerStatement { try flush(db) }
+        }
+
+        mutating func flush(_ db: Database) throws {
+            guard rows > 0 else { return }
+            let row = "(" + Array(repeating: "?", count: 11).joined(separator: ", ") + ")"
+            let statement = try db.cachedStatement(
+                sql: "INSERT INTO runContact (\(Self.columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+            )
+            try statement.execute(arguments: StatementArguments(pending))
+            pending.removeAll(keepingCapacity: true)
+            rows = 0
+        }
     }
 
     /// Mirror: contacts this export subscribed, that were not on the list before it did, and that have left its
@@ -520,10 +551,11 @@ public struct RunWork: Sendable {
     public func contacts(runId: Int64, batchSeq: Int64) async throws -> [BatchContact] {
         try await database.reader.read { db in
             try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT seq, email, firstName, lastName, phone FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT seq, email, firstName, lastName, phone FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
+                        """
+                ),
                 arguments: [runId, batchSeq]
             ).map {
                 BatchContact(seq: $0[0], email: $0[1], firstName: $0[2], lastName: $0[3], phone: $0[4])
@@ -543,8 +575,7 @@ public struct RunWork: Sendable {
         let posted = batch
         try await database.writer.write { db in
             try posted.update(db)
-            try db.execute(
-                sql: "UPDATE exportRun SET sent = sent + ?, requests = requests + 1 WHERE id = ?",
+            try db.cachedStatement(sql: "UPDATE exportRun SET sent = sent + ?, requests = requests + 1 WHERE id = ?").execute(
                 arguments: [firstPost && posted.kind == .subscribe ? posted.contacts : 0, posted.runId]
             )
         }
@@ -558,7 +589,7 @@ public struct RunWork: Sendable {
         let polled = batch
         try await database.writer.write { db in
             try polled.update(db)
-            try db.execute(sql: "UPDATE exportRun SET requests = requests + 1 WHERE id = ?", arguments: [polled.runId])
+            try db.cachedStatement(sql: "UPDATE exportRun SET requests = requests + 1 WHERE id = ?").execute(arguments: [polled.runId])
         }
         return batch
     }
@@ -580,22 +611,24 @@ public struct RunWork: Sendable {
         let failed = JSONList.of(failures.map { $0.lowercased() })
         try await database.writer.write { db in
             let pending = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
-                    FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
-                    """,
+                db.cachedStatement(
+                    sql: """
+                        SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
+                        FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
+                        """
+                ),
                 arguments: [failed, batch.runId, batch.seq]
             )!
             let newlyRejected: Int = pending[1]
             let newlyAccepted = (pending[0] as Int) - newlyRejected
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE runContact INDEXED BY runContact_batch SET
                         outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
                         reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
                     WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
-                    """,
+                    """
+            ).execute(
                 arguments: [failed, failed, failureReason, batch.runId, batch.seq]
             )
             try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .emails(failed), now: now)
@@ -605,11 +638,12 @@ public struct RunWork: Sendable {
             confirmed.polls += 1
             try confirmed.update(db)
             // Counted as they happen (one transaction with the outcomes), so a run page never lags its rows.
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     UPDATE exportRun SET requests = requests + 1, batchesConfirmed = batchesConfirmed + 1,
                         accepted = accepted + ?, unsubscribed = unsubscribed + ?, rejected = rejected + ? WHERE id = ?
-                    """,
+                    """
+            ).execute(
                 arguments: [
                     batch.kind == .subscribe ? newlyAccepted : 0, batch.kind == .unsubscribe ? newlyAccepted : 0,
                     newlyRejected, batch.runId,
@@ -696,7 +730,10 @@ public struct RunWork: Sendable {
     static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected, now: Date) throws {
         // A run canceled meanwhile (its export got another list or connection, whose ledger was just reset) records
         // its batches' outcomes on the run only.
-        guard try Bool.fetchOne(db, sql: "SELECT state = 'running' FROM exportRun WHERE id = ?", arguments: [batch.runId]) == true else {
+        guard
+            try Bool.fetchOne(db.cachedStatement(sql: "SELECT state = 'running' FROM exportRun WHERE id = ?"), arguments: [batch.runId])
+                == true
+        else {
             return
         }
         let (rejectedFilter, rejectedList): (String, String) =
@@ -707,7 +744,7 @@ public struct RunWork: Sendable {
         switch batch.kind {
         case .subscribe:
             // Accepted contacts enter the ledger later, many batches at once (recordDelivered).
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
                     SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
@@ -716,15 +753,17 @@ public struct RunWork: Sendable {
                         rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
                                             THEN exportLedger.rejectStreak + 1 ELSE 1 END,
                         rejectedFingerprint = excluded.rejectedFingerprint
-                    """,
+                    """
+            ).execute(
                 arguments: [exportId, batch.runId, batch.seq, rejectedList]
             )
         case .unsubscribe:
-            try db.execute(
+            try db.cachedStatement(
                 sql: """
                     DELETE FROM exportLedger WHERE exportId = ? AND email IN (
                         SELECT email FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
-                    """,
+                    """
+            ).execute(
                 arguments: [exportId, batch.runId, batch.seq]
             )
         }
