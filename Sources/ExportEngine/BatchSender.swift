@@ -36,17 +36,31 @@ struct BatchSender {
         }
     }
 
-    func sendAll() async throws {
+    /// Sends and confirms every open batch of the run. With `planning`, the freeze is still adding batches: each
+    /// element says some were added, and its end that no more will be; until then the sender takes up new
+    /// batches as they come and waits for them when it has nothing else to do.
+    func sendAll(planning: AsyncStream<Void>? = nil) async throws {
         var planned: [RunBatch] = []
         var sent: [RunBatch] = []
         for batch in try await context.work.openBatches(runId: runId) {
             if batch.state == .sent { sent.append(batch) } else { planned.append(batch) }
         }
         planned.reverse()  // a stack: popLast takes the lowest sequence first; halves and retries go back on top
+        var lastPlanned = planned.map(\.seq).filter { $0 < RunWork.splitSeqBase }.max() ?? 0
+        var morePlanned = planning?.makeAsyncIterator()
         var confirmedSinceListCheck = 0
         var unrecorded = 0
-        while !planned.isEmpty || !sent.isEmpty {
+        while !planned.isEmpty || !sent.isEmpty || morePlanned != nil {
             await Task.yield()  // runs interleave batch by batch
+            if morePlanned != nil && planned.isEmpty {
+                // Nothing planned to post: take up what the freeze added, or wait for it when nothing waits to be
+                // confirmed either.
+                if sent.isEmpty, await morePlanned?.next() == nil { morePlanned = nil }
+                let added = try await context.work.plannedBatches(runId: runId, after: lastPlanned)
+                lastPlanned = added.last?.seq ?? lastPlanned
+                planned.insert(contentsOf: added.reversed(), at: 0)
+                if planned.isEmpty && sent.isEmpty { continue }
+            }
             let due = sent.indices.min { sent[$0].pollAfter ?? .distantPast < sent[$1].pollAfter ?? .distantPast }
             let mustPoll = planned.isEmpty || sent.count >= configuration.batchesInFlight
             if let index = due, mustPoll || (sent[index].pollAfter ?? .distantPast) <= clock.now {

@@ -148,16 +148,13 @@ struct RunExecutor {
                     subject.export.baselineState = .read
                 }
                 guard try await context.queue.stillOurs(runId: runId, now: context.clock.now) != nil else { throw RunStop.noLongerOurs }
-                let counts = try await context.work.freeze(subject)
-                let state = try await context.work.finishPrepare(
-                    runId: runId,
-                    owner: context.queue.owner,
-                    counts: counts,
-                    guardPercent: export.mirror ? export.mirrorGuardPercent : nil,
-                    now: context.clock.now
-                )
-                guard let state else { throw RunStop.noLongerOurs }
-                if state == .needsConfirmation { return }
+                if export.mirror {
+                    // The mirror's removals, and the guard that may hold them for a person, need the whole freeze.
+                    guard try await prepare(subject) == .running else { return }
+                } else {
+                    // Batches go out as the freeze fills them: the first within seconds, not after a million reads.
+                    try await prepareWhileSending(subject, sender: sender)
+                }
             }
             try await sender.sendAll()
             try await sender.checkList()
@@ -168,6 +165,36 @@ struct RunExecutor {
             throw RunStop.noLongerOurs
         }
         await prune(exportId: export.id!)
+    }
+
+    /// Freezes the run's contacts and ends its prepare phase; returns its state after (Needs confirmation when
+    /// the mirror's guard holds it).
+    private func prepare(_ subject: RunSubject, planned: @Sendable () -> Void = {}) async throws -> RunState {
+        let export = subject.export
+        let counts = try await context.work.freeze(subject, planned: planned)
+        let state = try await context.work.finishPrepare(
+            runId: runId,
+            owner: context.queue.owner,
+            counts: counts,
+            guardPercent: export.mirror ? export.mirrorGuardPercent : nil,
+            now: context.clock.now
+        )
+        guard let state else { throw RunStop.noLongerOurs }
+        return state
+    }
+
+    /// Prepares while sending: the sender posts each batch the freeze plans. Either side's failure stops the other.
+    private func prepareWhileSending(_ subject: RunSubject, sender: BatchSender) async throws {
+        let (planning, planned) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                defer { planned.finish() }
+                _ = try await prepare(subject) { planned.yield() }
+            }
+            group.addTask { try await sender.sendAll(planning: planning) }
+            // The first failure leaves the closure, which cancels the other side (waitForAll would wait for it).
+            while try await group.next() != nil {}
+        }
     }
 
     /// Drops the finished runs' delivered rows; a failure here loses nothing (the next finished run sweeps again).

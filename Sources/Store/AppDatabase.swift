@@ -30,6 +30,14 @@ public struct AppDatabase: Sendable {
 
     public var reader: any DatabaseReader { writer }
 
+    /// A reader whose every read sees the database as it was when it was made, however many reads it serves and
+    /// whatever is written meanwhile: a WAL snapshot (it keeps its read transaction open until released, so hold it
+    /// only as long as needed). An in-memory database (tests) serialises every access and is returned as is.
+    func consistentReader() throws -> any DatabaseReader {
+        if let pool = writer as? DatabasePool { return try pool.makeSnapshot() }
+        return writer
+    }
+
     /// A SQL function folding case for all of Unicode (SQLite's own lower() folds ASCII only).
     static let unicodeLower = "unicode_lower"
 

@@ -42,6 +42,8 @@ public struct RunWork: Sendable {
     /// A contact rejected this many runs in a row with the same data is held until its data changes.
     public static let rejectHoldAfter = 3
     static let freezeChunk: Int64 = 20_000
+    /// Batches made by halving a refused one are numbered from here (the planner's stay far below).
+    public static let splitSeqBase: Int64 = 1 << 40
 
     public init(database: AppDatabase) { self.database = database }
 
@@ -110,13 +112,17 @@ public struct RunWork: Sendable {
     // MARK: Freeze
 
     /// Writes the run's contacts to `runContact` in chunks of profile rows, decides for each whether to send it
-    /// (new, changed, or a recent reject), and plans batches. Starts from scratch when called again (a crash during
-    /// prepare). If a segment was refreshed meanwhile, freezes again from the new members.
-    public func freeze(_ subject: RunSubject) async throws -> FreezeCounts {
+    /// (new, changed, or a recent reject), and plans batches, calling `planned` whenever batches were added: the
+    /// engine sends them while the freeze goes on. Every chunk is read from one snapshot of the database, so a
+    /// segment refreshed meanwhile changes nothing in the run. Starts from scratch when called again (a crash
+    /// during prepare: its batches already sent go again, which an upsert by email makes safe).
+    public func freeze(_ subject: RunSubject, planned: @Sendable () -> Void = {}) async throws -> FreezeCounts {
+        let members = try database.consistentReader()
         for _ in 0..<3 {
-            let generations = try await segmentGenerations(subject)
-            let counts = try await freezeOnce(subject, generations: generations)
-            if try await segmentGenerations(subject) == generations { return counts }
+            let generations = try await segmentGenerations(subject, reader: members)
+            let counts = try await freezeOnce(subject, generations: generations, members: members, planned: planned)
+            // Always true on a snapshot; an in-memory database (tests) reads the latest generations.
+            if try await segmentGenerations(subject, reader: members) == generations { return counts }
         }
         throw FreezeProblem.segmentsKeptChanging
     }
@@ -126,8 +132,8 @@ public struct RunWork: Sendable {
         public var description: String { "The export's segments were refreshed three times while the run read them; it will run again." }
     }
 
-    private func segmentGenerations(_ subject: RunSubject) async throws -> [Int64: Int64] {
-        try await database.reader.read { db in
+    private func segmentGenerations(_ subject: RunSubject, reader: any DatabaseReader) async throws -> [Int64: Int64] {
+        try await reader.read { db in
             var result: [Int64: Int64] = [:]
             for row in try Row.fetchAll(
                 db,
@@ -143,23 +149,40 @@ public struct RunWork: Sendable {
         }
     }
 
-    private func freezeOnce(_ subject: RunSubject, generations: [Int64: Int64]) async throws -> FreezeCounts {
+    private func freezeOnce(
+        _ subject: RunSubject,
+        generations: [Int64: Int64],
+        members: any DatabaseReader,
+        planned: @Sendable () -> Void
+    ) async throws -> FreezeCounts {
         let runId = subject.run.id!
         try await database.writer.write { db in
             try db.execute(sql: "DELETE FROM runContact WHERE runId = ?", arguments: [runId])
             try db.execute(sql: "DELETE FROM runBatch WHERE runId = ?", arguments: [runId])
+            // What an earlier attempt sent is counted again as its batches go again.
+            try db.execute(
+                sql:
+                    "UPDATE exportRun SET sent = 0, accepted = 0, rejected = 0, unsubscribed = 0, batches = 0, batchesConfirmed = 0 WHERE id = ?",
+                arguments: [runId]
+            )
         }
         // An incremental run of a large export finds almost every contact unchanged: those are only counted, not
         // written, so the emails the freeze met are kept here, for its duplicates and the mirror's removals.
         let seen = SeenEmails(expected: subject.memberCount)
-        return try await freezeRows(subject, generations: generations, seen: seen)
+        return try await freezeRows(subject, generations: generations, members: members, seen: seen, planned: planned)
     }
 
-    private func freezeRows(_ subject: RunSubject, generations: [Int64: Int64], seen: SeenEmails) async throws -> FreezeCounts {
+    private func freezeRows(
+        _ subject: RunSubject,
+        generations: [Int64: Int64],
+        members: any DatabaseReader,
+        seen: SeenEmails,
+        planned: @Sendable () -> Void
+    ) async throws -> FreezeCounts {
         let runId = subject.run.id!
         let tenantId = subject.run.tenantId
         let exportId = subject.export.id!
-        let bounds = try await database.reader.read { db -> (Int64?, Int64?) in
+        let bounds = try await members.read { db -> (Int64?, Int64?) in
             let row = try Row.fetchOne(db, sql: "SELECT MIN(rowId), MAX(rowId) FROM profile WHERE tenantId = ?", arguments: [tenantId])
             return (row?[0], row?[1])
         }
@@ -181,7 +204,8 @@ public struct RunWork: Sendable {
                 arguments += segmentArguments
                 arguments += [start, end, tenantId]
                 let chunkArguments = StatementArguments(arguments)
-                let contacts = try await database.reader.read { db in
+                try Task.checkCancellation()  // the run was canceled or failed while sending
+                let contacts = try await members.read { db in
                     // A cursor's rows are read in place: fetchAll copied every row (and its column names) first.
                     let rows = try Row.fetchCursor(
                         db,
@@ -214,7 +238,7 @@ public struct RunWork: Sendable {
                 }
                 start = end
                 guard !contacts.isEmpty else { continue }
-                try await write(
+                let closedBatches = try await write(
                     contacts,
                     runId: runId,
                     exportId: exportId,
@@ -223,6 +247,7 @@ public struct RunWork: Sendable {
                     planner: &planner,
                     counts: &counts
                 )
+                if closedBatches { planned() }
             }
         }
         let lastBatches = planner.finish()
@@ -232,6 +257,7 @@ public struct RunWork: Sendable {
                     try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
                 }
             }
+            planned()
         }
         if subject.export.mirror && subject.export.baselineState == .read {
             counts.toUnsubscribe = try await planRemovals(runId: runId, exportId: exportId, seen: seen)
@@ -268,7 +294,7 @@ public struct RunWork: Sendable {
         seen: SeenEmails,
         planner: inout BatchPlanner,
         counts: inout FreezeCounts
-    ) async throws {
+    ) async throws -> Bool {
         struct Decided: Sendable {
             var contact: FrozenContact
             var email: String
@@ -338,7 +364,7 @@ public struct RunWork: Sendable {
         }
         let toWrite = rows
         let plannerBefore = planner
-        let (written, plannerAfter) = try await database.writer.write { db in
+        let (written, plannerAfter, closedBatches) = try await database.writer.write { db in
             var planner = plannerBefore
             var inserted: [String: Int] = [:]
             // The chunk was read on a reader: a profile deleted since (Forget a person, say) must not be sent.
@@ -372,10 +398,11 @@ public struct RunWork: Sendable {
                 if batchSeq != nil { planner.add(bytes: bytes) }
             }
             try values.flush(db)
-            for batch in planner.takeClosed() {
+            let closed = planner.takeClosed()
+            for batch in closed {
                 try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
             }
-            return (inserted, planner)
+            return (inserted, planner, !closed.isEmpty)
         }
         planner = plannerAfter
         counts.members -= written["gone"] ?? 0
@@ -383,6 +410,7 @@ public struct RunWork: Sendable {
         counts.held += written["held"] ?? 0
         counts.toSend += written["send"] ?? 0
         counts.valid = counts.toSend + counts.unchanged + counts.held
+        return closedBatches
     }
 
     /// Writes a freeze's rows to `runContact` 64 to a statement. One statement per row cost more than the rows:
@@ -510,7 +538,9 @@ public struct RunWork: Sendable {
             run.held = counts.held
             run.toSend = counts.toSend
             run.toUnsubscribe = counts.toUnsubscribe
-            run.batches = counts.batches
+            // Planned, plus one for each batch halved while the freeze went on.
+            run.batches =
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runBatch WHERE runId = ? AND state != 'split'", arguments: [runId]) ?? 0
             run.phase = .send
             if let guardPercent, counts.toUnsubscribe > 0, !run.removalsConfirmed {
                 let listSize =
@@ -543,6 +573,18 @@ public struct RunWork: Sendable {
         try await database.reader.read { db in
             try RunBatch.filter(
                 RunBatch.Columns.runId == runId && [BatchState.planned.rawValue, BatchState.sent.rawValue].contains(RunBatch.Columns.state)
+            )
+            .order(RunBatch.Columns.seq).fetchAll(db)
+        }
+    }
+
+    /// Batches the freeze planned after `seq`: what it added since the sender last looked (halves of refused
+    /// batches, numbered from `splitSeqBase`, are the sender's own).
+    public func plannedBatches(runId: Int64, after seq: Int64) async throws -> [RunBatch] {
+        try await database.reader.read { db in
+            try RunBatch.filter(
+                RunBatch.Columns.runId == runId && RunBatch.Columns.seq > seq && RunBatch.Columns.seq < Self.splitSeqBase
+                    && RunBatch.Columns.state == BatchState.planned.rawValue
             )
             .order(RunBatch.Columns.seq).fetchAll(db)
         }
@@ -697,7 +739,12 @@ public struct RunWork: Sendable {
                 arguments: [batch.runId, batch.seq]
             )
             guard seqs.count > 1 else { return [] }
-            let next = (try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM runBatch WHERE runId = ?", arguments: [batch.runId]) ?? 0) + 1
+            // Halves are numbered above the planner's range: the freeze may still be planning batches.
+            let next =
+                max(
+                    try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM runBatch WHERE runId = ?", arguments: [batch.runId]) ?? 0,
+                    Self.splitSeqBase
+                ) + 1
             let middle = seqs[seqs.count / 2]
             var halves: [RunBatch] = []
             for (offset, range) in [(Int64(0), (seqs[0], middle - 1)), (1, (middle, seqs[seqs.count - 1]))] {

@@ -197,7 +197,10 @@ struct RunProgress: Codable, Sendable, Equatable {
         let done = run.accepted + run.rejected + run.unsubscribed
         switch run.state {
         case .queued: progress = "Waiting for its turn."
-        case .running where run.phase == .prepare: progress = "Reading the segments' members and planning batches."
+        case .running where run.phase == .prepare && run.accepted == 0: progress = "Reading the segments' members and planning batches."
+        case .running where run.phase == .prepare:
+            progress =
+                "Reading the segments' members and sending batches as they fill: \(run.accepted.formatted()) contacts accepted so far."
         default:
             progress =
                 "\(run.accepted.formatted()) of \(run.toSend.formatted()) contacts to send accepted"

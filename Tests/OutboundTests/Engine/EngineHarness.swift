@@ -89,7 +89,10 @@ final class EngineWorld: Sendable {
         _ body: @Sendable (EngineWorld) async throws -> T
     ) async throws -> T {
         let clock = AppClock.manual()
-        let database = try databasePath.map { try AppDatabase.open(path: $0, clock: clock) } ?? AppDatabase.inMemory(clock: clock)
+        // A WAL file, as in production: the freeze reads from a snapshot of it while the run writes.
+        let folder = databasePath == nil ? try temporaryDirectory() : nil
+        defer { if let folder { try? FileManager.default.removeItem(atPath: folder) } }
+        let database = try AppDatabase.open(path: databasePath ?? folder! + "/outbound.sqlite", clock: clock)
         let vault = Vault(ring: .generate())
         let acme = try await database.createTenant(slug: "acme", name: "Acme Corp")
         let globex = try await database.createTenant(slug: "globex", name: "Globex")

@@ -5,10 +5,38 @@ import Foundation
 import NIOHTTP1
 import OutboundCore
 import Store
+import Synchronization
 import Testing
 
 /// The engine against the sandbox at ActiveCampaign's real limits, on a manual clock.
 @Suite struct EngineRunTests {
+    @Test func theFreezeHandsBatchesToTheSenderAsItFillsThem() async throws {
+        // 45,000 profiles are read in three chunks: the first chunk's batches are in the database, ready to send,
+        // while the freeze still reads the second.
+        try await EngineWorld.with(profiles: profiles(1...45_000)) { world in
+            let export = try await world.createExport()
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            let work = RunWork(database: world.database)
+            let subject = try #require(try await work.subject(runId: queued.run.id!))
+            let plannedWhenTold = Mutex<[Int]>([])
+            let database = world.database
+            let counts = try await work.freeze(subject) {
+                let planned = try! database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM runBatch WHERE state = 'planned'") ?? 0
+                }
+                plannedWhenTold.withLock { $0.append(planned) }
+            }
+            #expect(counts.toSend == 45_000 && counts.batches == 180)
+            #expect(plannedWhenTold.withLock { $0 } == [79, 159, 179, 180])
+        }
+    }
+
     @Test func aFirstRunSendsEveryValidContactOnceAndASecondRunOnlyWhatChanged() async throws {
         var people = profiles(1...600)
         people.append(TestProfile(id: "x1", email: nil))  // missing
