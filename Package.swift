@@ -25,6 +25,7 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CMalloc"),
         // What every layer needs and nothing of ours: the injectable clock, the blocking thread pool, validation rules.
         .target(name: "OutboundCore"),
         .target(name: "Secrets", dependencies: ["COpenSSL"]),
@@ -103,6 +104,7 @@ let package = Package(
             name: "OutboundCLI",
             dependencies: [
                 "OutboundCore", "Web", "ExportEngine", "Store", "Secrets", "ActiveCampaign", "ActiveCampaignSandbox", "ProfileImport",
+                "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CMalloc
 import Foundation
 import Secrets
 import Store
@@ -20,6 +21,19 @@ struct Outbound: AsyncParsableCommand {
         ],
         defaultSubcommand: nil
     )
+
+    static func main() async {
+        limitMallocArenas()
+        await Self.main(nil)
+    }
+
+    /// glibc gives each thread that allocates at once its own heap arena (up to eight per core), and memory freed
+    /// in one is not reused by another: with the engine's freeze and its sender on different threads, an export
+    /// of a million profiles peaked at 170 MiB instead of 130. Two arenas keep the peak flat at no measured CPU
+    /// cost. An operator's MALLOC_ARENA_MAX still wins.
+    private static func limitMallocArenas() {
+        if ProcessInfo.processInfo.environment["MALLOC_ARENA_MAX"] == nil { _ = cmalloc_limit_arenas(2) }
+    }
 }
 
 /// Options every command shares.
