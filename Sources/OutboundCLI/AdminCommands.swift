@@ -42,7 +42,8 @@ extension TenantCommand {
             discussion: """
                 Removes the workspace's exports (their runs stop before their next request), ledgers, run rows, \
                 connections with their sealed API keys, profiles, segments, imports, memberships, invitations and its \
-                Activity. Accounts stay (they may belong to other workspaces). Contacts already sent stay in \
+                Activity, and the accounts of its people that belong to no other workspace (and are invited to none). \
+                Contacts already sent stay in \
                 ActiveCampaign. The server's own log records who deleted the workspace. Confirm by repeating the slug: \
                 outbound tenant delete --slug acme --confirm acme
                 """
@@ -65,7 +66,7 @@ extension TenantCommand {
             }
             print(
                 "Deleted the workspace \(slug): \(outcome.profiles.formatted()) profiles, \(outcome.exports) exports, "
-                    + "\(outcome.connections) connections. Contacts already sent stay in ActiveCampaign."
+                    + "\(outcome.connections) connections, \(outcome.accounts) accounts. Contacts already sent stay in ActiveCampaign."
             )
         }
     }

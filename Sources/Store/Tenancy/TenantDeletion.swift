@@ -6,6 +6,8 @@ public struct TenantDeletionOutcome: Sendable, Equatable {
     public var profiles = 0
     public var exports = 0
     public var connections = 0
+    /// Accounts that belonged to no other workspace (and were invited to none): nobody could use them any more.
+    public var accounts = 0
 }
 
 /// One entry of the server's own log (workspaces deleted), which outlives the workspaces it names.
@@ -23,8 +25,9 @@ public struct ServerActivityEvent: Codable, Sendable, Equatable, FetchableRecord
 extension AppDatabase {
     /// Deletes a workspace and every row it owns: exports (their runs stop before their next request: the worker
     /// re-reads its run), ledgers and run rows, connections with their sealed keys, profiles, segments, imports,
-    /// memberships, invitations and its Activity. Accounts stay: they are global and may belong elsewhere. Who
-    /// deleted it is recorded in the server's log. Returns nil when no workspace has that slug.
+    /// memberships, invitations and its Activity. Its people's accounts go too when they belong to no other
+    /// workspace and are invited to none (an account is global: one that belongs elsewhere stays). Who deleted it
+    /// is recorded in the server's log. Returns nil when no workspace has that slug.
     ///
     /// Exports and connections go first in one transaction, so no run sends anything more; profiles follow in
     /// short chunks (the web app and the engine keep working meanwhile); the rest goes in a last transaction.
@@ -33,8 +36,23 @@ extension AppDatabase {
         // First nobody can use it any more (memberships and invitations), and no run sends anything more.
         var outcome = try await securelyDeleting { db in
             var outcome = TenantDeletionOutcome()
+            let people = try Int64.fetchAll(
+                db,
+                sql: "SELECT userId FROM membership WHERE tenantId = ?1 UNION SELECT userId FROM invitation WHERE tenantId = ?1",
+                arguments: [tenantId]
+            )
             try db.execute(sql: "DELETE FROM membership WHERE tenantId = ?", arguments: [tenantId])
             try db.execute(sql: "DELETE FROM invitation WHERE tenantId = ?", arguments: [tenantId])
+            // Their sessions go with them (ON DELETE CASCADE); other workspaces' Activity keeps their email as written.
+            try db.execute(
+                sql: """
+                    DELETE FROM user WHERE id IN (SELECT value FROM json_each(?))
+                      AND NOT EXISTS (SELECT 1 FROM membership m WHERE m.userId = user.id)
+                      AND NOT EXISTS (SELECT 1 FROM invitation i WHERE i.userId = user.id)
+                    """,
+                arguments: [JSONList.of(people)]
+            )
+            outcome.accounts = db.changesCount
             try db.execute(sql: "DELETE FROM export WHERE tenantId = ?", arguments: [tenantId])
             outcome.exports = db.changesCount
             try db.execute(sql: "DELETE FROM connection WHERE tenantId = ?", arguments: [tenantId])
@@ -60,7 +78,7 @@ extension AppDatabase {
                 actor: actor,
                 action: "tenant.deleted",
                 detail: "Deleted the workspace \(tenant.slug) (“\(tenant.name)”, id \(tenantId)): \(removed.profiles) profiles, "
-                    + "\(removed.exports) exports, \(removed.connections) connections",
+                    + "\(removed.exports) exports, \(removed.connections) connections, \(removed.accounts) accounts",
                 createdAt: clock.now
             )
             try event.insert(db)

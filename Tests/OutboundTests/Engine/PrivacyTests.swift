@@ -87,9 +87,48 @@ import Testing
                 )
             }
             #expect(!owned.segments.isEmpty && !owned.exports.isEmpty && !owned.runs.isEmpty)
+            // Alice belongs to Acme only; Bob to Acme and Globex; Carol was only invited to Acme.
+            let other = world.otherTenantId
+            try await database.writer.write { db in
+                try db.execute(
+                    sql: """
+                        INSERT INTO user (email, passwordHash, createdAt) VALUES ('bob@example.com', 'x', '2026-01-01'),
+                            ('carol@example.com', 'x', '2026-01-01')
+                        """
+                )
+                let bob = "(SELECT id FROM user WHERE email = 'bob@example.com')"
+                let carol = "(SELECT id FROM user WHERE email = 'carol@example.com')"
+                try db.execute(
+                    sql:
+                        "INSERT INTO membership (tenantId, userId, role, createdAt) VALUES (?, \(bob), 'viewer', '2026-01-01'), (?, \(bob), 'admin', '2026-01-01')",
+                    arguments: [tenantId, other]
+                )
+                try db.execute(
+                    sql: """
+                        INSERT INTO invitation (tenantId, userId, email, role, invitedByEmail, createdAt)
+                        VALUES (?, \(carol), 'carol@example.com', 'viewer', 'alice@acme.test', '2026-01-01')
+                        """,
+                    arguments: [tenantId]
+                )
+                try db.execute(
+                    sql: """
+                        INSERT INTO session (tokenHash, userId, csrfToken, clientAddress, userAgent, createdAt, lastSeenAt, expiresAt)
+                        SELECT 'h', id, 'c', '127.0.0.1', 'test', '2026-01-01', '2026-01-01', '2099-01-01' FROM user
+                        WHERE email = 'alice@acme.test'
+                        """
+                )
+            }
 
             let outcome = try #require(try await database.deleteTenant(slug: "acme", actor: "command line (ops@host)"))
-            #expect(outcome.profiles == 120 && outcome.exports == 1 && outcome.connections == 1)
+            #expect(outcome.profiles == 120 && outcome.exports == 1 && outcome.connections == 1 && outcome.accounts == 2)
+            let accounts = try await database.reader.read { db in
+                (
+                    emails: try String.fetchAll(db, sql: "SELECT email FROM user ORDER BY email"),
+                    sessions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? -1
+                )
+            }
+            #expect(accounts.emails == ["bob@example.com"])
+            #expect(accounts.sessions == 0)
 
             func ids(_ list: [Int64]) -> String { "(" + (list.isEmpty ? "NULL" : list.map(String.init).joined(separator: ",")) + ")" }
             let ownedThrough: [String: String] = [
