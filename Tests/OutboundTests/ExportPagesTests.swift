@@ -654,6 +654,24 @@ extension Browser {
         #expect(ended.timeLeft == nil)
     }
 
+    /// Batches go out while the freeze still reads members: the page says what has arrived so far, never "5 of 0".
+    @Test func aRunSendingWhileItStillPreparesSaysWhatArrivedSoFar() {
+        var run = ExportMocks.run(id: 14, exportId: 7, state: .running)
+        run.phase = .prepare
+        (run.toSend, run.accepted, run.rejected, run.batches, run.batchesConfirmed) = (0, 0, 0, 0, 0)
+        #expect(RunProgress(run, now: ExportMocks.day).progress == "Reading the segments' members and planning batches.")
+        (run.accepted, run.batchesConfirmed) = (1_250, 5)
+        let sending = RunProgress(run, now: ExportMocks.day.addingTimeInterval(12))
+        #expect(
+            sending.progress == "Reading the segments' members and sending batches as they fill: 1,250 contacts accepted so far."
+        )
+        #expect(sending.batchesText == "5 batches confirmed so far")
+        #expect(sending.rate == nil && sending.timeLeft == nil)
+        run.phase = .send
+        (run.toSend, run.batches) = (4_000, 16)
+        #expect(RunProgress(run, now: ExportMocks.day).batchesText == "5 of 16 batches confirmed")
+    }
+
     @Test func csvCellsNeverStartAFormula() {
         for (value, cell) in [
             ("=1+2", "'=1+2"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "\"'\rx\""),

@@ -207,7 +207,10 @@ struct RunProgress: Codable, Sendable, Equatable {
                 + (run.rejected > 0 ? ", \(run.rejected.formatted()) rejected" : "")
                 + (run.toUnsubscribe > 0 ? "; \(run.unsubscribed.formatted()) of \(run.toUnsubscribe.formatted()) unsubscribed" : "")
         }
-        batchesText = "\(run.batchesConfirmed.formatted()) of \(run.batches.formatted()) batches confirmed"
+        batchesText =
+            run.phase == .prepare && run.state == .running
+            ? "\(run.batchesConfirmed.formatted()) batches confirmed so far"  // the freeze is still planning them
+            : "\(run.batchesConfirmed.formatted()) of \(run.batches.formatted()) batches confirmed"
         // The rate over the run so far, and the time left at that rate; once it ended, its average over its whole length.
         let end = run.state == .running ? now : run.finishedAt
         if let started = run.startedAt, let end, end > started, done > 0, run.phase != .prepare {
