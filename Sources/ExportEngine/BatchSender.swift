@@ -42,7 +42,8 @@ struct BatchSender {
     func sendAll(planning: AsyncStream<Void>? = nil) async throws {
         var planned: [RunBatch] = []
         var sent: [RunBatch] = []
-        for batch in try await context.work.openBatches(runId: runId) {
+        // Beside a freeze, only the batches it plans: the ones a crashed attempt left are about to be deleted.
+        for batch in planning == nil ? try await context.work.openBatches(runId: runId) : [] {
             if batch.state == .sent { sent.append(batch) } else { planned.append(batch) }
         }
         planned.reverse()  // a stack: popLast takes the lowest sequence first; halves and retries go back on top

@@ -42,7 +42,7 @@ extension TenantCommand {
             discussion: """
                 Removes the workspace's exports (their runs stop before their next request), ledgers, run rows, \
                 connections with their sealed API keys, profiles, segments, imports, memberships, invitations and its \
-                Activity, and the accounts of its people that belong to no other workspace (and are invited to none). \
+                Activity, and the accounts of its members that belong to no other workspace (and are invited to none). \
                 Contacts already sent stay in \
                 ActiveCampaign. The server's own log records who deleted the workspace. Confirm by repeating the slug: \
                 outbound tenant delete --slug acme --confirm acme

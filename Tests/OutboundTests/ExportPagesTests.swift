@@ -667,6 +667,11 @@ extension Browser {
         )
         #expect(sending.batchesText == "5 batches confirmed so far")
         #expect(sending.rate == nil && sending.timeLeft == nil)
+        var canceled = run
+        (canceled.state, canceled.phase, canceled.finishedAt) = (.canceled, .done, ExportMocks.day.addingTimeInterval(20))
+        let ended = RunProgress(canceled, now: ExportMocks.day.addingTimeInterval(30))
+        #expect(ended.progress == "1,250 contacts accepted before the run ended")
+        #expect(ended.batchesText == "5 batches confirmed")
         run.phase = .send
         (run.toSend, run.batches) = (4_000, 16)
         #expect(RunProgress(run, now: ExportMocks.day).batchesText == "5 of 16 batches confirmed")

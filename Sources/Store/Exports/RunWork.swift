@@ -121,7 +121,8 @@ public struct RunWork: Sendable {
         for _ in 0..<3 {
             let generations = try await segmentGenerations(subject, reader: members)
             let counts = try await freezeOnce(subject, generations: generations, members: members, planned: planned)
-            // Always true on a snapshot; an in-memory database (tests) reads the latest generations.
+            // Always true on a snapshot (a file database, as in production and the engine's tests); a database in
+            // memory reads the latest generations, and a refresh between two chunks makes the freeze start over.
             if try await segmentGenerations(subject, reader: members) == generations { return counts }
         }
         throw FreezeProblem.segmentsKeptChanging
@@ -157,6 +158,8 @@ public struct RunWork: Sendable {
     ) async throws -> FreezeCounts {
         let runId = subject.run.id!
         try await database.writer.write { db in
+            // What a crashed attempt's confirmed batches delivered stays known before its rows go.
+            try Self.recordDelivered(db, runId: runId, exportId: subject.export.id!)
             try db.execute(sql: "DELETE FROM runContact WHERE runId = ?", arguments: [runId])
             try db.execute(sql: "DELETE FROM runBatch WHERE runId = ?", arguments: [runId])
             // What an earlier attempt sent is counted again as its batches go again.
@@ -308,11 +311,6 @@ public struct RunWork: Sendable {
         for contact in contacts {
             switch ContactEmail.normalise(contact.rawEmail) {
             case .success(let email):
-                // The first profile of an email (the lowest id: rows come in profile order) is the one sent.
-                guard seen.insert(email) else {
-                    counts.duplicates += 1
-                    continue
-                }
                 let fingerprint = ContactPayload.fingerprint(
                     email: email,
                     firstName: contact.firstName,
@@ -326,7 +324,6 @@ public struct RunWork: Sendable {
                 decided.append(Decided(contact: contact, email: shown, fingerprint: nil, action: "invalid", reason: problem.reason))
             }
         }
-        counts.members += contacts.count
         let emails = validEmails
         let ledger: [String: (fingerprint: String?, streak: Int, rejected: String?)] =
             full || emails.isEmpty
@@ -348,38 +345,40 @@ public struct RunWork: Sendable {
                 }
                 return known
             }
-        var rows: [Decided] = []
-        for var item in decided {
-            if item.action == "send", let entry = ledger[item.email] {
-                if entry.fingerprint == item.fingerprint {
-                    // Unchanged since it was delivered: counted, never written (the ledger already says it).
-                    counts.unchanged += 1
-                    continue
-                } else if entry.streak >= Self.rejectHoldAfter && entry.rejected == item.fingerprint {
-                    item.action = "held"
-                    item.reason = "Rejected by ActiveCampaign \(entry.streak) runs in a row; held until the profile changes"
-                }
-            }
-            rows.append(item)
-        }
-        let toWrite = rows
+        let rows = decided
         let plannerBefore = planner
-        let (written, plannerAfter, closedBatches) = try await database.writer.write { db in
+        let countsBefore = counts
+        let (countsAfter, plannerAfter, closedBatches) = try await database.writer.write { db in
             var planner = plannerBefore
-            var inserted: [String: Int] = [:]
-            // The chunk was read on a reader: a profile deleted since (Forget a person, say) must not be sent.
+            var counts = countsBefore
+            // The chunk was read from the freeze's snapshot: a profile deleted since (Forget a person, say) is
+            // neither sent nor counted, and its email does not hide a later profile that holds it too.
             let stillThere = Set(
                 try Int64.fetchAll(
                     db,
                     sql: "SELECT rowId FROM profile WHERE rowId IN (SELECT value FROM json_each(?))",
-                    arguments: [JSONList.of(toWrite.map(\.contact.seq))]
+                    arguments: [JSONList.of(rows.map(\.contact.seq))]
                 )
             )
             var values = RunContactInserter(runId: runId)
-            for item in toWrite {
-                guard stillThere.contains(item.contact.seq) else {
-                    inserted["gone", default: 0] += 1
-                    continue
+            for var item in rows where stillThere.contains(item.contact.seq) {
+                counts.members += 1
+                if item.action == "send" {
+                    // The first profile of an email (the lowest id: rows come in profile order) is the one sent.
+                    guard seen.insert(item.email) else {
+                        counts.duplicates += 1
+                        continue
+                    }
+                    if let entry = ledger[item.email] {
+                        if entry.fingerprint == item.fingerprint {
+                            // Unchanged since it was delivered: counted, never written (the ledger already says it).
+                            counts.unchanged += 1
+                            continue
+                        } else if entry.streak >= Self.rejectHoldAfter && entry.rejected == item.fingerprint {
+                            item.action = "held"
+                            item.reason = "Rejected by ActiveCampaign \(entry.streak) runs in a row; held until the profile changes"
+                        }
+                    }
                 }
                 // Batches are planned as the rows go in (profile order), so no second pass rewrites every row to
                 // give it its batch.
@@ -394,22 +393,24 @@ public struct RunWork: Sendable {
                         item.contact.phone, item.fingerprint, item.action, item.reason, batchSeq,
                     ]
                 )
-                inserted[item.action, default: 0] += 1
-                if batchSeq != nil { planner.add(bytes: bytes) }
+                switch item.action {
+                case "invalid": counts.invalid += 1
+                case "held": counts.held += 1
+                default:
+                    counts.toSend += 1
+                    planner.add(bytes: bytes)
+                }
             }
             try values.flush(db)
             let closed = planner.takeClosed()
             for batch in closed {
                 try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
             }
-            return (inserted, planner, !closed.isEmpty)
+            counts.valid = counts.toSend + counts.unchanged + counts.held
+            return (counts, planner, !closed.isEmpty)
         }
         planner = plannerAfter
-        counts.members -= written["gone"] ?? 0
-        counts.invalid += written["invalid"] ?? 0
-        counts.held += written["held"] ?? 0
-        counts.toSend += written["send"] ?? 0
-        counts.valid = counts.toSend + counts.unchanged + counts.held
+        counts = countsAfter
         return closedBatches
     }
 
@@ -647,8 +648,8 @@ public struct RunWork: Sendable {
         return batch
     }
 
-    /// The batch completed: every contact not in `failures` is accepted and enters the ledger; the others are
-    /// rejected with `failureReason`. One transaction.
+    /// The batch completed: every contact not in `failures` is accepted (and enters the ledger at the next
+    /// `recordDelivered`); the others are rejected with `failureReason`. One transaction.
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
         let failed = JSONList.of(failures.map { $0.lowercased() })
         try await database.writer.write { db in
@@ -766,14 +767,14 @@ public struct RunWork: Sendable {
         }
     }
 
-    /// Rejected contacts count a streak per fingerprint; accepted removals leave the ledger. (Accepted
-    /// subscriptions enter it through `recordDelivered`.)
     /// Which rejected rows are new in this step (JSON arrays), so a streak counts once per run.
     enum NewlyRejected {
         case emails(String)
         case seqs(String)
     }
 
+    /// Rejected contacts count a streak per fingerprint; accepted removals leave the ledger. (Accepted
+    /// subscriptions enter it through `recordDelivered`.)
     static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected, now: Date) throws {
         // A run canceled meanwhile (its export got another list or connection, whose ledger was just reset) records
         // its batches' outcomes on the run only.

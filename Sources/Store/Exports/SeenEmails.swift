@@ -8,7 +8,10 @@ import Secrets
 /// is kept as the first 128 bits of its SHA-256 in an open-addressing table sized once from the member count: 16
 /// bytes an email (about 22 MB for a million). Two distinct emails would need to agree on 128 bits of SHA-256 to
 /// be mistaken for one another, also when a workspace's data is crafted to try.
-final class SeenEmails {
+///
+/// `@unchecked Sendable`: one freeze owns it and uses it from one place at a time — its own task, or the writer's
+/// closure while the task awaits that closure.
+final class SeenEmails: @unchecked Sendable {
     private var slots: [UInt64]  // pairs; (0, 0) marks an empty slot
     private var capacity: Int
     private let digest = ReusableSHA256()

@@ -6,7 +6,8 @@ public struct TenantDeletionOutcome: Sendable, Equatable {
     public var profiles = 0
     public var exports = 0
     public var connections = 0
-    /// Accounts that belonged to no other workspace (and were invited to none): nobody could use them any more.
+    /// Members' accounts that belonged to no other workspace (and were invited to none): nobody could use them
+    /// any more.
     public var accounts = 0
 }
 
@@ -25,7 +26,7 @@ public struct ServerActivityEvent: Codable, Sendable, Equatable, FetchableRecord
 extension AppDatabase {
     /// Deletes a workspace and every row it owns: exports (their runs stop before their next request: the worker
     /// re-reads its run), ledgers and run rows, connections with their sealed keys, profiles, segments, imports,
-    /// memberships, invitations and its Activity. Its people's accounts go too when they belong to no other
+    /// memberships, invitations and its Activity. Its members' accounts go too when they belong to no other
     /// workspace and are invited to none (an account is global: one that belongs elsewhere stays). Who deleted it
     /// is recorded in the server's log. Returns nil when no workspace has that slug.
     ///
@@ -36,11 +37,8 @@ extension AppDatabase {
         // First nobody can use it any more (memberships and invitations), and no run sends anything more.
         var outcome = try await securelyDeleting { db in
             var outcome = TenantDeletionOutcome()
-            let people = try Int64.fetchAll(
-                db,
-                sql: "SELECT userId FROM membership WHERE tenantId = ?1 UNION SELECT userId FROM invitation WHERE tenantId = ?1",
-                arguments: [tenantId]
-            )
+            // Its members' accounts (one only invited here may be someone's own account from elsewhere).
+            let people = try Int64.fetchAll(db, sql: "SELECT userId FROM membership WHERE tenantId = ?", arguments: [tenantId])
             try db.execute(sql: "DELETE FROM membership WHERE tenantId = ?", arguments: [tenantId])
             try db.execute(sql: "DELETE FROM invitation WHERE tenantId = ?", arguments: [tenantId])
             // Their sessions go with them (ON DELETE CASCADE); other workspaces' Activity keeps their email as written.

@@ -201,15 +201,21 @@ struct RunProgress: Codable, Sendable, Equatable {
         case .running where run.phase == .prepare:
             progress =
                 "Reading the segments' members and sending batches as they fill: \(run.accepted.formatted()) contacts accepted so far."
+        case _ where run.toSend == 0 && run.accepted > 0:
+            // Ended (canceled, failed) while it still read the members: how many it would send was never known.
+            progress =
+                "\(run.accepted.formatted()) contacts accepted before the run ended"
+                + (run.rejected > 0 ? ", \(run.rejected.formatted()) rejected" : "")
         default:
             progress =
                 "\(run.accepted.formatted()) of \(run.toSend.formatted()) contacts to send accepted"
                 + (run.rejected > 0 ? ", \(run.rejected.formatted()) rejected" : "")
                 + (run.toUnsubscribe > 0 ? "; \(run.unsubscribed.formatted()) of \(run.toUnsubscribe.formatted()) unsubscribed" : "")
         }
+        // While the freeze still plans batches (or when a run ended during it) their number is not known.
         batchesText =
-            run.phase == .prepare && run.state == .running
-            ? "\(run.batchesConfirmed.formatted()) batches confirmed so far"  // the freeze is still planning them
+            run.batches == 0 && run.batchesConfirmed > 0 || run.phase == .prepare && run.state == .running
+            ? "\(run.batchesConfirmed.formatted()) batches confirmed" + (run.state == .running ? " so far" : "")
             : "\(run.batchesConfirmed.formatted()) of \(run.batches.formatted()) batches confirmed"
         // The rate over the run so far, and the time left at that rate; once it ended, its average over its whole length.
         let end = run.state == .running ? now : run.finishedAt

@@ -313,6 +313,72 @@ import Testing
         }
     }
 
+    @Test func aRunResumedDuringItsFreezeStartsOverWithoutTouchingTheBatchesOfTheAttemptBefore() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            // Two imports ActiveCampaign completed, of other people to another list: the crashed attempt's batch ids.
+            var staleIds: [String] = []
+            for index in 1...2 {
+                let ticket = try await world.client().bulkImport(
+                    [BulkContact(email: "decoy\(index)@example.com", subscribe: [2])],
+                    excludeAutomations: true
+                )
+                staleIds.append(ticket.batchId)
+            }
+            world.clock.advance(by: 120)
+            let stale = staleIds
+            // The attempt before froze 8 batches; 1 and 2 were confirmed (not yet in the ledger), 3 and 4 were at
+            // ActiveCampaign, then its engine died while still preparing.
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            let runId = queued.run.id!
+            let work = RunWork(database: world.database)
+            _ = try await work.freeze(try #require(try await work.subject(runId: runId)))
+            let now = world.clock.now
+            try await world.database.writer.write { db in
+                try db.execute(sql: "UPDATE runContact SET outcome = 'accepted' WHERE runId = ? AND batchSeq IN (1, 2)", arguments: [runId])
+                try db.execute(
+                    sql: "UPDATE runBatch SET state = 'confirmed', posts = 1, confirmedAt = ? WHERE runId = ? AND seq IN (1, 2)",
+                    arguments: [now, runId]
+                )
+                for (seq, remote) in zip([3, 4], stale) {
+                    try db.execute(
+                        sql:
+                            "UPDATE runBatch SET state = 'sent', posts = 1, remoteBatchId = ?, sentAt = ?, pollAfter = ? WHERE runId = ? AND seq = ?",
+                        arguments: [remote, now, now, runId, seq]
+                    )
+                }
+                try db.execute(
+                    sql: """
+                        UPDATE exportRun SET state = 'running', phase = 'prepare', startedAt = ?, claims = 1, accepted = 500,
+                            batchesConfirmed = 2, leaseOwner = 'crashed', leaseExpiresAt = ? WHERE id = ?
+                        """,
+                    arguments: [now, now.addingTimeInterval(-1), runId]
+                )
+            }
+
+            await world.engine().runUntilIdle()
+            let run = try #require(try await world.database.run(tenantId: world.tenantId, id: runId))
+            #expect(run.state == .succeeded)
+            // The confirmed batches' 500 contacts were recorded before the freeze started over: unchanged now.
+            #expect(run.unchanged == 500 && run.toSend == 1_500 && run.accepted == 1_500)
+            // Everyone else arrived, none of them taken for delivered on the word of the stale batch ids.
+            let statuses = try await world.listStatuses()
+            #expect(statuses.count == 1_500)
+            #expect((501...2_000).allSatisfy { statuses["person\($0)@example.com"] == 1 })
+            #expect(try await world.received().contacts == 1_500 + 2)
+            let ledger = try await world.database.reader.read { db in
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger WHERE exportId = ?", arguments: [export.id!])
+            }
+            #expect(ledger == 2_000)
+        }
+    }
+
     @Test func shutdownGivesTheRunBackAndTheNextEngineFinishesIt() async throws {
         try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
             let export = try await world.createExport()

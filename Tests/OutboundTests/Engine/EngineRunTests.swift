@@ -4,9 +4,10 @@ import ExportEngine
 import Foundation
 import NIOHTTP1
 import OutboundCore
-import Store
 import Synchronization
 import Testing
+
+@testable import Store
 
 /// The engine against the sandbox at ActiveCampaign's real limits, on a manual clock.
 @Suite struct EngineRunTests {
@@ -34,6 +35,41 @@ import Testing
             }
             #expect(counts.toSend == 45_000 && counts.batches == 180)
             #expect(plannedWhenTold.withLock { $0 } == [79, 159, 179, 180])
+        }
+    }
+
+    @Test func aProfileDeletedDuringTheFreezeLeavesItsEmailToTheNextProfileThatHoldsIt() async throws {
+        // Profile 25,000 (second chunk) and 44,000 (third) share an email; 25,000 is deleted once the first chunk is
+        // written: the snapshot still reads it, the write finds it gone, and 44,000 is the one sent.
+        var people = profiles(1...45_000)
+        people[44_000 - 1].email = "person25000@example.com"
+        try await EngineWorld.with(profiles: people) { world in
+            let export = try await world.createExport()
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            let work = RunWork(database: world.database)
+            let subject = try #require(try await work.subject(runId: queued.run.id!))
+            let database = world.database
+            let tenantId = world.tenantId
+            let deleted = Mutex(false)
+            let counts = try await work.freeze(subject) {
+                guard !deleted.withLock({ $0 }) else { return }
+                deleted.withLock { $0 = true }
+                try! database.writer.write { db in
+                    let row = try Int64.fetchOne(db, sql: "SELECT rowId FROM profile WHERE profileId = 'p25000'")!
+                    _ = try AppDatabase.deleteProfiles(db, tenantId: tenantId, rowIds: [row])
+                }
+            }
+            #expect(counts.members == 44_999 && counts.duplicates == 0 && counts.toSend == 44_999)
+            let sent = try await world.database.reader.read { db in
+                try String.fetchAll(db, sql: "SELECT profileId FROM runContact WHERE email = 'person25000@example.com'")
+            }
+            #expect(sent == ["p44000"])
         }
     }
 

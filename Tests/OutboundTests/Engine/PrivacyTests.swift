@@ -87,7 +87,7 @@ import Testing
                 )
             }
             #expect(!owned.segments.isEmpty && !owned.exports.isEmpty && !owned.runs.isEmpty)
-            // Alice belongs to Acme only; Bob to Acme and Globex; Carol was only invited to Acme.
+            // Alice belongs to Acme only; Bob to Acme and Globex; Carol, an account of her own, was only invited to Acme.
             let other = world.otherTenantId
             try await database.writer.write { db in
                 try db.execute(
@@ -120,14 +120,14 @@ import Testing
             }
 
             let outcome = try #require(try await database.deleteTenant(slug: "acme", actor: "command line (ops@host)"))
-            #expect(outcome.profiles == 120 && outcome.exports == 1 && outcome.connections == 1 && outcome.accounts == 2)
+            #expect(outcome.profiles == 120 && outcome.exports == 1 && outcome.connections == 1 && outcome.accounts == 1)
             let accounts = try await database.reader.read { db in
                 (
                     emails: try String.fetchAll(db, sql: "SELECT email FROM user ORDER BY email"),
                     sessions: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session") ?? -1
                 )
             }
-            #expect(accounts.emails == ["bob@example.com"])
+            #expect(accounts.emails == ["bob@example.com", "carol@example.com"])
             #expect(accounts.sessions == 0)
 
             func ids(_ list: [Int64]) -> String { "(" + (list.isEmpty ? "NULL" : list.map(String.init).joined(separator: ",")) + ")" }
