@@ -68,6 +68,7 @@ extension TenantCommand {
                 "Deleted the workspace \(slug): \(outcome.profiles.formatted()) profiles, \(outcome.exports) exports, "
                     + "\(outcome.connections) connections, \(outcome.accounts) accounts. Contacts already sent stay in ActiveCampaign."
             )
+            if !outcome.logCleared { print(ForgetOutcome.logNotCleared) }
         }
     }
 }

@@ -48,6 +48,7 @@ struct ProfilesCommand: AsyncParsableCommand {
                     ? "Forgot the person in \(workspace.slug): \(outcome.summary). Their contact in ActiveCampaign is not changed: remove it there."
                     : "Nothing in \(workspace.slug) holds that email; recorded in Activity all the same."
             )
+            if !outcome.logCleared { print(ForgetOutcome.logNotCleared) }
         }
     }
 

@@ -137,7 +137,8 @@ def test_killed_twenty_times_the_export_still_delivers_everyone_once():
         db = sqlite3.connect(db_path)
         assert db.execute("SELECT COUNT(*) FROM runBatch WHERE runId = 1 AND posts > 1").fetchone()[0] == 0
         db.close()
-        # At most the batch in flight at each kill was sent twice.
+        # At most what was in flight at each kill was sent twice (a kill while it prepares also sends again the few
+        # batches that attempt had sent beside its freeze: the freeze starts over).
         received = inspect(port, "/__sandbox/received?key=crash-key")["contacts"]
         assert len(valid) <= received <= len(valid) + 250 * KILLS
     finally:

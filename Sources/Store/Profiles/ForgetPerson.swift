@@ -11,6 +11,9 @@ public struct ForgetOutcome: Sendable, Equatable {
     public var deliveryRecords = 0
     public var runRows = 0
     public var importProblems = 0
+    /// False when the database's write-ahead log could not be emptied (an export was reading an older snapshot
+    /// the whole time): copies of the deleted pages stay in it until a later checkpoint.
+    public var logCleared = true
 
     public var removedAnything: Bool { profiles + valuesCleared + deliveryRecords + runRows + importProblems > 0 }
 
@@ -18,6 +21,10 @@ public struct ForgetOutcome: Sendable, Equatable {
         "removed \(profiles) profile(s), \(valuesCleared) value(s) in other profiles, \(deliveryRecords) delivery record(s), "
             + "\(runRows) export row(s) and \(importProblems) import problem(s)"
     }
+
+    /// Said to the person who asked when the log still holds copies (never recorded in Activity).
+    public static let logNotCleared =
+        "An export was reading the database the whole time, so copies of the deleted data stay in its write-ahead log until the next checkpoint; forget the person again later to clear them at once."
 }
 
 extension AppDatabase {
@@ -33,7 +40,8 @@ extension AppDatabase {
     ///
     /// The profiles are searched on a reader, chunk by chunk, so the writer is held only for the short deletion
     /// (which checks each candidate again). Deleted pages are overwritten (`secure_delete`) and the WAL is
-    /// checkpointed afterwards, so the email does not linger in free pages or the log.
+    /// checkpointed and emptied afterwards (`logCleared` says if it could not be), so the email does not linger in
+    /// free pages or the log.
     public func forgetPerson(tenantId: Int64, email rawEmail: String, actor: Actor) async throws -> ForgetOutcome {
         let email = rawEmail.trimmingWhitespace().lowercased()
         let candidates = try await profilesNaming(email, tenantId: tenantId)
@@ -49,8 +57,28 @@ extension AppDatabase {
             )
             return outcome
         }
-        _ = try? await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
-        return outcome
+        var done = outcome
+        done.logCleared = await truncateLog()
+        return done
+    }
+
+    /// Copies the write-ahead log into the database file and empties it, so what a secure deletion overwrote is
+    /// not left behind in old log frames. A reader on an older snapshot (an export's freeze reads from one while
+    /// it prepares, seconds to a minute) makes a checkpoint give up: each try is made without waiting (it would
+    /// hold the writer, and with it the engine), then again a second later, for up to `attempts` seconds.
+    /// Returns whether the log was emptied.
+    func truncateLog(attempts: Int = 60) async -> Bool {
+        for attempt in 0..<attempts {
+            let busy = try? await writer.writeWithoutTransaction { db -> Int? in
+                let timeout = try Int.fetchOne(db, sql: "PRAGMA busy_timeout") ?? 5000
+                try db.execute(sql: "PRAGMA busy_timeout = 0")
+                defer { try? db.execute(sql: "PRAGMA busy_timeout = \(timeout)") }
+                return try Int.fetchOne(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")  // 1 when it could not finish
+            }
+            if busy == 0 { return true }
+            if attempt + 1 < attempts { try? await clock.sleep(for: 1) }
+        }
+        return false
     }
 
     /// One write transaction whose deleted content is overwritten (`secure_delete`, outside the transaction as

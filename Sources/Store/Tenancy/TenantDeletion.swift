@@ -9,6 +9,8 @@ public struct TenantDeletionOutcome: Sendable, Equatable {
     /// Members' accounts that belonged to no other workspace (and were invited to none): nobody could use them
     /// any more.
     public var accounts = 0
+    /// False when the write-ahead log could not be emptied (see `ForgetOutcome.logCleared`).
+    public var logCleared = true
 }
 
 /// One entry of the server's own log (workspaces deleted), which outlives the workspaces it names.
@@ -81,7 +83,7 @@ extension AppDatabase {
             )
             try event.insert(db)
         }
-        _ = try? await writer.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        outcome.logCleared = await truncateLog()
         return outcome
     }
 

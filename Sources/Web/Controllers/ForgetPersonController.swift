@@ -30,7 +30,8 @@ struct ForgetPersonController {
         let outcome = try await services.database.forgetPerson(tenantId: context.tenantId, email: email, actor: context.actor)
         return try await render(
             context,
-            outcome: outcome.removedAnything ? outcome.summary : "nothing in this workspace held that email"
+            outcome: (outcome.removedAnything ? outcome.summary : "nothing in this workspace held that email")
+                + (outcome.logCleared ? "" : ". " + ForgetOutcome.logNotCleared)
         )
     }
 

@@ -71,6 +71,21 @@ import Testing
         }
     }
 
+    @Test func forgetSaysSoWhenAnExportsSnapshotKeepsTheLogFromBeingEmptied() async throws {
+        try await EngineWorld.with(profiles: profiles(1...20)) { world in
+            // An export's freeze reads from a snapshot like this one for as long as it prepares.
+            let snapshot = try world.database.consistentReader()
+            #expect(try await snapshot.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM profile") } == 20)
+            let held = try await world.database.forgetPerson(tenantId: world.tenantId, email: "person3@example.com", actor: .commandLine)
+            #expect(held.profiles == 1 && !held.logCleared)
+            withExtendedLifetime(snapshot) {}
+        }
+        try await EngineWorld.with(profiles: profiles(1...20)) { world in
+            let cleared = try await world.database.forgetPerson(tenantId: world.tenantId, email: "person3@example.com", actor: .commandLine)
+            #expect(cleared.profiles == 1 && cleared.logCleared)
+        }
+    }
+
     @Test func deletingAWorkspaceLeavesNoRowOfItInAnyTable() async throws {
         try await EngineWorld.with(profiles: profiles(1...120)) { world in
             let run = try await world.run(try await world.createExport())
