@@ -517,12 +517,15 @@ extension AppDatabase {
         // Issue 12: a freeze keeps the emails it met in memory (one row per email is no longer the index's job),
         // and accepted contacts enter the ledger many batches at once, in email order; `recorded` says which
         // confirmed batches did. Batches confirmed before this version were recorded as they were confirmed.
-        migrator.registerMigration("v15 run contacts without an email index, batches recorded in the ledger") { db in
+        migrator.registerMigration("v15 run contacts without an email index, batches recorded in the ledger, streaks per run") { db in
             try db.execute(
                 sql: """
                     DROP INDEX runContact_email;
                     ALTER TABLE runBatch ADD COLUMN recorded BOOLEAN NOT NULL DEFAULT 0;
                     UPDATE runBatch SET recorded = 1 WHERE state = 'confirmed';
+                    -- The run that last counted a rejection: a streak counts once per run, also when a freeze
+                    -- started over sends a contact again. (No foreign key: runs are pruned, streaks stay.)
+                    ALTER TABLE exportLedger ADD COLUMN rejectedRunId INTEGER;
                     """
             )
         }

@@ -794,13 +794,16 @@ public struct RunWork: Sendable {
             // Accepted contacts enter the ledger later, many batches at once (recordDelivered).
             try db.cachedStatement(
                 sql: """
-                    INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
-                    SELECT ?, r.email, NULL, NULL, 0, 1, r.fingerprint
-                    FROM runContact r INDEXED BY runContact_batch WHERE r.runId = ? AND r.batchSeq = ? AND r.outcome = 'rejected' AND \(rejectedFilter)
+                    INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint,
+                        rejectedRunId)
+                    SELECT ?1, r.email, NULL, NULL, 0, 1, r.fingerprint, ?2
+                    FROM runContact r INDEXED BY runContact_batch WHERE r.runId = ?2 AND r.batchSeq = ?3 AND r.outcome = 'rejected' AND \(rejectedFilter)
                     ON CONFLICT (exportId, email) DO UPDATE SET
-                        rejectStreak = CASE WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
+                        -- Once per run: a freeze started over sends (and may see rejected) the same contact again.
+                        rejectStreak = CASE WHEN exportLedger.rejectedRunId IS excluded.rejectedRunId THEN exportLedger.rejectStreak
+                                            WHEN exportLedger.rejectedFingerprint = excluded.rejectedFingerprint
                                             THEN exportLedger.rejectStreak + 1 ELSE 1 END,
-                        rejectedFingerprint = excluded.rejectedFingerprint
+                        rejectedFingerprint = excluded.rejectedFingerprint, rejectedRunId = excluded.rejectedRunId
                     """
             ).execute(
                 arguments: [exportId, batch.runId, batch.seq, rejectedList]
@@ -837,7 +840,8 @@ public struct RunWork: Sendable {
                 ON CONFLICT (exportId, email) DO UPDATE SET
                     subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
                                               ELSE exportLedger.subscribedByExport END,
-                    fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL
+                    fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL,
+                    rejectedRunId = NULL
                 """,
             arguments: [exportId, runId]
         )

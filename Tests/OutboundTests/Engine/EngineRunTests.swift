@@ -73,6 +73,36 @@ import Testing
         }
     }
 
+    @Test func aRejectionCountsOnceInARunWhoseFreezeStartedOver() async throws {
+        try await EngineWorld.with(profiles: profiles(1...3)) { world in
+            let export = try await world.createExport()
+            let queued = try await world.database.enqueueRun(
+                tenantId: world.tenantId,
+                exportId: export.id!,
+                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            let runId = queued.run.id!
+            let work = RunWork(database: world.database)
+            try await world.database.writer.write { db in
+                try db.execute(sql: "UPDATE exportRun SET state = 'running' WHERE id = ?", arguments: [runId])
+            }
+            let streak = { @Sendable () async throws -> Int? in
+                try await world.database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT rejectStreak FROM exportLedger WHERE email = 'person2@example.com'")
+                }
+            }
+            // Person 2 is refused, the engine dies while preparing, the freeze starts over and person 2 is refused again.
+            for _ in 1...2 {
+                _ = try await work.freeze(try #require(try await work.subject(runId: runId)))
+                let batch = try #require(try await work.openBatches(runId: runId).first)
+                _ = try await work.reject(batch, exportId: export.id!, seqs: [2: "Refused"], now: world.clock.now)
+                #expect(try await streak() == 1)
+            }
+        }
+    }
+
     @Test func aFirstRunSendsEveryValidContactOnceAndASecondRunOnlyWhatChanged() async throws {
         var people = profiles(1...600)
         people.append(TestProfile(id: "x1", email: nil))  // missing
