@@ -27,13 +27,7 @@ import Testing
                 }
                 guard Self.isImport(request), imports.next() == 2 else { return }
                 // The cancel commits before ActiveCampaign's answer reaches the engine.
-                let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
-                _ = try? await world.database.cancelRun(
-                    tenantId: world.tenantId,
-                    runId: run!.id!,
-                    actor: .commandLine,
-                    now: world.clock.now
-                )
+                await world.cancelLastRun()
                 canceled.withLock { $0 = true }
             }
             let run = try await world.run(export)
@@ -57,16 +51,9 @@ import Testing
             world.observer.set { request, _ in
                 guard Self.isImport(request), imports.next() == 6 else { return }
                 // One batch at a time: five are confirmed (1,250 contacts); the ledger took them 500 at a time.
-                ledgerAtSixthImport.withLock { $0 = -1 }
                 let known = try? await ledger()
                 ledgerAtSixthImport.withLock { $0 = known }
-                let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
-                _ = try? await world.database.cancelRun(
-                    tenantId: world.tenantId,
-                    runId: run!.id!,
-                    actor: .commandLine,
-                    now: world.clock.now
-                )
+                await world.cancelLastRun()
             }
             let engine = world.engine {
                 $0.batchesInFlight = 1
@@ -98,13 +85,7 @@ import Testing
             world.observer.set { request, _ in
                 guard Self.isImport(request), imports.next() == 3, canceledAt.withLock({ $0 }) == nil else { return }
                 // This third import is refused ("Rate limit exceeded."): cancel as the engine starts its wait.
-                let run = try? await world.database.exports(tenantId: world.tenantId).first?.lastRun
-                _ = try? await world.database.cancelRun(
-                    tenantId: world.tenantId,
-                    runId: run!.id!,
-                    actor: .commandLine,
-                    now: world.clock.now
-                )
+                await world.cancelLastRun()
                 canceledAt.withLock { $0 = world.clock.now }
             }
             let run = try await world.run(export)
@@ -120,13 +101,7 @@ import Testing
             var runs: [Int64] = []
             for (index, name) in ["One", "Two", "Three"].enumerated() {
                 let export = try await world.createExport(name: name, list: index == 0 ? "1" : "2")
-                let queued = try await world.database.enqueueRun(
-                    tenantId: world.tenantId,
-                    exportId: export.id!,
-                    request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                    actor: .commandLine,
-                    now: world.clock.now
-                )
+                let queued = try await world.queue(export)
                 runs.append(queued.run.id!)
             }
             let queue = RunQueue(database: world.database, owner: "engine-a")
@@ -171,13 +146,7 @@ import Testing
                 try? await world.database.removeExport(tenantId: world.tenantId, id: export.id!, actor: .commandLine)
                 removed.withLock { $0 = true }
             }
-            _ = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            _ = try await world.queue(export)
             await world.engine().runUntilIdle()
             #expect(afterRemoval.current == 0)
             #expect(try await world.database.exports(tenantId: world.tenantId).isEmpty)
@@ -188,13 +157,7 @@ import Testing
     @Test func removingTheConnectionCancelsQueuedRunsInTheSameTransaction() async throws {
         try await EngineWorld.with(profiles: profiles(1...10)) { world in
             let export = try await world.createExport()
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             try await world.database.removeConnection(
                 tenantId: world.tenantId,
                 id: world.connectionId,
@@ -296,13 +259,7 @@ import Testing
                     )
                 }
             }
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             await world.engine().runUntilIdle()
             let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
             #expect(run.state == .succeeded)
@@ -329,13 +286,7 @@ import Testing
             let stale = staleIds
             // The attempt before froze 8 batches; 1 and 2 were confirmed (not yet in the ledger), 3 and 4 were at
             // ActiveCampaign, then its engine died while still preparing.
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             let runId = queued.run.id!
             let work = RunWork(database: world.database)
             _ = try await work.freeze(try #require(try await work.subject(runId: runId)))
@@ -387,13 +338,7 @@ import Testing
             world.observer.set { request, _ in
                 if Self.isImport(request), imports.next() == 2 { first.stop() }
             }
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             await first.runUntilIdle()
             let paused = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
             #expect(paused.state == .running && paused.leaseOwner == nil)

@@ -276,6 +276,23 @@ final class EngineWorld: Sendable {
         )
     }
 
+    /// Queues a run (on demand, by "test") without working it.
+    func queue(_ export: Export) async throws -> EnqueueOutcome {
+        try await database.enqueueRun(
+            tenantId: tenantId,
+            exportId: export.id!,
+            request: RunRequest(trigger: .manual, userId: nil, by: "test"),
+            actor: .commandLine,
+            now: clock.now
+        )
+    }
+
+    /// Cancels the last run of the workspace's first export, as the command line would.
+    func cancelLastRun() async {
+        guard let run = try? await database.exports(tenantId: tenantId).first?.lastRun else { return }
+        _ = try? await database.cancelRun(tenantId: tenantId, runId: run.id!, actor: .commandLine, now: clock.now)
+    }
+
     /// Queues a run and works the queue until nothing is runnable; returns the run as it ended.
     @discardableResult
     func run(_ export: Export, full: Bool = false, engine: ExportEngine? = nil) async throws -> ExportRun {

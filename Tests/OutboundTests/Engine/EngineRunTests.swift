@@ -16,13 +16,7 @@ import Testing
         // while the freeze still reads the second.
         try await EngineWorld.with(profiles: profiles(1...45_000)) { world in
             let export = try await world.createExport()
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             let work = RunWork(database: world.database)
             let subject = try #require(try await work.subject(runId: queued.run.id!))
             let plannedWhenTold = Mutex<[Int]>([])
@@ -45,13 +39,7 @@ import Testing
         people[44_000 - 1].email = "person25000@example.com"
         try await EngineWorld.with(profiles: people) { world in
             let export = try await world.createExport()
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             let work = RunWork(database: world.database)
             let subject = try #require(try await work.subject(runId: queued.run.id!))
             let database = world.database
@@ -76,13 +64,7 @@ import Testing
     @Test func aRejectionCountsOnceInARunWhoseFreezeStartedOver() async throws {
         try await EngineWorld.with(profiles: profiles(1...3)) { world in
             let export = try await world.createExport()
-            let queued = try await world.database.enqueueRun(
-                tenantId: world.tenantId,
-                exportId: export.id!,
-                request: RunRequest(trigger: .manual, userId: nil, by: "test"),
-                actor: .commandLine,
-                now: world.clock.now
-            )
+            let queued = try await world.queue(export)
             let runId = queued.run.id!
             let work = RunWork(database: world.database)
             try await world.database.writer.write { db in
