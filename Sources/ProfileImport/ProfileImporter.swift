@@ -191,6 +191,10 @@ public struct ProfileImporter: Sendable {
 
     /// Runs the import into `job` (already created as running), reporting progress after every chunk.
     public func run(file: String, job: ImportJob, progress: (ImportJob) -> Void = { _ in }) throws -> ImportJob {
+        try database.withBulkWriteCache { try runImport(file: file, job: job, progress: progress) }
+    }
+
+    private func runImport(file: String, job: ImportJob, progress: (ImportJob) -> Void) throws -> ImportJob {
         var job = job
         var problems: [ImportJob.Problem] = []
         func finish(_ status: ImportJob.Status, message: String?) throws -> ImportJob {
