@@ -4,7 +4,7 @@ import OutboundCore
 import Synchronization
 
 /// Owns the SQLite database: its configuration, its migrations, and every read and write of Outbound's data.
-/// Production uses a WAL `DatabasePool`; tests use an in-memory `DatabaseQueue`.
+/// Production uses a WAL `DatabasePool` (so do the engine's tests); most other tests use an in-memory `DatabaseQueue`.
 public struct AppDatabase: Sendable {
     let writer: any DatabaseWriter
     /// Every write stamps its time from here, so tests on a manual clock see the times they set.
@@ -78,8 +78,9 @@ public struct AppDatabase: Sendable {
     /// places, and a million rows took 6.6–7.1 s with 8 MiB against 5.2–5.4 s (`sqlite3 .import`: 1.9 s). Imports
     /// running at once share the larger cache; the last to end puts it back.
     public func withBulkWriteCache<T>(_ body: () throws -> T) throws -> T {
-        if bulkWrites.enter() { try setWriterCache(Self.bulkWriterCacheKiB) }
+        let first = bulkWrites.enter()
         defer { if bulkWrites.leave() { try? setWriterCache(Self.writerCacheKiB) } }
+        if first { try setWriterCache(Self.bulkWriterCacheKiB) }
         return try body()
     }
 

@@ -41,7 +41,9 @@ public struct RunWork: Sendable {
     public static let maxBatchBytes = 380_000
     /// A contact rejected this many runs in a row with the same data is held until its data changes.
     public static let rejectHoldAfter = 3
-    static let freezeChunk: Int64 = 20_000
+    /// Profile rows a freeze reads and writes at a time (its arrays of a chunk are most of its memory after the
+    /// set of met emails).
+    static let freezeChunk: Int64 = 10_000
     /// Batches made by halving a refused one are numbered from here (the planner's stay far below).
     public static let splitSeqBase: Int64 = 1 << 40
 
@@ -158,8 +160,11 @@ public struct RunWork: Sendable {
     ) async throws -> FreezeCounts {
         let runId = subject.run.id!
         try await database.writer.write { db in
-            // What a crashed attempt's confirmed batches delivered stays known before its rows go.
-            try Self.recordDelivered(db, runId: runId, exportId: subject.export.id!)
+            // What a crashed attempt's confirmed batches delivered stays known before its rows go (unless the run
+            // was canceled meanwhile: a changed list or connection reset the ledger).
+            if try Bool.fetchOne(db, sql: "SELECT state = 'running' FROM exportRun WHERE id = ?", arguments: [runId]) == true {
+                try Self.recordDelivered(db, runId: runId, exportId: subject.export.id!)
+            }
             try db.execute(sql: "DELETE FROM runContact WHERE runId = ?", arguments: [runId])
             try db.execute(sql: "DELETE FROM runBatch WHERE runId = ?", arguments: [runId])
             // What an earlier attempt sent is counted again as its batches go again.
