@@ -47,7 +47,7 @@ struct BatchSender {
             if batch.state == .sent { sent.append(batch) } else { planned.append(batch) }
         }
         planned.reverse()  // a stack: popLast takes the lowest sequence first; halves and retries go back on top
-        var lastPlanned = planned.map(\.seq).filter { $0 < RunWork.splitSeqBase }.max() ?? 0
+        var lastPlanned: Int64 = 0  // the freeze's batches taken up so far (beside a freeze only)
         var morePlanned = planning?.makeAsyncIterator()
         var confirmedSinceListCheck = 0
         var unrecorded = 0

@@ -45,7 +45,7 @@ public struct RunWork: Sendable {
     /// set of met emails).
     static let freezeChunk: Int64 = 10_000
     /// Batches made by halving a refused one are numbered from here (the planner's stay far below).
-    public static let splitSeqBase: Int64 = 1 << 40
+    static let splitSeqBase: Int64 = 1 << 40
 
     public init(database: AppDatabase) { self.database = database }
 
@@ -160,11 +160,8 @@ public struct RunWork: Sendable {
     ) async throws -> FreezeCounts {
         let runId = subject.run.id!
         try await database.writer.write { db in
-            // What a crashed attempt's confirmed batches delivered stays known before its rows go (unless the run
-            // was canceled meanwhile: a changed list or connection reset the ledger).
-            if try Bool.fetchOne(db, sql: "SELECT state = 'running' FROM exportRun WHERE id = ?", arguments: [runId]) == true {
-                try Self.recordDelivered(db, runId: runId, exportId: subject.export.id!)
-            }
+            // What a crashed attempt's confirmed batches delivered stays known before its rows go.
+            try Self.recordDeliveredIfRunning(db, runId: runId, exportId: subject.export.id!)
             try db.execute(sql: "DELETE FROM runContact WHERE runId = ?", arguments: [runId])
             try db.execute(sql: "DELETE FROM runBatch WHERE runId = ?", arguments: [runId])
             // What an earlier attempt sent is counted again as its batches go again.
@@ -425,6 +422,7 @@ public struct RunWork: Sendable {
     struct RunContactInserter {
         static let rowsPerStatement = 64
         static let columns = "runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason, batchSeq"
+        static let rowPlaceholders = "(" + Array(repeating: "?", count: 11).joined(separator: ", ") + ")"
         let runId: Int64
         private var pending: [(any DatabaseValueConvertible)?] = []
         private var rows = 0
@@ -441,9 +439,9 @@ public struct RunWork: Sendable {
 
         mutating func flush(_ db: Database) throws {
             guard rows > 0 else { return }
-            let row = "(" + Array(repeating: "?", count: 11).joined(separator: ", ") + ")"
             let statement = try db.cachedStatement(
-                sql: "INSERT INTO runContact (\(Self.columns)) VALUES " + Array(repeating: row, count: rows).joined(separator: ", ")
+                sql: "INSERT INTO runContact (\(Self.columns)) VALUES "
+                    + Array(repeating: Self.rowPlaceholders, count: rows).joined(separator: ", ")
             )
             try statement.execute(arguments: StatementArguments(pending))
             pending.removeAll(keepingCapacity: true)
@@ -679,7 +677,7 @@ public struct RunWork: Sendable {
             ).execute(
                 arguments: [failed, failed, failureReason, batch.runId, batch.seq]
             )
-            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .emails(failed), now: now)
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .emails(failed))
             var confirmed = batch
             confirmed.state = .confirmed
             confirmed.confirmedAt = now
@@ -713,7 +711,7 @@ public struct RunWork: Sendable {
                 newlyRejected += db.changesCount
             }
             let seqList = JSONList.of(seqs.keys)
-            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList), now: now)
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList))
             let left =
                 try Int.fetchOne(
                     db,
@@ -780,15 +778,10 @@ public struct RunWork: Sendable {
 
     /// Rejected contacts count a streak per fingerprint; accepted removals leave the ledger. (Accepted
     /// subscriptions enter it through `recordDelivered`.)
-    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected, now: Date) throws {
+    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected) throws {
         // A run canceled meanwhile (its export got another list or connection, whose ledger was just reset) records
         // its batches' outcomes on the run only.
-        guard
-            try Bool.fetchOne(db.cachedStatement(sql: "SELECT state = 'running' FROM exportRun WHERE id = ?"), arguments: [batch.runId])
-                == true
-        else {
-            return
-        }
+        guard try isRunning(db, runId: batch.runId) else { return }
         let (rejectedFilter, rejectedList): (String, String) =
             switch newlyRejected {
             case .emails(let list): ("r.email IN (SELECT value FROM json_each(?))", list)
@@ -831,9 +824,8 @@ public struct RunWork: Sendable {
     /// merge touches each ledger page once. Called every `ledgerMergeContacts` accepted contacts while a run
     /// sends, and for the rest when the run finishes or a person cancels it: a canceled run's deliveries stay
     /// known. (A run canceled because its export got another list or connection has its ledger reset instead, so
-    /// its batches are never recorded.) Returns how many contacts were recorded.
-    @discardableResult
-    static func recordDelivered(_ db: Database, runId: Int64, exportId: Int64) throws -> Int {
+    /// its batches are never recorded.)
+    static func recordDelivered(_ db: Database, runId: Int64, exportId: Int64) throws {
         try db.execute(
             sql: """
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
@@ -850,23 +842,25 @@ public struct RunWork: Sendable {
                 """,
             arguments: [exportId, runId]
         )
-        let recorded = db.changesCount
         try db.execute(
             sql: "UPDATE runBatch SET recorded = 1 WHERE runId = ? AND kind = 'subscribe' AND state = 'confirmed' AND recorded = 0",
             arguments: [runId]
         )
-        return recorded
     }
 
     /// Records the delivered contacts of the run's confirmed batches in the export's ledger, while the run is
     /// still running (a canceled run's were recorded by its cancel, or reset with the ledger).
     public func recordDelivered(runId: Int64, exportId: Int64) async throws {
-        try await database.writer.write { db in
-            guard try Bool.fetchOne(db, sql: "SELECT state = 'running' FROM exportRun WHERE id = ?", arguments: [runId]) == true else {
-                return
-            }
-            try Self.recordDelivered(db, runId: runId, exportId: exportId)
-        }
+        try await database.writer.write { db in try Self.recordDeliveredIfRunning(db, runId: runId, exportId: exportId) }
+    }
+
+    /// `recordDelivered` unless the run was canceled meanwhile (a changed list or connection reset the ledger).
+    static func recordDeliveredIfRunning(_ db: Database, runId: Int64, exportId: Int64) throws {
+        if try isRunning(db, runId: runId) { try recordDelivered(db, runId: runId, exportId: exportId) }
+    }
+
+    static func isRunning(_ db: Database, runId: Int64) throws -> Bool {
+        try Bool.fetchOne(db.cachedStatement(sql: "SELECT state = 'running' FROM exportRun WHERE id = ?"), arguments: [runId]) == true
     }
 
     /// Recounts accepted, rejected and removed contacts and confirmed batches from the rows themselves when a run
