@@ -42,7 +42,7 @@ struct PacedSession {
         var transientFailures = 0
         while true {
             try await waitForSlot(kind)
-            guard try await queue.stillOurs(runId: runId, now: clock.now) != nil else { throw RunStop.noLongerOurs }
+            guard try await queue.stillOurs(runId: runId, now: clock.now) else { throw RunStop.noLongerOurs }
             if stopping() { throw RunStop.shuttingDown }
             // The request runs to its end even if the run's task is canceled (shutdown): a request that went out
             // must have its answer recorded.
@@ -102,7 +102,7 @@ struct PacedSession {
             do { try await clock.sleep(until: min(time, clock.now.addingTimeInterval(Self.sleepStep))) } catch {
                 throw RunStop.shuttingDown
             }
-            if long, try await queue.stillOurs(runId: runId, now: clock.now) == nil { throw RunStop.noLongerOurs }
+            if long, try await !queue.stillOurs(runId: runId, now: clock.now) { throw RunStop.noLongerOurs }
         }
     }
 

@@ -147,7 +147,7 @@ struct RunExecutor {
                     try await context.work.markBaselineRead(exportId: export.id!)
                     subject.export.baselineState = .read
                 }
-                guard try await context.queue.stillOurs(runId: runId, now: context.clock.now) != nil else { throw RunStop.noLongerOurs }
+                guard try await context.queue.stillOurs(runId: runId, now: context.clock.now) else { throw RunStop.noLongerOurs }
                 if export.mirror {
                     // The mirror's removals, and the guard that may hold them for a person, need the whole freeze.
                     guard try await prepare(subject) == .running else { return }

@@ -529,6 +529,62 @@ extension AppDatabase {
                     """
             )
         }
+        // Issue 12: a batch's contacts are stored whole, beside the batch (its state changes often, its contacts
+        // rarely: one table would rewrite them at every change). `runContact` keeps the rows a person reads.
+        // Batches of unfinished runs take their contacts along; every other row to send is done with.
+        migrator.registerMigration("v16 batch contacts stored whole") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE runBatchContacts (
+                        runId INTEGER NOT NULL,
+                        seq INTEGER NOT NULL,
+                        payload BLOB NOT NULL,
+                        PRIMARY KEY (runId, seq),
+                        FOREIGN KEY (runId, seq) REFERENCES runBatch(runId, seq) ON DELETE CASCADE
+                    );
+                    """
+            )
+            let open = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT b.runId, b.seq FROM runBatch b JOIN exportRun r ON r.id = b.runId
+                    WHERE r.state IN ('queued', 'running', 'needs_confirmation')
+                      AND (b.state IN ('planned', 'sent') OR (b.state = 'confirmed' AND b.kind = 'subscribe' AND b.recorded = 0))
+                    """
+            )
+            for batch in open {
+                let runId: Int64 = batch[0]
+                let seq: Int64 = batch[1]
+                let contacts = try Row.fetchAll(
+                    db,
+                    sql: """
+                        SELECT seq, email, firstName, lastName, phone, profileId, fingerprint FROM runContact
+                        WHERE runId = ? AND batchSeq = ? AND (outcome IS NULL OR outcome = 'accepted') ORDER BY seq
+                        """,
+                    arguments: [runId, seq]
+                ).map {
+                    BatchContact(
+                        seq: $0[0],
+                        email: $0[1],
+                        firstName: $0[2],
+                        lastName: $0[3],
+                        phone: $0[4],
+                        profileId: $0[5],
+                        fingerprint: $0[6]
+                    )
+                }
+                try RunBatch.storeContacts(db, runId: runId, seq: seq, contacts: contacts)
+            }
+            // A confirmed batch's count is now what it delivered.
+            try db.execute(
+                sql: """
+                    UPDATE runBatch SET contacts = (
+                        SELECT COUNT(*) FROM runContact c WHERE c.runId = runBatch.runId AND c.batchSeq = runBatch.seq AND c.outcome = 'accepted')
+                    WHERE state = 'confirmed' AND runId IN (SELECT id FROM exportRun WHERE state IN ('queued', 'running', 'needs_confirmation'))
+                    """
+            )
+            try db.execute(sql: "DELETE FROM runContact WHERE action IN ('send', 'unsubscribe') AND outcome IS NOT 'rejected'")
+        }
         return migrator
     }
 }

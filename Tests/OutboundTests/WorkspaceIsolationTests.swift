@@ -157,3 +157,55 @@ import Testing
         }
     }
 }
+
+@Suite struct BatchContactsMigrationTests {
+    /// A run still going when v16 arrives keeps every contact it has to send or to record; the rows a person reads
+    /// stay rows; a finished run keeps nothing else.
+    @Test func unfinishedRunsTakeTheirBatchesContactsAlong() async throws {
+        let queue = try DatabaseQueue(configuration: AppDatabase.configuration())
+        try AppDatabase.migrator.migrate(
+            queue,
+            upTo: "v15 run contacts without an email index, batches recorded in the ledger, streaks per run"
+        )
+        try await queue.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO tenant (id, slug, name, createdAt) VALUES (1, 'a', 'A', CURRENT_TIMESTAMP);
+                    INSERT INTO export (id, tenantId, name, createdAt, updatedAt) VALUES (1, 1, 'News', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP);
+                    INSERT INTO exportRun (id, tenantId, exportId, trigger, requestedBy, state, phase, queuedAt)
+                        VALUES (1, 1, 1, 'manual', 'test', 'running', 'send', CURRENT_TIMESTAMP),
+                               (2, 1, 1, 'manual', 'test', 'failed', 'done', CURRENT_TIMESTAMP);
+                    INSERT INTO runBatch (runId, seq, kind, state, contacts, recorded) VALUES
+                        (1, 1, 'subscribe', 'confirmed', 2, 1), (1, 2, 'subscribe', 'confirmed', 2, 0),
+                        (1, 3, 'subscribe', 'sent', 2, 0), (2, 1, 'subscribe', 'planned', 1, 0);
+                    INSERT INTO runContact (runId, seq, email, profileId, firstName, fingerprint, action, batchSeq, outcome, reason) VALUES
+                        (1, 1, 'a@example.com', 'p1', 'Ann', 'f1', 'send', 1, 'accepted', NULL),
+                        (1, 2, 'b@example.com', 'p2', NULL, 'f2', 'send', 1, 'rejected', 'Refused'),
+                        (1, 3, 'c@example.com', 'p3', 'Cy', 'f3', 'send', 2, 'accepted', NULL),
+                        (1, 4, 'd@example.com', 'p4', NULL, 'f4', 'send', 2, 'rejected', 'Refused'),
+                        (1, 5, 'e@example.com', 'p5', 'Eve', 'f5', 'send', 3, NULL, NULL),
+                        (1, 6, 'f@example.com', 'p6', NULL, 'f6', 'send', 3, NULL, NULL),
+                        (1, 7, 'not an email', 'p7', NULL, NULL, 'invalid', NULL, NULL, 'Not a valid email address'),
+                        (2, 1, 'g@example.com', 'p8', NULL, 'f8', 'send', 1, NULL, NULL);
+                    """
+            )
+        }
+        try AppDatabase.migrator.migrate(queue)
+        let (batches, counts, rows) = try await queue.read { db in
+            let batches = try [(1, 1), (1, 2), (1, 3), (2, 1)].map { run, seq in
+                try RunBatch.contacts(db, runId: run, seq: seq).map {
+                    "\($0.seq) \($0.email) \($0.profileId ?? "-") \($0.firstName ?? "-") \($0.fingerprint ?? "-")"
+                }
+            }
+            let counts = try Int.fetchAll(db, sql: "SELECT contacts FROM runBatch WHERE runId = 1 ORDER BY seq")
+            let rows = try String.fetchAll(db, sql: "SELECT email FROM runContact ORDER BY runId, seq")
+            return (batches, counts, rows)
+        }
+        #expect(batches[0].isEmpty)  // already in the ledger
+        #expect(batches[1] == ["3 c@example.com p3 Cy f3"])  // delivered, not yet in the ledger
+        #expect(batches[2] == ["5 e@example.com p5 Eve f5", "6 f@example.com p6 - f6"])  // at ActiveCampaign
+        #expect(batches[3].isEmpty)  // a finished run's
+        #expect(counts == [1, 1, 2])  // a confirmed batch counts what it delivered
+        #expect(rows == ["b@example.com", "d@example.com", "not an email"])
+    }
+}

@@ -1,16 +1,19 @@
+import Foundation
+import GRDB
+
 /// Fills a run's batches in order as its contacts are frozen: at most `RunWork.maxBatchContacts` contacts and
-/// about `RunWork.maxBatchBytes` of payload each. A value: the freeze carries it from one chunk's transaction to
-/// the next.
+/// about `RunWork.maxBatchBytes` of payload each. A value: the freeze carries it, with the open batch's
+/// contacts, from one chunk's transaction to the next.
 struct BatchPlanner: Sendable {
     struct Planned: Sendable, Equatable {
         var seq: Int64
-        var contacts: Int
+        var contacts: [BatchContact]
     }
 
     /// The highest batch number given out so far.
     private(set) var lastSeq: Int64
     private var openSeq: Int64?
-    private var openCount = 0
+    private var openContacts: [BatchContact] = []
     private var openBytes = 0
     private var closed: [Planned] = []
 
@@ -26,18 +29,21 @@ struct BatchPlanner: Sendable {
     /// Call `add` once the contact is stored (a duplicate email is not).
     mutating func batch(for bytes: Int) -> Int64 {
         if let seq = openSeq {
-            if openCount == 0 || openCount < RunWork.maxBatchContacts && openBytes + bytes <= RunWork.maxBatchBytes { return seq }
-            closed.append(Planned(seq: seq, contacts: openCount))
+            if openContacts.isEmpty || openContacts.count < RunWork.maxBatchContacts && openBytes + bytes <= RunWork.maxBatchBytes {
+                return seq
+            }
+            closed.append(Planned(seq: seq, contacts: openContacts))
         }
         lastSeq += 1
         openSeq = lastSeq
-        openCount = 0
+        openContacts = []
+        openContacts.reserveCapacity(RunWork.maxBatchContacts)
         openBytes = 0
         return lastSeq
     }
 
-    mutating func add(bytes: Int) {
-        openCount += 1
+    mutating func add(_ contact: BatchContact, bytes: Int) {
+        openContacts.append(contact)
         openBytes += bytes
     }
 
@@ -51,8 +57,9 @@ struct BatchPlanner: Sendable {
     /// stored is given back.
     mutating func finish() -> [Planned] {
         if let seq = openSeq {
-            if openCount > 0 { closed.append(Planned(seq: seq, contacts: openCount)) } else { lastSeq -= 1 }
+            if !openContacts.isEmpty { closed.append(Planned(seq: seq, contacts: openContacts)) } else { lastSeq -= 1 }
             openSeq = nil
+            openContacts = []
         }
         return takeClosed()
     }
@@ -73,5 +80,38 @@ extension RunBatch {
             polls: 0,
             confirmedAt: nil
         )
+    }
+
+    /// Stores a planned batch with its contacts.
+    @discardableResult
+    static func insertPlanned(_ db: Database, runId: Int64, seq: Int64, kind: BatchKind, contacts: [BatchContact]) throws -> RunBatch {
+        let batch = planned(runId: runId, seq: seq, kind: kind, contacts: contacts.count)
+        try batch.insert(db)
+        try storeContacts(db, runId: runId, seq: seq, contacts: contacts)
+        return batch
+    }
+
+    /// The contacts stored with the batch: to deliver, or delivered and not yet in the ledger (none after).
+    static func contacts(_ db: Database, runId: Int64, seq: Int64) throws -> [BatchContact] {
+        let data = try Data.fetchOne(
+            db.cachedStatement(sql: "SELECT payload FROM runBatchContacts WHERE runId = ? AND seq = ?"),
+            arguments: [runId, seq]
+        )
+        return try data.map(BatchPayload.decode) ?? []
+    }
+
+    /// Replaces the batch's stored contacts and their count (some were rejected or forgotten).
+    static func storeContacts(_ db: Database, runId: Int64, seq: Int64, contacts: [BatchContact]) throws {
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO runBatchContacts (runId, seq, payload) VALUES (?, ?, ?)").execute(
+            arguments: [runId, seq, BatchPayload.encode(contacts)]
+        )
+        try db.cachedStatement(sql: "UPDATE runBatch SET contacts = ? WHERE runId = ? AND seq = ?").execute(
+            arguments: [contacts.count, runId, seq]
+        )
+    }
+
+    /// The batch's contacts are done with (removed from the list, halved into other batches, or in the ledger).
+    static func dropContacts(_ db: Database, runId: Int64, seq: Int64) throws {
+        try db.cachedStatement(sql: "DELETE FROM runBatchContacts WHERE runId = ? AND seq = ?").execute(arguments: [runId, seq])
     }
 }

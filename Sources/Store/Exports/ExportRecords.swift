@@ -255,13 +255,16 @@ public struct RunBatch: Codable, Sendable, Equatable, FetchableRecord, Persistab
     }
 }
 
-/// One frozen contact of a batch, as it goes to ActiveCampaign.
+/// One frozen contact of a batch: what goes to ActiveCampaign, and the profile and fingerprint the run's rows and
+/// the export's ledger keep.
 public struct BatchContact: Sendable, Equatable {
     public var seq: Int64
     public var email: String
     public var firstName: String?
     public var lastName: String?
     public var phone: String?
+    public var profileId: String?
+    public var fingerprint: String?
 }
 
 /// A row a person must see: an invalid email (never sent) or a contact ActiveCampaign refused.

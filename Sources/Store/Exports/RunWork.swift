@@ -191,6 +191,10 @@ public struct RunWork: Sendable {
             let row = try Row.fetchOne(db, sql: "SELECT MIN(rowId), MAX(rowId) FROM profile WHERE tenantId = ?", arguments: [tenantId])
             return (row?[0], row?[1])
         }
+        // A first run (or one after the list changed) has nothing to compare with: no lookups.
+        let ledgerIsEmpty = try await database.reader.read { db in
+            try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM exportLedger WHERE exportId = ?)", arguments: [exportId]) ?? true
+        }
         var counts = FreezeCounts()
         var planner = BatchPlanner()
         // Driven from the members (their primary key is segment, generation, profile row): a chunk reads only the
@@ -247,7 +251,7 @@ public struct RunWork: Sendable {
                     contacts,
                     runId: runId,
                     exportId: exportId,
-                    full: subject.run.fullResync,
+                    comparesWithLedger: !subject.run.fullResync && !ledgerIsEmpty,
                     seen: seen,
                     planner: &planner,
                     counts: &counts
@@ -256,18 +260,17 @@ public struct RunWork: Sendable {
             }
         }
         let lastBatches = planner.finish()
-        if !lastBatches.isEmpty {
-            try await database.writer.write { db in
-                for batch in lastBatches {
-                    try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
-                }
-            }
-            planned()
-        }
+        try await insertPlanned(lastBatches, runId: runId, kind: .subscribe)
+        if !lastBatches.isEmpty { planned() }
+        counts.batches = Int(planner.lastSeq)
         if subject.export.mirror && subject.export.baselineState == .read {
-            counts.toUnsubscribe = try await planRemovals(runId: runId, exportId: exportId, seen: seen)
+            (counts.toUnsubscribe, counts.batches) = try await planRemovals(
+                runId: runId,
+                exportId: exportId,
+                seen: seen,
+                after: planner.lastSeq
+            )
         }
-        counts.batches = try await planRemovalBatches(runId: runId, after: planner.lastSeq)
         return counts
     }
 
@@ -295,7 +298,7 @@ public struct RunWork: Sendable {
         _ contacts: [FrozenContact],
         runId: Int64,
         exportId: Int64,
-        full: Bool,
+        comparesWithLedger: Bool,
         seen: SeenEmails,
         planner: inout BatchPlanner,
         counts: inout FreezeCounts
@@ -328,7 +331,7 @@ public struct RunWork: Sendable {
         }
         let emails = validEmails
         let ledger: [String: (fingerprint: String?, streak: Int, rejected: String?)] =
-            full || emails.isEmpty
+            !comparesWithLedger || emails.isEmpty
             ? [:]
             : try await database.reader.read { db in
                 let json = JSONList.of(emails)
@@ -382,31 +385,39 @@ public struct RunWork: Sendable {
                         }
                     }
                 }
-                // Batches are planned as the rows go in (profile order), so no second pass rewrites every row to
-                // give it its batch.
-                let bytes =
-                    item.action == "send"
-                    ? BatchPlanner.estimatedBytes(item.email, item.contact.firstName, item.contact.lastName, item.contact.phone) : 0
-                let batchSeq = item.action == "send" ? planner.batch(for: bytes) : nil
-                try values.add(
-                    db,
-                    [
-                        item.contact.seq, item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName,
-                        item.contact.phone, item.fingerprint, item.action, item.reason, batchSeq,
-                    ]
-                )
-                switch item.action {
-                case "invalid": counts.invalid += 1
-                case "held": counts.held += 1
-                default:
-                    counts.toSend += 1
-                    planner.add(bytes: bytes)
+                guard item.action == "send" else {
+                    // Rows a person reads: kept with their reason.
+                    try values.add(
+                        db,
+                        [
+                            item.contact.seq, item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName,
+                            item.contact.phone, item.fingerprint, item.action, item.reason, nil,
+                        ]
+                    )
+                    if item.action == "invalid" { counts.invalid += 1 } else { counts.held += 1 }
+                    continue
                 }
+                // Batches are filled as the rows come (profile order) and stored whole when they close.
+                let bytes = BatchPlanner.estimatedBytes(item.email, item.contact.firstName, item.contact.lastName, item.contact.phone)
+                _ = planner.batch(for: bytes)
+                planner.add(
+                    BatchContact(
+                        seq: item.contact.seq,
+                        email: item.email,
+                        firstName: item.contact.firstName,
+                        lastName: item.contact.lastName,
+                        phone: item.contact.phone,
+                        profileId: item.contact.profileId,
+                        fingerprint: item.fingerprint
+                    ),
+                    bytes: bytes
+                )
+                counts.toSend += 1
             }
             try values.flush(db)
             let closed = planner.takeClosed()
             for batch in closed {
-                try RunBatch.planned(runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts).insert(db)
+                try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts)
             }
             counts.valid = counts.toSend + counts.unchanged + counts.held
             return (counts, planner, !closed.isEmpty)
@@ -416,7 +427,7 @@ public struct RunWork: Sendable {
         return closedBatches
     }
 
-    /// Writes a freeze's rows to `runContact` 64 to a statement. One statement per row cost more than the rows:
+    /// Writes a freeze's rows a person reads (invalid and held contacts) to `runContact` 64 to a statement. One statement per row cost more than the rows:
     /// each execution also builds the ephemeral table of the `action IN (…)` check, and GRDB binds arguments per
     /// execution.
     struct RunContactInserter {
@@ -450,8 +461,10 @@ public struct RunWork: Sendable {
     }
 
     /// Mirror: contacts this export subscribed, that were not on the list before it did, and that have left its
-    /// segments, are unsubscribed. The ledger is read in email order, a page at a time.
-    private func planRemovals(runId: Int64, exportId: Int64, seen: SeenEmails) async throws -> Int {
+    /// segments, are unsubscribed, in batches after the subscribe batches. The ledger is read in email order, a
+    /// page at a time. Returns the removals and the run's number of batches.
+    private func planRemovals(runId: Int64, exportId: Int64, seen: SeenEmails, after subscribeBatches: Int64) async throws -> (Int, Int) {
+        var planner = BatchPlanner(after: subscribeBatches)
         var after = ""
         var planned = 0
         while true {
@@ -468,65 +481,28 @@ public struct RunWork: Sendable {
                     arguments: [exportId, from, exportId]
                 ).map { ($0[0], $0[1]) }
             }
-            guard let last = page.last else { return planned }
+            guard let last = page.last else { break }
             after = last.1
-            let gone = page.filter { !seen.contains($0.1) }
-            guard !gone.isEmpty else { continue }
-            try await database.writer.write { db in
-                let statement = try db.cachedStatement(
-                    sql: "INSERT INTO runContact (runId, seq, email, action) VALUES (?, ?, ?, 'unsubscribe')"
-                )
-                for (rowid, email) in gone { try statement.execute(arguments: [runId, -rowid, email]) }
+            for (rowid, email) in page where !seen.contains(email) {
+                let bytes = BatchPlanner.estimatedBytes(email, nil, nil, nil)
+                _ = planner.batch(for: bytes)
+                // A removal's sequence number is its ledger row's, negated: apart from every profile's.
+                planner.add(BatchContact(seq: -rowid, email: email), bytes: bytes)
+                planned += 1
             }
-            planned += gone.count
+            try await insertPlanned(planner.takeClosed(), runId: runId, kind: .unsubscribe)
         }
+        try await insertPlanned(planner.finish(), runId: runId, kind: .unsubscribe)
+        return (planned, Int(planner.lastSeq))
     }
 
-    /// Groups the mirror's removals into batches after the subscribe batches (planned during the freeze), in
-    /// ledger order. Returns the run's number of batches.
-    private func planRemovalBatches(runId: Int64, after subscribeBatches: Int64) async throws -> Int {
-        var planner = BatchPlanner(after: subscribeBatches)
-        var ranges: [(batch: Int64, first: Int64, last: Int64)] = []
-        var cursor = Int64.min
-        while true {
-            let from = cursor
-            let rows = try await database.reader.read { db -> [(Int64, String)] in
-                try Row.fetchAll(
-                    db,
-                    sql:
-                        "SELECT seq, email FROM runContact WHERE runId = ? AND action = 'unsubscribe' AND seq > ? ORDER BY seq LIMIT 20000",
-                    arguments: [runId, from]
-                ).map { ($0[0], $0[1]) }
-            }
-            guard let last = rows.last else { break }
-            cursor = last.0
-            for (seq, email) in rows {
-                let bytes = BatchPlanner.estimatedBytes(email, nil, nil, nil)
-                let batch = planner.batch(for: bytes)
-                planner.add(bytes: bytes)
-                if let open = ranges.last, open.batch == batch {
-                    ranges[ranges.count - 1].last = seq
-                } else {
-                    ranges.append((batch, seq, seq))
-                }
+    private func insertPlanned(_ batches: [BatchPlanner.Planned], runId: Int64, kind: BatchKind) async throws {
+        guard !batches.isEmpty else { return }
+        try await database.writer.write { db in
+            for batch in batches {
+                try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: kind, contacts: batch.contacts)
             }
         }
-        var sizes: [Int64: Int] = [:]
-        for batch in planner.finish() { sizes[batch.seq] = batch.contacts }
-        let contactsPerBatch = sizes
-        for chunk in stride(from: 0, to: ranges.count, by: 200).map({ ranges[$0..<min($0 + 200, ranges.count)] }) {
-            try await database.writer.write { db in
-                for range in chunk {
-                    try db.execute(
-                        sql: "UPDATE runContact SET batchSeq = ? WHERE runId = ? AND action = 'unsubscribe' AND seq BETWEEN ? AND ?",
-                        arguments: [range.batch, runId, range.first, range.last]
-                    )
-                    try RunBatch.planned(runId: runId, seq: range.batch, kind: .unsubscribe, contacts: contactsPerBatch[range.batch] ?? 0)
-                        .insert(db)
-                }
-            }
-        }
-        return Int(planner.lastSeq)
     }
 
     /// Ends the prepare phase: counts, then sending — or waiting for a person when the mirror's removals exceed
@@ -594,19 +570,9 @@ public struct RunWork: Sendable {
         }
     }
 
+    /// The contacts a batch has still to deliver.
     public func contacts(runId: Int64, batchSeq: Int64) async throws -> [BatchContact] {
-        try await database.reader.read { db in
-            try Row.fetchAll(
-                db.cachedStatement(
-                    sql: """
-                        SELECT seq, email, firstName, lastName, phone FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq
-                        """
-                ),
-                arguments: [runId, batchSeq]
-            ).map {
-                BatchContact(seq: $0[0], email: $0[1], firstName: $0[2], lastName: $0[3], phone: $0[4])
-            }
-        }
+        try await database.reader.read { db in try RunBatch.contacts(db, runId: runId, seq: batchSeq) }
     }
 
     /// The importer took the batch: from now on it is polled under this id, never sent again unless it fails.
@@ -620,7 +586,10 @@ public struct RunWork: Sendable {
         batch.pollAfter = pollAfter
         let posted = batch
         try await database.writer.write { db in
-            try posted.update(db)
+            try db.cachedStatement(
+                sql:
+                    "UPDATE runBatch SET state = 'sent', remoteBatchId = ?, posts = ?, sentAt = ?, pollAfter = ? WHERE runId = ? AND seq = ?"
+            ).execute(arguments: [remoteBatchId, posted.posts, now, pollAfter, posted.runId, posted.seq])
             try db.cachedStatement(sql: "UPDATE exportRun SET sent = sent + ?, requests = requests + 1 WHERE id = ?").execute(
                 arguments: [firstPost && posted.kind == .subscribe ? posted.contacts : 0, posted.runId]
             )
@@ -634,7 +603,9 @@ public struct RunWork: Sendable {
         batch.pollAfter = pollAfter
         let polled = batch
         try await database.writer.write { db in
-            try polled.update(db)
+            try db.cachedStatement(sql: "UPDATE runBatch SET polls = ?, pollAfter = ? WHERE runId = ? AND seq = ?").execute(
+                arguments: [polled.polls, pollAfter, polled.runId, polled.seq]
+            )
             try db.cachedStatement(sql: "UPDATE exportRun SET requests = requests + 1 WHERE id = ?").execute(arguments: [polled.runId])
         }
         return batch
@@ -647,42 +618,46 @@ public struct RunWork: Sendable {
         batch.remoteBatchId = nil
         batch.pollAfter = nil
         let planned = batch
-        try await database.writer.write { db in try planned.update(db) }
+        try await database.writer.write { db in
+            try db.cachedStatement(
+                sql: "UPDATE runBatch SET state = 'planned', remoteBatchId = NULL, pollAfter = NULL WHERE runId = ? AND seq = ?"
+            ).execute(arguments: [planned.runId, planned.seq])
+        }
         return batch
     }
 
     /// The batch completed: every contact not in `failures` is accepted (and enters the ledger at the next
     /// `recordDelivered`); the others are rejected with `failureReason`. One transaction.
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
-        let failed = JSONList.of(failures.map { $0.lowercased() })
+        let failed = Set(failures.map { $0.lowercased() })
         try await database.writer.write { db in
-            let pending = try Row.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT COUNT(*), COALESCE(SUM(email IN (SELECT value FROM json_each(?))), 0)
-                        FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
-                        """
-                ),
-                arguments: [failed, batch.runId, batch.seq]
-            )!
-            let newlyRejected: Int = pending[1]
-            let newlyAccepted = (pending[0] as Int) - newlyRejected
-            try db.cachedStatement(
-                sql: """
-                    UPDATE runContact INDEXED BY runContact_batch SET
-                        outcome = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN 'rejected' ELSE 'accepted' END,
-                        reason = CASE WHEN email IN (SELECT value FROM json_each(?)) THEN ? ELSE reason END
-                    WHERE runId = ? AND batchSeq = ? AND outcome IS NULL
-                    """
-            ).execute(
-                arguments: [failed, failed, failureReason, batch.runId, batch.seq]
+            let state = try BatchState.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM runBatch WHERE runId = ? AND seq = ?"),
+                arguments: [batch.runId, batch.seq]
             )
-            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .emails(failed))
-            var confirmed = batch
-            confirmed.state = .confirmed
-            confirmed.confirmedAt = now
-            confirmed.polls += 1
-            try confirmed.update(db)
+            guard let state, state == .planned || state == .sent else { return }  // confirmed already, or split
+            let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
+            let rejected = contacts.filter { failed.contains($0.email) }
+            let accepted = rejected.isEmpty ? contacts : contacts.filter { !failed.contains($0.email) }
+            if !rejected.isEmpty {
+                try Self.insertRejected(db, batch: batch, rejected.map { ($0, failureReason) })
+            }
+            try db.cachedStatement(
+                sql: "UPDATE runBatch SET state = 'confirmed', confirmedAt = ?, polls = polls + 1, contacts = ? WHERE runId = ? AND seq = ?"
+            ).execute(arguments: [now, accepted.count, batch.runId, batch.seq])
+            // What stays stored is what was delivered, for the ledger's next merge; a removal's contacts are done with.
+            if batch.kind == .unsubscribe {
+                try RunBatch.dropContacts(db, runId: batch.runId, seq: batch.seq)
+            } else if !rejected.isEmpty {
+                try RunBatch.storeContacts(db, runId: batch.runId, seq: batch.seq, contacts: accepted)
+            }
+            try Self.applyOutcomesToLedger(
+                db,
+                batch: batch,
+                exportId: exportId,
+                rejectedSeqs: rejected.map(\.seq),
+                removed: batch.kind == .unsubscribe ? accepted.map(\.email) : []
+            )
             // Counted as they happen (one transaction with the outcomes), so a run page never lags its rows.
             try db.cachedStatement(
                 sql: """
@@ -691,8 +666,27 @@ public struct RunWork: Sendable {
                     """
             ).execute(
                 arguments: [
-                    batch.kind == .subscribe ? newlyAccepted : 0, batch.kind == .unsubscribe ? newlyAccepted : 0,
-                    newlyRejected, batch.runId,
+                    batch.kind == .subscribe ? accepted.count : 0, batch.kind == .unsubscribe ? accepted.count : 0,
+                    rejected.count, batch.runId,
+                ]
+            )
+        }
+    }
+
+    /// Rows a person reads for contacts ActiveCampaign refused, each with its reason.
+    static func insertRejected(_ db: Database, batch: RunBatch, _ rejected: [(BatchContact, String)]) throws {
+        let statement = try db.cachedStatement(
+            sql: """
+                INSERT INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, batchSeq, outcome, reason)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected', ?)
+                ON CONFLICT (runId, seq) DO UPDATE SET outcome = 'rejected', reason = excluded.reason, batchSeq = excluded.batchSeq
+                """
+        )
+        for (contact, reason) in rejected {
+            try statement.execute(
+                arguments: [
+                    batch.runId, contact.seq, contact.email, contact.profileId, contact.firstName, contact.lastName, contact.phone,
+                    contact.fingerprint, batch.kind == .subscribe ? "send" : "unsubscribe", batch.seq, reason,
                 ]
             )
         }
@@ -702,100 +696,67 @@ public struct RunWork: Sendable {
     /// batch stays planned. Returns how many contacts are left in the batch.
     public func reject(_ batch: RunBatch, exportId: Int64, seqs: [Int64: String], now: Date) async throws -> Int {
         try await database.writer.write { db in
-            var newlyRejected = 0
-            for (seq, reason) in seqs {
+            let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
+            let rejected = contacts.compactMap { contact in seqs[contact.seq].map { (contact, $0) } }
+            let left = contacts.filter { seqs[$0.seq] == nil }
+            try Self.insertRejected(db, batch: batch, rejected)
+            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, rejectedSeqs: rejected.map(\.0.seq), removed: [])
+            try RunBatch.storeContacts(db, runId: batch.runId, seq: batch.seq, contacts: left)
+            if left.isEmpty {
                 try db.execute(
-                    sql: "UPDATE runContact SET outcome = 'rejected', reason = ? WHERE runId = ? AND seq = ? AND outcome IS NULL",
-                    arguments: [reason, batch.runId, seq]
+                    sql: "UPDATE runBatch SET state = 'confirmed', confirmedAt = ? WHERE runId = ? AND seq = ?",
+                    arguments: [now, batch.runId, batch.seq]
                 )
-                newlyRejected += db.changesCount
+                try RunBatch.dropContacts(db, runId: batch.runId, seq: batch.seq)
             }
-            let seqList = JSONList.of(seqs.keys)
-            try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, newlyRejected: .seqs(seqList))
-            let left =
-                try Int.fetchOne(
-                    db,
-                    sql: "SELECT COUNT(*) FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL",
-                    arguments: [batch.runId, batch.seq]
-                ) ?? 0
-            var updated = batch
-            updated.contacts = left
-            if left == 0 {
-                updated.state = .confirmed
-                updated.confirmedAt = now
-            }
-            try updated.update(db)
             try db.execute(
                 sql: "UPDATE exportRun SET rejected = rejected + ?, batchesConfirmed = batchesConfirmed + ? WHERE id = ?",
-                arguments: [newlyRejected, left == 0 ? 1 : 0, batch.runId]
+                arguments: [rejected.count, left.isEmpty ? 1 : 0, batch.runId]
             )
-            return left
+            return left.count
         }
     }
 
     /// Replaces a batch by its two halves (a refusal that named no contact). Returns the halves.
     public func split(_ batch: RunBatch) async throws -> [RunBatch] {
         try await database.writer.write { db in
-            let seqs = try Int64.fetchAll(
-                db,
-                sql:
-                    "SELECT seq FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome IS NULL ORDER BY seq",
-                arguments: [batch.runId, batch.seq]
-            )
-            guard seqs.count > 1 else { return [] }
+            let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
+            guard contacts.count > 1 else { return [] }
             // Halves are numbered above the planner's range: the freeze may still be planning batches.
             let next =
                 max(
                     try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM runBatch WHERE runId = ?", arguments: [batch.runId]) ?? 0,
                     Self.splitSeqBase
                 ) + 1
-            let middle = seqs[seqs.count / 2]
-            var halves: [RunBatch] = []
-            for (offset, range) in [(Int64(0), (seqs[0], middle - 1)), (1, (middle, seqs[seqs.count - 1]))] {
-                try db.execute(
-                    sql:
-                        "UPDATE runContact INDEXED BY runContact_batch SET batchSeq = ? WHERE runId = ? AND batchSeq = ? AND outcome IS NULL AND seq BETWEEN ? AND ?",
-                    arguments: [next + offset, batch.runId, batch.seq, range.0, range.1]
-                )
-                let half = RunBatch.planned(runId: batch.runId, seq: next + offset, kind: batch.kind, contacts: db.changesCount)
-                try half.insert(db)
-                halves.append(half)
-            }
-            var old = batch
-            old.state = .split
-            old.contacts = 0
-            try old.update(db)
+            let middle = contacts.count / 2
+            let halves = [
+                try RunBatch.insertPlanned(db, runId: batch.runId, seq: next, kind: batch.kind, contacts: Array(contacts[..<middle])),
+                try RunBatch.insertPlanned(db, runId: batch.runId, seq: next + 1, kind: batch.kind, contacts: Array(contacts[middle...])),
+            ]
+            try db.execute(
+                sql: "UPDATE runBatch SET state = 'split', contacts = 0 WHERE runId = ? AND seq = ?",
+                arguments: [batch.runId, batch.seq]
+            )
+            try RunBatch.dropContacts(db, runId: batch.runId, seq: batch.seq)
             try db.execute(sql: "UPDATE exportRun SET batches = batches + 1 WHERE id = ?", arguments: [batch.runId])
             return halves
         }
     }
 
-    /// Which rejected rows are new in this step (JSON arrays), so a streak counts once per run.
-    enum NewlyRejected {
-        case emails(String)
-        case seqs(String)
-    }
-
     /// Rejected contacts count a streak per fingerprint; accepted removals leave the ledger. (Accepted
-    /// subscriptions enter it through `recordDelivered`.)
-    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, newlyRejected: NewlyRejected) throws {
+    /// subscriptions enter it through `recordDelivered`.) `rejectedSeqs`: the rows rejected in this step.
+    static func applyOutcomesToLedger(_ db: Database, batch: RunBatch, exportId: Int64, rejectedSeqs: [Int64], removed: [String]) throws {
         // A run canceled meanwhile (its export got another list or connection, whose ledger was just reset) records
         // its batches' outcomes on the run only.
-        guard try isRunning(db, runId: batch.runId) else { return }
-        let (rejectedFilter, rejectedList): (String, String) =
-            switch newlyRejected {
-            case .emails(let list): ("r.email IN (SELECT value FROM json_each(?))", list)
-            case .seqs(let list): ("r.seq IN (SELECT value FROM json_each(?))", list)
-            }
+        guard !rejectedSeqs.isEmpty || !removed.isEmpty, try isRunning(db, runId: batch.runId) else { return }
         switch batch.kind {
         case .subscribe:
-            // Accepted contacts enter the ledger later, many batches at once (recordDelivered).
             try db.cachedStatement(
                 sql: """
                     INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint,
                         rejectedRunId)
                     SELECT ?1, r.email, NULL, NULL, 0, 1, r.fingerprint, ?2
-                    FROM runContact r INDEXED BY runContact_batch WHERE r.runId = ?2 AND r.batchSeq = ?3 AND r.outcome = 'rejected' AND \(rejectedFilter)
+                    FROM runContact r WHERE r.runId = ?2 AND r.seq IN (SELECT value FROM json_each(?3)) AND r.outcome = 'rejected'
                     ON CONFLICT (exportId, email) DO UPDATE SET
                         -- Once per run: a freeze started over sends (and may see rejected) the same contact again.
                         rejectStreak = CASE WHEN exportLedger.rejectedRunId IS excluded.rejectedRunId THEN exportLedger.rejectStreak
@@ -804,16 +765,13 @@ public struct RunWork: Sendable {
                         rejectedFingerprint = excluded.rejectedFingerprint, rejectedRunId = excluded.rejectedRunId
                     """
             ).execute(
-                arguments: [exportId, batch.runId, batch.seq, rejectedList]
+                arguments: [exportId, batch.runId, JSONList.of(rejectedSeqs)]
             )
         case .unsubscribe:
             try db.cachedStatement(
-                sql: """
-                    DELETE FROM exportLedger WHERE exportId = ? AND email IN (
-                        SELECT email FROM runContact INDEXED BY runContact_batch WHERE runId = ? AND batchSeq = ? AND outcome = 'accepted')
-                    """
+                sql: "DELETE FROM exportLedger WHERE exportId = ? AND email IN (SELECT value FROM json_each(?))"
             ).execute(
-                arguments: [exportId, batch.runId, batch.seq]
+                arguments: [exportId, JSONList.of(removed)]
             )
         }
     }
@@ -826,21 +784,42 @@ public struct RunWork: Sendable {
     /// known. (A run canceled because its export got another list or connection has its ledger reset instead, so
     /// its batches are never recorded.)
     static func recordDelivered(_ db: Database, runId: Int64, exportId: Int64) throws {
-        try db.execute(
+        var delivered: [(email: String, fingerprint: String?, at: DatabaseValue)] = []
+        let batches = try Row.fetchCursor(
+            db,
+            sql: """
+                SELECT b.confirmedAt, c.payload FROM runBatch b JOIN runBatchContacts c ON c.runId = b.runId AND c.seq = b.seq
+                WHERE b.runId = ? AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0
+                """,
+            arguments: [runId]
+        )
+        while let batch = try batches.next() {
+            // The time as stored: a Date would be formatted again for every contact.
+            let at: DatabaseValue = batch[0]
+            for contact in try BatchPayload.delivered(batch[1]) { delivered.append((contact.email, contact.fingerprint, at)) }
+        }
+        // The ledger's key order for ASCII emails (byte order); any order is correct, this one touches each page once.
+        delivered.sort { $0.email < $1.email }
+        let upsert = try db.cachedStatement(
             sql: """
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
-                SELECT ?1, r.email, r.fingerprint, b.confirmedAt,
-                       NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = r.email), 0, NULL
-                FROM runBatch b CROSS JOIN runContact r INDEXED BY runContact_batch ON r.runId = b.runId AND r.batchSeq = b.seq
-                WHERE b.runId = ?2 AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0 AND r.outcome = 'accepted'
-                ORDER BY r.email
+                VALUES (?1, ?2, ?3, ?4, NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = ?2), 0, NULL)
                 ON CONFLICT (exportId, email) DO UPDATE SET
                     subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
                                               ELSE exportLedger.subscribedByExport END,
                     fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL,
                     rejectedRunId = NULL
+                """
+        )
+        for (email, fingerprint, at) in delivered {
+            try upsert.execute(arguments: [exportId, email, fingerprint, at])
+        }
+        try db.execute(
+            sql: """
+                DELETE FROM runBatchContacts WHERE runId = ?1 AND seq IN (
+                    SELECT seq FROM runBatch WHERE runId = ?1 AND kind = 'subscribe' AND state = 'confirmed' AND recorded = 0)
                 """,
-            arguments: [exportId, runId]
+            arguments: [runId]
         )
         try db.execute(
             sql: "UPDATE runBatch SET recorded = 1 WHERE runId = ? AND kind = 'subscribe' AND state = 'confirmed' AND recorded = 0",
@@ -863,15 +842,16 @@ public struct RunWork: Sendable {
         try Bool.fetchOne(db.cachedStatement(sql: "SELECT state = 'running' FROM exportRun WHERE id = ?"), arguments: [runId]) == true
     }
 
-    /// Recounts accepted, rejected and removed contacts and confirmed batches from the rows themselves when a run
-    /// ends, so its final counts are exactly what its rows say.
+    /// Recounts accepted, rejected and removed contacts and confirmed batches from the batches and rows themselves
+    /// when a run ends, so its final counts are exactly what they say. (A confirmed batch's count is what it
+    /// delivered.)
     static func recount(_ db: Database, runId: Int64) throws {
         try db.execute(
             sql: """
                 UPDATE exportRun SET
-                    accepted = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'send' AND outcome = 'accepted'),
+                    accepted = (SELECT COALESCE(SUM(contacts), 0) FROM runBatch WHERE runId = ?1 AND kind = 'subscribe' AND state = 'confirmed'),
                     rejected = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND outcome = 'rejected'),
-                    unsubscribed = (SELECT COUNT(*) FROM runContact WHERE runId = ?1 AND action = 'unsubscribe' AND outcome = 'accepted'),
+                    unsubscribed = (SELECT COALESCE(SUM(contacts), 0) FROM runBatch WHERE runId = ?1 AND kind = 'unsubscribe' AND state = 'confirmed'),
                     batchesConfirmed = (SELECT COUNT(*) FROM runBatch WHERE runId = ?1 AND state = 'confirmed')
                 WHERE id = ?1
                 """,
@@ -918,7 +898,7 @@ public struct RunWork: Sendable {
     }
 
     /// A finished run keeps only the rows a person reads (invalid, held and rejected contacts): the ledger holds
-    /// what was delivered, and a million-profile export would otherwise add a million rows a run. Every finished
+    /// what was delivered, and the contacts of batches a failed or canceled run did not deliver go. Every finished
     /// run of the export is swept (one pruned late after a crash too), in chunks so the writer is never held long.
     public func pruneFinishedRuns(exportId: Int64) async throws {
         let finished = RunState.allCases.filter { !$0.isActive }.map { "'\($0.rawValue)'" }.joined(separator: ", ")
@@ -926,17 +906,16 @@ public struct RunWork: Sendable {
             let deleted = try await database.writer.write { db in
                 try db.execute(
                     sql: """
-                        DELETE FROM runContact WHERE (runId, seq) IN (
-                            SELECT c.runId, c.seq FROM exportRun r JOIN runContact c ON c.runId = r.id
+                        DELETE FROM runBatchContacts WHERE rowid IN (
+                            SELECT c.rowid FROM exportRun r JOIN runBatchContacts c ON c.runId = r.id
                             WHERE r.exportId = ? AND r.state IN (\(finished))
-                              AND c.action NOT IN ('invalid', 'held') AND (c.outcome IS NULL OR c.outcome = 'accepted')
-                            LIMIT 20000)
+                            LIMIT 200)
                         """,
                     arguments: [exportId]
                 )
                 return db.changesCount
             }
-            if deleted < 20000 { return }
+            if deleted < 200 { return }
         }
     }
 

@@ -194,6 +194,7 @@ extension AppDatabase {
             arguments: [tenantId, email, JSONList.of(ownProfileIds)]
         )
         outcome.runRows = db.changesCount
+        outcome.runRows += try forgetInBatches(db, tenantId: tenantId, email: email, profileIds: Set(ownProfileIds))
 
         // Import problems quote the line they are about; a problem naming this email (as a whole word) goes.
         for job in try Row.fetchAll(db, sql: "SELECT id, problems FROM importJob WHERE tenantId = ?", arguments: [tenantId]) {
@@ -206,6 +207,31 @@ extension AppDatabase {
             try db.execute(sql: "UPDATE importJob SET problems = ? WHERE id = ?", arguments: [json, id])
         }
         return outcome
+    }
+
+    /// Takes the person out of the stored contacts of unfinished runs' batches (a finished run keeps none).
+    /// Returns how many contacts went.
+    private static func forgetInBatches(_ db: Database, tenantId: Int64, email: String, profileIds: Set<String>) throws -> Int {
+        // Only batches whose bytes hold the email or one of the profile ids are decoded.
+        let needles = [email] + profileIds.sorted()
+        let holds = needles.map { _ in "instr(c.payload, CAST(? AS BLOB)) > 0" }.joined(separator: " OR ")
+        let batches = try Row.fetchAll(
+            db,
+            sql: """
+                SELECT c.runId, c.seq, c.payload FROM runBatchContacts c JOIN exportRun r ON r.id = c.runId
+                WHERE r.tenantId = ? AND (\(holds))
+                """,
+            arguments: StatementArguments([tenantId]) + StatementArguments(needles)
+        )
+        var forgotten = 0
+        for batch in batches {
+            let contacts = try BatchPayload.decode(batch[2])
+            let kept = contacts.filter { $0.email != email && !profileIds.contains($0.profileId ?? "") }
+            guard kept.count < contacts.count else { continue }
+            forgotten += contacts.count - kept.count
+            try RunBatch.storeContacts(db, runId: batch[0], seq: batch[1], contacts: kept)
+        }
+        return forgotten
     }
 
     /// Whether `text` holds `email` as a whole token (so `a@b.co` is not found in `xa@b.com`).

@@ -292,7 +292,6 @@ import Testing
             _ = try await work.freeze(try #require(try await work.subject(runId: runId)))
             let now = world.clock.now
             try await world.database.writer.write { db in
-                try db.execute(sql: "UPDATE runContact SET outcome = 'accepted' WHERE runId = ? AND batchSeq IN (1, 2)", arguments: [runId])
                 try db.execute(
                     sql: "UPDATE runBatch SET state = 'confirmed', posts = 1, confirmedAt = ? WHERE runId = ? AND seq IN (1, 2)",
                     arguments: [now, runId]

@@ -287,6 +287,16 @@ final class EngineWorld: Sendable {
         )
     }
 
+    /// The contacts a run's open batches hold: what it has still to send.
+    func contactsToSend(runId: Int64) async throws -> [BatchContact] {
+        let work = RunWork(database: database)
+        var contacts: [BatchContact] = []
+        for batch in try await work.openBatches(runId: runId) {
+            contacts += try await work.contacts(runId: runId, batchSeq: batch.seq)
+        }
+        return contacts
+    }
+
     /// Cancels the last run of the workspace's first export, as the command line would.
     func cancelLastRun() async {
         guard let run = try? await database.exports(tenantId: tenantId).first?.lastRun else { return }

@@ -71,6 +71,22 @@ import Testing
         }
     }
 
+    @Test func forgetTakesThePersonOutOfARunThatHasNotSentThemYet() async throws {
+        try await EngineWorld.with(profiles: profiles(1...600)) { world in
+            let queued = try await world.queue(try await world.createExport())
+            let work = RunWork(database: world.database)
+            _ = try await work.freeze(try #require(try await work.subject(runId: queued.run.id!)))
+            #expect(try await world.contactsToSend(runId: queued.run.id!).contains { $0.email == "person305@example.com" })
+
+            let outcome = try await world.database.forgetPerson(tenantId: world.tenantId, email: "Person305@example.com", actor: actor)
+            #expect(outcome.profiles == 1 && outcome.runRows == 1)
+            let left = try await world.contactsToSend(runId: queued.run.id!)
+            #expect(left.count == 599 && !left.contains { $0.email == "person305@example.com" || $0.profileId == "p305" })
+            let batches = try await work.openBatches(runId: queued.run.id!)
+            #expect(batches.map(\.contacts) == [250, 249, 100])  // what each batch says it holds
+        }
+    }
+
     @Test func forgetSaysSoWhenAnExportsSnapshotKeepsTheLogFromBeingEmptied() async throws {
         try await EngineWorld.with(profiles: profiles(1...20)) { world in
             // An export's freeze reads from a snapshot like this one for as long as it prepares.
@@ -153,6 +169,7 @@ import Testing
                 "exportBaseline": "exportId IN \(ids(owned.exports))",
                 "runContact": "runId IN \(ids(owned.runs))",
                 "runBatch": "runId IN \(ids(owned.runs))",
+                "runBatchContacts": "runId IN \(ids(owned.runs))",
             ]
             // Server-wide tables: accounts may belong to other workspaces; the server's log names the deletion.
             let global: Set<String> = ["user", "session", "engineNode", "grdb_migrations", "serverActivity"]

@@ -1,0 +1,117 @@
+import Foundation
+
+/// A batch's contacts stored as one value on its `runBatch` row. One row per contact cost a full export most of
+/// its CPU: a million inserts, each contact's row updated when its batch was confirmed, read again for the ledger
+/// and deleted when the run ended. A batch is always sent, split, confirmed and recorded whole, so it is stored
+/// whole; only the rows a person reads (invalid, held and rejected contacts) stay rows in `runContact`.
+///
+/// The format is ours and internal (never leaves the database), so it is a plain length-prefixed encoding written
+/// here: JSON would be decoded by Foundation at several times the cost, and no maintained library offers a
+/// compact binary codec for a struct this small. Layout: a version byte, then per contact its sequence number
+/// (8 bytes, little-endian) and six optional strings, each a 4-byte little-endian length (`UInt32.max`: none)
+/// and its UTF-8 bytes.
+enum BatchPayload {
+    static let version: UInt8 = 1
+    private static let none = UInt32.max
+
+    struct Corrupt: Error, CustomStringConvertible {
+        var description: String { "A stored batch of this run could not be read; run the export again." }
+    }
+
+    static func encode(_ contacts: [BatchContact]) -> Data {
+        var bytes: [UInt8] = [version]
+        bytes.reserveCapacity(1 + contacts.count * 120)
+        for contact in contacts {
+            withUnsafeBytes(of: contact.seq.littleEndian) { bytes.append(contentsOf: $0) }
+            for field in [contact.email, contact.profileId, contact.firstName, contact.lastName, contact.phone, contact.fingerprint] {
+                guard let field else {
+                    withUnsafeBytes(of: none.littleEndian) { bytes.append(contentsOf: $0) }
+                    continue
+                }
+                withUnsafeBytes(of: UInt32(field.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+                bytes.append(contentsOf: field.utf8)
+            }
+        }
+        return Data(bytes)
+    }
+
+    static func decode(_ data: Data) throws -> [BatchContact] {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> [BatchContact] in
+            var reader = Reader(bytes: raw)
+            guard try reader.byte() == version else { throw Corrupt() }
+            var contacts: [BatchContact] = []
+            while !reader.atEnd {
+                let seq = Int64(bitPattern: try reader.uint64())
+                guard let email = try reader.string() else { throw Corrupt() }
+                let profileId = try reader.string()
+                let firstName = try reader.string()
+                let lastName = try reader.string()
+                let phone = try reader.string()
+                let fingerprint = try reader.string()
+                contacts.append(
+                    BatchContact(
+                        seq: seq,
+                        email: email,
+                        firstName: firstName,
+                        lastName: lastName,
+                        phone: phone,
+                        profileId: profileId,
+                        fingerprint: fingerprint
+                    )
+                )
+            }
+            return contacts
+        }
+    }
+
+    /// Only what the ledger keeps of each contact: its email and fingerprint.
+    static func delivered(_ data: Data) throws -> [(email: String, fingerprint: String?)] {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> [(email: String, fingerprint: String?)] in
+            var reader = Reader(bytes: raw)
+            guard try reader.byte() == version else { throw Corrupt() }
+            var delivered: [(email: String, fingerprint: String?)] = []
+            delivered.reserveCapacity(RunWork.maxBatchContacts)
+            while !reader.atEnd {
+                _ = try reader.take(8)
+                guard let email = try reader.string() else { throw Corrupt() }
+                for _ in 0..<4 { try reader.skipString() }  // profile id, first and last name, phone
+                delivered.append((email, try reader.string()))
+            }
+            return delivered
+        }
+    }
+
+    private struct Reader {
+        let bytes: UnsafeRawBufferPointer
+        var offset = 0
+
+        var atEnd: Bool { offset == bytes.count }
+
+        mutating func take(_ count: Int) throws -> UnsafeRawBufferPointer {
+            guard count >= 0, bytes.count - offset >= count else { throw Corrupt() }
+            defer { offset += count }
+            return UnsafeRawBufferPointer(rebasing: bytes[offset..<offset + count])
+        }
+
+        mutating func byte() throws -> UInt8 { try take(1)[0] }
+
+        mutating func uint32() throws -> UInt32 {
+            UInt32(littleEndian: try take(4).loadUnaligned(as: UInt32.self))
+        }
+
+        mutating func uint64() throws -> UInt64 {
+            UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self))
+        }
+
+        mutating func skipString() throws {
+            let length = try uint32()
+            if length != BatchPayload.none { _ = try take(Int(length)) }
+        }
+
+        mutating func string() throws -> String? {
+            let length = try uint32()
+            if length == BatchPayload.none { return nil }
+            return String(decoding: try take(Int(length)), as: UTF8.self)
+        }
+    }
+}
