@@ -584,6 +584,8 @@ extension AppDatabase {
                     """
             )
             try db.execute(sql: "DELETE FROM runContact WHERE action IN ('send', 'unsubscribe') AND outcome IS NOT 'rejected'")
+            // Every query by batch is gone with the rows it found.
+            try db.execute(sql: "DROP INDEX runContact_batch")
         }
         return migrator
     }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// A batch's contacts stored as one value on its `runBatch` row. One row per contact cost a full export most of
+/// A batch's contacts stored as one value (`runBatchContacts`, beside its `runBatch` row). One row per contact cost a full export most of
 /// its CPU: a million inserts, each contact's row updated when its batch was confirmed, read again for the ledger
 /// and deleted when the run ended. A batch is always sent, split, confirmed and recorded whole, so it is stored
 /// whole; only the rows a person reads (invalid, held and rejected contacts) stay rows in `runContact`.
@@ -9,7 +9,8 @@ import Foundation
 /// here: JSON would be decoded by Foundation at several times the cost, and no maintained library offers a
 /// compact binary codec for a struct this small. Layout: a version byte, then per contact its sequence number
 /// (8 bytes, little-endian) and six optional strings, each a 4-byte little-endian length (`UInt32.max`: none)
-/// and its UTF-8 bytes.
+/// and its UTF-8 bytes. The v16 migration wrote this format: a new one takes another version byte and keeps
+/// reading this one.
 enum BatchPayload {
     static let version: UInt8 = 1
     private static let none = UInt32.max

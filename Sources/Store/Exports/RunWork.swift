@@ -113,8 +113,8 @@ public struct RunWork: Sendable {
 
     // MARK: Freeze
 
-    /// Writes the run's contacts to `runContact` in chunks of profile rows, decides for each whether to send it
-    /// (new, changed, or a recent reject), and plans batches, calling `planned` whenever batches were added: the
+    /// Reads the run's contacts in chunks of profile rows, decides for each whether to send it (new, changed, or a
+    /// recent reject), and stores those in batches, calling `planned` whenever batches were added: the
     /// engine sends them while the freeze goes on. Every chunk is read from one snapshot of the database, so a
     /// segment refreshed meanwhile changes nothing in the run. Starts from scratch when called again (a crash
     /// during prepare: its batches already sent go again, which an upsert by email makes safe).
@@ -391,7 +391,7 @@ public struct RunWork: Sendable {
                         db,
                         [
                             item.contact.seq, item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName,
-                            item.contact.phone, item.fingerprint, item.action, item.reason, nil,
+                            item.contact.phone, item.fingerprint, item.action, item.reason,
                         ]
                     )
                     if item.action == "invalid" { counts.invalid += 1 } else { counts.held += 1 }
@@ -416,9 +416,7 @@ public struct RunWork: Sendable {
             }
             try values.flush(db)
             let closed = planner.takeClosed()
-            for batch in closed {
-                try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: .subscribe, contacts: batch.contacts)
-            }
+            try Self.storePlanned(db, closed, runId: runId, kind: .subscribe, checkedFrom: rows.first?.contact.seq ?? .max)
             counts.valid = counts.toSend + counts.unchanged + counts.held
             return (counts, planner, !closed.isEmpty)
         }
@@ -432,8 +430,8 @@ public struct RunWork: Sendable {
     /// execution.
     struct RunContactInserter {
         static let rowsPerStatement = 64
-        static let columns = "runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason, batchSeq"
-        static let rowPlaceholders = "(" + Array(repeating: "?", count: 11).joined(separator: ", ") + ")"
+        static let columns = "runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason"
+        static let rowPlaceholders = "(" + Array(repeating: "?", count: 10).joined(separator: ", ") + ")"
         let runId: Int64
         private var pending: [(any DatabaseValueConvertible)?] = []
         private var rows = 0
@@ -498,10 +496,37 @@ public struct RunWork: Sendable {
 
     private func insertPlanned(_ batches: [BatchPlanner.Planned], runId: Int64, kind: BatchKind) async throws {
         guard !batches.isEmpty else { return }
-        try await database.writer.write { db in
-            for batch in batches {
-                try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: kind, contacts: batch.contacts)
+        try await database.writer.write { db in try Self.storePlanned(db, batches, runId: runId, kind: kind) }
+    }
+
+    /// Stores batches the planner closed. A batch fills over several transactions: whoever was forgotten since
+    /// their contact went in (their profile, or for a removal their ledger row, is gone) is left out. Profiles from
+    /// `checkedFrom` on were checked in this transaction already.
+    static func storePlanned(
+        _ db: Database,
+        _ batches: [BatchPlanner.Planned],
+        runId: Int64,
+        kind: BatchKind,
+        checkedFrom: Int64 = .max
+    ) throws {
+        guard !batches.isEmpty else { return }
+        let seqs = batches.flatMap { batch in
+            batch.contacts.lazy.filter { kind == .unsubscribe || $0.seq < checkedFrom }.map { kind == .subscribe ? $0.seq : -$0.seq }
+        }
+        let stillThere = Set(
+            try Int64.fetchAll(
+                db,
+                sql: kind == .subscribe
+                    ? "SELECT rowId FROM profile WHERE rowId IN (SELECT value FROM json_each(?))"
+                    : "SELECT rowid FROM exportLedger WHERE rowid IN (SELECT value FROM json_each(?))",
+                arguments: [JSONList.of(seqs)]
+            )
+        )
+        for batch in batches {
+            let kept = batch.contacts.filter {
+                kind == .subscribe ? $0.seq >= checkedFrom || stillThere.contains($0.seq) : stillThere.contains(-$0.seq)
             }
+            try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: kind, contacts: kept)
         }
     }
 
@@ -696,6 +721,11 @@ public struct RunWork: Sendable {
     /// batch stays planned. Returns how many contacts are left in the batch.
     public func reject(_ batch: RunBatch, exportId: Int64, seqs: [Int64: String], now: Date) async throws -> Int {
         try await database.writer.write { db in
+            let state = try BatchState.fetchOne(
+                db.cachedStatement(sql: "SELECT state FROM runBatch WHERE runId = ? AND seq = ?"),
+                arguments: [batch.runId, batch.seq]
+            )
+            guard state == .planned || state == .sent else { return 0 }  // confirmed already, split, or gone with its run
             let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
             let rejected = contacts.compactMap { contact in seqs[contact.seq].map { (contact, $0) } }
             let left = contacts.filter { seqs[$0.seq] == nil }

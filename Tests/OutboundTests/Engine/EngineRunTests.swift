@@ -32,6 +32,29 @@ import Testing
         }
     }
 
+    @Test func aProfileDeletedWhileItsBatchIsStillFillingIsLeftOut() async throws {
+        // The first chunk's 10,000 contacts fill 40 batches; the 40th closes only when the second chunk's first
+        // contact arrives, in the next transaction. Profile 9,990 (in it) is deleted in between, as Forget would.
+        try await EngineWorld.with(profiles: profiles(1...12_000)) { world in
+            let queued = try await world.queue(try await world.createExport())
+            let work = RunWork(database: world.database)
+            let database = world.database
+            let tenantId = world.tenantId
+            let deleted = Mutex(false)
+            _ = try await work.freeze(try #require(try await work.subject(runId: queued.run.id!))) {
+                guard !deleted.withLock({ $0 }) else { return }
+                deleted.withLock { $0 = true }
+                try! database.writer.write { db in
+                    let row = try Int64.fetchOne(db, sql: "SELECT rowId FROM profile WHERE profileId = 'p9990'")!
+                    _ = try AppDatabase.deleteProfiles(db, tenantId: tenantId, rowIds: [row])
+                }
+            }
+            let toSend = try await world.contactsToSend(runId: queued.run.id!)
+            #expect(toSend.count == 11_999)
+            #expect(!toSend.contains { $0.profileId == "p9990" || $0.email == "person9990@example.com" })
+        }
+    }
+
     @Test func aProfileDeletedDuringTheFreezeLeavesItsEmailToTheNextProfileThatHoldsIt() async throws {
         // Profile 25,000 (third chunk) and 44,000 (fifth) share an email; 25,000 is deleted once the first chunk is
         // written: the snapshot still reads it, the write finds it gone, and 44,000 is the one sent.
