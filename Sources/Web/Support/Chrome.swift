@@ -15,9 +15,9 @@ struct Chrome {
     var tenantName: String?
     var tenantSlug: String?
     var roleLabel: String?
-    var tenants: [Link] = []
-    var adminNav: [Link] = []
-    var dataNav: [Link] = []
+    var tenants: HTMLRows<Link> = []
+    var adminNav: HTMLRows<Link> = []
+    var dataNav: HTMLRows<Link> = []
     // Mustache reads stored properties only (scripts/generate-page-fields), so these flags are stored, not computed.
     var showSwitcher = false
     var isAdmin = false
@@ -38,7 +38,7 @@ struct Chrome {
             title: title,
             userEmail: signedIn.user.email,
             csrf: signedIn.session.csrfToken,
-            tenants: tenants.map { Link(label: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug), current: false) },
+            tenants: HTMLRows(tenants.map { Link(label: $0.tenant.name, href: TenantRoute.root.path($0.tenant.slug), current: false) }),
             showSwitcher: tenants.count > 1
         )
     }
@@ -68,14 +68,16 @@ struct Chrome {
             tenantName: context.access.tenant.name,
             tenantSlug: slug,
             roleLabel: role.label,
-            tenants: tenants.map {
-                Link(
-                    label: $0.tenant.name,
-                    href: TenantRoute.root.path($0.tenant.slug),
-                    current: $0.tenant.slug == slug
-                )
-            },
-            adminNav: admin,
+            tenants: HTMLRows(
+                tenants.map {
+                    Link(
+                        label: $0.tenant.name,
+                        href: TenantRoute.root.path($0.tenant.slug),
+                        current: $0.tenant.slug == slug
+                    )
+                }
+            ),
+            adminNav: HTMLRows(admin),
             dataNav: [
                 link("Profiles", TenantRoute.profiles.path(slug)),
                 link("Segments", TenantRoute.segments.path(slug)),

@@ -12,7 +12,7 @@ extension ActivityController {
             var address: String
         }
         var chrome: Chrome
-        var events: [Row]
+        var events: HTMLRows<Row>
         var hasEvents: Bool
         var page: Int
         var newerHref: String?
@@ -69,15 +69,17 @@ extension ActivityController.ActivityPage {
         let everyone = people + ["command line", "sign-in attempt"]
         return Self(
             chrome: chrome,
-            events: events.map {
-                .init(
-                    when: Format.dateTime($0.createdAt),
-                    who: $0.actorEmail,
-                    action: $0.action,
-                    detail: $0.detail,
-                    address: $0.clientAddress
-                )
-            },
+            events: HTMLRows(
+                events.map {
+                    .init(
+                        when: Format.dateTime($0.createdAt),
+                        who: $0.actorEmail,
+                        action: $0.action,
+                        detail: $0.detail,
+                        address: $0.clientAddress
+                    )
+                }
+            ),
             hasEvents: !events.isEmpty,
             page: page,
             newerHref: page > 1 ? link(page - 1 > 1 ? page - 1 : nil) : nil,

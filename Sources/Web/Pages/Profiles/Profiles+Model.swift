@@ -32,7 +32,7 @@ extension ProfilesController {
         var headings: [Heading]
         /// Attributes not in the table (it fits a 1280 px window); each profile's page shows them all.
         var hiddenColumns: String?
-        var rows: [Row]
+        var rows: HTMLRows<Row>
         var hasRows: Bool
         /// Said instead of the table: no profiles at all, none matching the search, or none past this page.
         var emptyMessage: String
@@ -89,13 +89,15 @@ extension ProfilesController.ProfilesPage {
             headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
             hiddenColumns: reads.attributes.count > shown.count
                 ? "\(Self.moreAttributes(reads.attributes.count - shown.count)) on each profile's page: open a profile by its id." : nil,
-            rows: rows.prefix(pageSize).map { row in
-                .init(
-                    profileId: row.profileId,
-                    href: TenantRoute.profile.path(slug, row.rowId),
-                    cells: shown.map { row.values[$0.id!] ?? "" }
-                )
-            },
+            rows: HTMLRows(
+                rows.prefix(pageSize).map { row in
+                    .init(
+                        profileId: row.profileId,
+                        href: TenantRoute.profile.path(slug, row.rowId),
+                        cells: shown.map { row.values[$0.id!] ?? "" }
+                    )
+                }
+            ),
             hasRows: !rows.isEmpty,
             emptyMessage: q.map { "No profiles match “\($0)”." }
                 ?? (reads.count > 0
