@@ -83,7 +83,9 @@ struct AppServices: Sendable {
         var chrome = Chrome.tenant(title: title, current: section, context: context, tenants: try await tenantsOf(context.signedIn))
         if configuration.demo != nil {
             let href = TenantRoute.demoActiveCampaign.path(context.access.tenant.slug)
-            chrome.dataNav = HTMLRows(chrome.dataNav + [.init(label: DemoController.section, href: href, current: section == DemoController.section)])
+            chrome.dataNav = HTMLRows(
+                chrome.dataNav + [.init(label: DemoController.section, href: href, current: section == DemoController.section)]
+            )
         }
         return chrome
     }

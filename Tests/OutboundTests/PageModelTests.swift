@@ -63,6 +63,27 @@ import Testing
         #expect(first.events.contains { $0.action == "member.added" })
     }
 
+    @Test func anActivityPageWithoutEventsSaysSoAndOneWithEventsListsThem() async throws {
+        let views = try await Views.load(directory: packageRoot + "/Templates")
+        let chrome = Chrome.mockTenant("Activity", section: "Activity")
+        let empty = try views.render(
+            "activity",
+            ActivityController.ActivityPage.build([], page: 3, hasMore: false, slug: "acme", chrome: chrome)
+        )
+        #expect(empty.contains(#"<p class="empty">No activity on this page.</p>"#) && !empty.contains("<tbody>"))
+        let filtered = ActivityController.ActivityPage.build(
+            [],
+            page: 1,
+            hasMore: false,
+            slug: "acme",
+            chrome: chrome,
+            filter: .init(kind: "signin.failed", person: nil)
+        )
+        #expect(try views.render("activity", filtered).contains("No activity matches this filter on this page."))
+        let listed = try views.render("activity", ActivityController.ActivityPage.mock)
+        #expect(listed.contains("<td><code>member.added</code></td>") && !listed.contains(#"class="empty""#))
+    }
+
     @Test func anImportWaitingForItsIdColumnAsksOnlyThoseWhoMayImport() async throws {
         let world = try await TestWorld.make()
         var job = try await importCSV("email,city\nann@example.com,Berlin\n", into: world.database, tenantId: world.acme.id!)

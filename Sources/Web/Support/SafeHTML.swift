@@ -66,6 +66,7 @@ struct HTMLRows<Row: HTMLRow>: RandomAccessCollection, ExpressibleByArrayLiteral
     /// The rows one after the other, as a section over them wrote them.
     var renderText: String {
         var bytes: [UInt8] = []
+        bytes.reserveCapacity(rows.count * 512)
         for (index, row) in rows.enumerated() {
             if index > 0, let separator = Row.separator { bytes.append(separator) }
             bytes.append(contentsOf: row.html.bytes)

@@ -29,7 +29,7 @@ extension ProfilesController {
         var canEdit: Bool
         var importAction: String
         var maxUploadText: String
-        var headings: [Heading]
+        var headings: HTMLRows<Heading>
         /// Attributes not in the table (it fits a 1280 px window); each profile's page shows them all.
         var hiddenColumns: String?
         var rows: HTMLRows<Row>
@@ -39,7 +39,7 @@ extension ProfilesController {
         var search: String
         var nextHref: String?
         var firstHref: String?
-        var imports: [ImportRow]
+        var imports: HTMLRows<ImportRow>
         var hasImports: Bool
         var deleteHref: String
         /// Administrators only: forget a person at their request.
@@ -86,7 +86,7 @@ extension ProfilesController.ProfilesPage {
             canEdit: policy.can(.changeData),
             importAction: TenantRoute.importProfiles.path(slug),
             maxUploadText: Format.bytes(maxImportBytes),
-            headings: shown.map { .init(name: $0.name, type: $0.type.rawValue) },
+            headings: HTMLRows(shown.map { .init(name: $0.name, type: $0.type.rawValue) }),
             hiddenColumns: reads.attributes.count > shown.count
                 ? "\(Self.moreAttributes(reads.attributes.count - shown.count)) on each profile's page: open a profile by its id." : nil,
             rows: HTMLRows(
@@ -109,16 +109,18 @@ extension ProfilesController.ProfilesPage {
             nextHref: rows.count > pageSize
                 ? TenantRoute.profiles.path(slug, query: ["q": q, "after": String(rows[pageSize - 1].rowId)]) : nil,
             firstHref: after > 0 ? TenantRoute.profiles.path(slug, query: ["q": q]) : nil,
-            imports: reads.imports.map {
-                .init(
-                    href: TenantRoute.importJob.path(slug, $0.id!),
-                    fileName: $0.fileName,
-                    status: ProfilesController.statusLabel($0),
-                    started: Format.dateTime($0.startedAt),
-                    counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected"
-                        + ($0.rowsWithoutEmail > 0 ? ", \($0.rowsWithoutEmail.formatted()) without a usable email" : "")
-                )
-            },
+            imports: HTMLRows(
+                reads.imports.map {
+                    .init(
+                        href: TenantRoute.importJob.path(slug, $0.id!),
+                        fileName: $0.fileName,
+                        status: ProfilesController.statusLabel($0),
+                        started: Format.dateTime($0.startedAt),
+                        counts: "\($0.rowsImported.formatted()) imported, \($0.rowsRejected.formatted()) rejected"
+                            + ($0.rowsWithoutEmail > 0 ? ", \($0.rowsWithoutEmail.formatted()) without a usable email" : "")
+                    )
+                }
+            ),
             hasImports: !reads.imports.isEmpty,
             deleteHref: TenantRoute.deleteProfiles.path(slug),
             forgetHref: policy.can(.administer) ? TenantRoute.forgetPerson.path(slug) : nil,
