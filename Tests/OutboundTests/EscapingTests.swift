@@ -53,4 +53,21 @@ import Testing
         try "<p>{{v}}</p>".write(toFile: directory + "/bare.mustache", atomically: true, encoding: .utf8)
         #expect(throws: Views.LoadError.self) { try Views.requireEscapingPragma(in: directory) }
     }
+
+    @Test func aValueWrittenUnescapedIsRefusedAtStartUnlessItIsRowsWrittenAsMarkup() async throws {
+        let pragma = ScalarHTMLContentType.pragma
+        for body in ["<p>{{{note}}}</p>", "<p>{{& note }}</p>", "<p>{{{ rows }}}</p>"] {
+            let directory = try temporaryDirectory()
+            try (pragma + body).write(toFile: directory + "/page.mustache", atomically: true, encoding: .utf8)
+            #expect(throws: Views.LoadError.self, "\(body)") { try Views.requireEscapingPragma(in: directory) }
+        }
+        let directory = try temporaryDirectory()
+        try FileManager.default.createDirectory(atPath: directory + "/profiles", withIntermediateDirectories: true)
+        try (pragma + "<tbody>{{{ rows }}}</tbody>").write(
+            toFile: directory + "/profiles/index.mustache",
+            atomically: true,
+            encoding: .utf8
+        )
+        try Views.requireEscapingPragma(in: directory)
+    }
 }

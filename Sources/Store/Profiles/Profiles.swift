@@ -26,14 +26,10 @@ public struct Attribute: Codable, Sendable, Equatable, FetchableRecord, MutableP
 
     /// Read without Codable: decoding the attributes through it was 2% of a Data > Profiles request.
     public init(row: Row) throws {
-        id = row[Columns.id.name]
-        tenantId = row[Columns.tenantId.name]
-        name = row[Columns.name.name]
-        let type: String = row[CodingKeys.type.stringValue]
-        guard let known = AttributeType(rawValue: type) else {
-            throw DatabaseError(resultCode: .SQLITE_MISMATCH, message: "unknown attribute type \(type)")
-        }
-        self.type = known
+        id = try row.decode(forColumn: Columns.id.name)
+        tenantId = try row.decode(forColumn: Columns.tenantId.name)
+        name = try row.decode(forColumn: Columns.name.name)
+        type = try row.decode(forColumn: CodingKeys.type.stringValue)
     }
 
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }

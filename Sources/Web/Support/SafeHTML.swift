@@ -10,7 +10,8 @@ struct SafeHTML: ExpressibleByStringInterpolation, Sendable {
 
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
-    init(stringLiteral markup: String) { bytes = Array(markup.utf8) }
+    /// Markup: only ever a literal in the source (StaticString), never text made at run time.
+    init(stringLiteral markup: StaticString) { bytes = markup.withUTF8Buffer { Array($0) } }
 
     init(stringInterpolation: StringInterpolation) { bytes = stringInterpolation.bytes }
 
@@ -22,11 +23,11 @@ struct SafeHTML: ExpressibleByStringInterpolation, Sendable {
     }
 
     struct StringInterpolation: StringInterpolationProtocol {
-        var bytes: [UInt8] = []
+        fileprivate(set) var bytes: [UInt8] = []
 
         init(literalCapacity: Int, interpolationCount: Int) { bytes.reserveCapacity(literalCapacity + 32 * interpolationCount) }
 
-        mutating func appendLiteral(_ markup: String) { bytes.append(contentsOf: markup.utf8) }
+        mutating func appendLiteral(_ markup: StaticString) { markup.withUTF8Buffer { bytes.append(contentsOf: $0) } }
 
         /// A value: escaped.
         mutating func appendInterpolation(_ value: String) { ScalarHTMLContentType.escape(value, into: &bytes) }
@@ -52,7 +53,8 @@ extension HTMLRow {
 }
 
 /// Rows rendered at once: the template writes `{{{rows}}}`, one look-up where a section over the rows cost a
-/// context push and several casts per row. Read like the array it holds.
+/// context push and several casts per row (`Views` allows `{{{…}}}` only for these fields). Read like the array it
+/// holds; a section over it still renders once per row.
 struct HTMLRows<Row: HTMLRow>: RandomAccessCollection, ExpressibleByArrayLiteral, MustacheCustomRenderable, CustomReflectable {
     private let rows: [Row]
 
@@ -81,3 +83,5 @@ struct HTMLRows<Row: HTMLRow>: RandomAccessCollection, ExpressibleByArrayLiteral
 }
 
 extension HTMLRows: Sendable where Row: Sendable {}
+
+extension HTMLRows: MustacheSequence {}

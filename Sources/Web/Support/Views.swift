@@ -4,7 +4,8 @@ import Mustache
 
 /// The Mustache templates, all loaded and parsed at start-up: a missing or broken template stops the server with
 /// its name and line, never a 500 on first use. Every template starts with `ScalarHTMLContentType.pragma`, so
-/// `{{value}}` is escaped per Unicode scalar (a template without it is refused); no template uses `{{{…}}}`.
+/// `{{value}}` is escaped per Unicode scalar (a template without it is refused). `{{{…}}}` (unescaped) is refused
+/// except for the rows written as markup in Swift (`HTMLRows`, every value in them escaped the same way).
 public struct Views: Sendable {
     let library: MustacheLibrary
 
@@ -23,6 +24,7 @@ public struct Views: Sendable {
         case broken(file: String, line: Int, column: Int, reason: String)
         case missingTemplate(String, directory: String)
         case withoutEscaping(file: String)
+        case unescaped(file: String, name: String)
 
         public var description: String {
             switch self {
@@ -34,6 +36,8 @@ public struct Views: Sendable {
                 "Template \(name).mustache is missing from \(directory)."
             case .withoutEscaping(let file):
                 "Template \(file) must start with \(ScalarHTMLContentType.pragma) (Outbound's HTML escaping)."
+            case .unescaped(let file, let name):
+                "Template \(file) writes {{{\(name)}}} unescaped; only rows written as markup (HTMLRows) may be."
             }
         }
     }
@@ -63,12 +67,24 @@ public struct Views: Sendable {
         return Views(library: library)
     }
 
-    /// Mustache's own escaping (per Character) is not enough; refuse any template that does not select ours.
+    /// The `HTMLRows` fields each template may write unescaped (`{{{name}}}`).
+    static let unescapedRows: [String: Set<String>] = [
+        "profiles/index.mustache": ["headings", "imports", "rows"],
+        "activity.mustache": ["events"],
+        "partials/nav.mustache": ["tenants", "adminNav", "dataNav"],
+    ]
+
+    /// Mustache's own escaping (per Character) is not enough; refuse any template that does not select ours, or that
+    /// writes a value unescaped other than the rows `unescapedRows` names.
     static func requireEscapingPragma(in directory: String) throws {
         let files = FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? []
         for file in files where file.hasSuffix(".mustache") {
             let text = (try? String(contentsOfFile: directory + "/" + file, encoding: .utf8)) ?? ""
             guard text.hasPrefix(ScalarHTMLContentType.pragma) else { throw LoadError.withoutEscaping(file: file) }
+            for match in text.matches(of: /\{\{(?:\{\s*([^}]*?)\s*\}|&\s*([^}]*?)\s*)\}\}/) {
+                let name = String(match.output.1 ?? match.output.2 ?? "")
+                guard unescapedRows[file]?.contains(name) == true else { throw LoadError.unescaped(file: file, name: name) }
+            }
         }
     }
 

@@ -159,7 +159,14 @@ extension ActivityController.ActivityPage {
                 action: "member.added",
                 detail: "Added dave@acme.test as Viewer",
                 address: "203.0.113.7"
-            )
+            ),
+            .init(
+                when: "2026-11-25 09:58 UTC",
+                who: "alice@acme.test",
+                action: "segment.refreshed",
+                detail: "Refreshed \"A & B\" <all> (O'Brien's)",
+                address: "203.0.113.7"
+            ),
         ],
         hasEvents: true,
         page: 2,
@@ -296,7 +303,7 @@ extension ProfilesController.ProfilesPage {
             .init(
                 profileId: "p-1",
                 href: TenantRoute.profile.path("acme", 1),
-                cells: ["ann@example.com", "41"]
+                cells: ["ann@example.com", "O'Brien & \"Co\""]
             ),
             .init(
                 profileId: "p-2",
