@@ -39,6 +39,24 @@ extension ActivityController.ActivityPage.Row: HTMLRow {
     }
 }
 
+extension ExportRunsController.RunPage.Count: HTMLRow {
+    var html: SafeHTML { "<tr><th>\(label)</th><td>\(value)</td></tr>" }
+    static var separator: UInt8? { nil }
+}
+
+extension ExportRunsController.RunPage.ProblemRow: HTMLRow {
+    var html: SafeHTML { "<tr><td>\(profileId)</td><td>\(email)</td><td>\(reason)</td></tr>" }
+    static var separator: UInt8? { nil }
+}
+
+extension ExportRunsController.RunPage.HistoryRow: HTMLRow {
+    var html: SafeHTML {
+        let run: SafeHTML = current ? "<strong>\(number)</strong>" : "<a href=\"\(href)\">\(number)</a>"
+        return "<tr><td>\(run)</td><td>\(status)</td><td>\(trigger)</td><td>\(queued)</td><td>\(counts)</td></tr>"
+    }
+    static var separator: UInt8? { nil }
+}
+
 extension Chrome.Link: HTMLRow {
     var html: SafeHTML {
         let currentPage: SafeHTML = current ? " aria-current=\"page\"" : ""

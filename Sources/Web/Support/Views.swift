@@ -72,6 +72,7 @@ public struct Views: Sendable {
         "profiles/index.mustache": ["headings", "imports", "rows"],
         "activity.mustache": ["events"],
         "partials/nav.mustache": ["tenants", "adminNav", "dataNav"],
+        "exports/run.mustache": ["counts", "invalid", "rejected", "history"],
     ]
 
     /// Mustache's own escaping (per Character) is not enough; refuse any template that does not select ours, or that

@@ -35,22 +35,22 @@ extension ExportRunsController {
         var started: String
         var finished: String
         var took: String?
-        var counts: [Count]
+        var counts: HTMLRows<Count>
         var canCancel: Bool
         var cancelAction: String
         var canConfirm: Bool
         var confirmAction: String
-        var invalid: [ProblemRow]
+        var invalid: HTMLRows<ProblemRow>
         var hasInvalid: Bool
         var invalidTotal: String
         var invalidNextHref: String?
         var invalidCSVHref: String
-        var rejected: [ProblemRow]
+        var rejected: HTMLRows<ProblemRow>
         var hasRejected: Bool
         var rejectedTotal: String
         var rejectedNextHref: String?
         var rejectedCSVHref: String
-        var history: [HistoryRow]
+        var history: HTMLRows<HistoryRow>
     }
 }
 
@@ -72,8 +72,8 @@ extension ExportRunsController.RunPage {
         let exportId = inputs.loaded.id
         let runId = run.id!
         let here = TenantRoute.exportRun.path(slug, exportId, runId)
-        func rows(_ list: [RunProblemRow]) -> [ProblemRow] {
-            list.map { ProblemRow(profileId: $0.profileId ?? "", email: $0.email, reason: $0.reason) }
+        func rows(_ list: [RunProblemRow]) -> HTMLRows<ProblemRow> {
+            HTMLRows(list.map { ProblemRow(profileId: $0.profileId ?? "", email: $0.email, reason: $0.reason) })
         }
         func count(_ label: String, _ value: Int) -> Count { Count(label: label, value: value.formatted()) }
         let took = run.startedAt.flatMap { started in run.finishedAt.map { Format.duration($0.timeIntervalSince(started)) } }
@@ -91,13 +91,13 @@ extension ExportRunsController.RunPage {
             started: run.startedAt.map(Format.dateTime) ?? "Not yet",
             finished: run.finishedAt.map(Format.dateTime) ?? "Not yet",
             took: took,
-            counts: [
+            counts: HTMLRows([
                 count("Members of its segments", run.members), count("Same email as another profile", run.duplicates),
                 count("Valid", run.valid), count("Invalid (never sent)", run.invalid), count("Unchanged", run.unchanged),
                 count("Held (rejected three runs in a row)", run.held), count("To send", run.toSend), count("Sent", run.sent),
                 count("Accepted", run.accepted), count("Rejected", run.rejected), count("To unsubscribe", run.toUnsubscribe),
                 count("Unsubscribed", run.unsubscribed), count("Requests to ActiveCampaign", run.requests),
-            ],
+            ]),
             canCancel: inputs.canControl && run.state.isActive,
             cancelAction: TenantRoute.cancelExportRun.path(slug, exportId, runId),
             canConfirm: inputs.canControl && run.state == .needsConfirmation,
@@ -116,17 +116,19 @@ extension ExportRunsController.RunPage {
                 TenantRoute.exportRun.path(slug, exportId, runId, query: ["rejectedAfter": String($0)])
             },
             rejectedCSVHref: TenantRoute.exportRunRejectedCSV.path(slug, exportId, runId),
-            history: inputs.history.map {
-                HistoryRow(
-                    number: "#\($0.id!)",
-                    href: TenantRoute.exportRun.path(slug, exportId, $0.id!),
-                    status: $0.state.label,
-                    trigger: RunSummary.trigger($0),
-                    queued: Format.dateTime($0.queuedAt),
-                    counts: RunSummary.counts($0) ?? ($0.reason ?? ""),
-                    current: $0.id == runId
-                )
-            }
+            history: HTMLRows(
+                inputs.history.map {
+                    HistoryRow(
+                        number: "#\($0.id!)",
+                        href: TenantRoute.exportRun.path(slug, exportId, $0.id!),
+                        status: $0.state.label,
+                        trigger: RunSummary.trigger($0),
+                        queued: Format.dateTime($0.queuedAt),
+                        counts: RunSummary.counts($0) ?? ($0.reason ?? ""),
+                        current: $0.id == runId
+                    )
+                }
+            )
         )
     }
 }
