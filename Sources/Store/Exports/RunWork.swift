@@ -260,7 +260,10 @@ public struct RunWork: Sendable {
             }
         }
         let lastBatches = planner.finish()
-        try await insertPlanned(lastBatches, runId: runId, kind: .subscribe)
+        let forgotten = try await insertPlanned(lastBatches, runId: runId, kind: .subscribe)
+        counts.members -= forgotten
+        counts.toSend -= forgotten
+        counts.valid -= forgotten
         if !lastBatches.isEmpty { planned() }
         counts.batches = Int(planner.lastSeq)
         if subject.export.mirror && subject.export.baselineState == .read {
@@ -416,7 +419,9 @@ public struct RunWork: Sendable {
             }
             try values.flush(db)
             let closed = planner.takeClosed()
-            try Self.storePlanned(db, closed, runId: runId, kind: .subscribe, checkedFrom: rows.first?.contact.seq ?? .max)
+            let forgotten = try Self.storePlanned(db, closed, runId: runId, kind: .subscribe, checkedFrom: rows.first?.contact.seq ?? .max)
+            counts.members -= forgotten
+            counts.toSend -= forgotten
             counts.valid = counts.toSend + counts.unchanged + counts.held
             return (counts, planner, !closed.isEmpty)
         }
@@ -488,28 +493,29 @@ public struct RunWork: Sendable {
                 planner.add(BatchContact(seq: -rowid, email: email), bytes: bytes)
                 planned += 1
             }
-            try await insertPlanned(planner.takeClosed(), runId: runId, kind: .unsubscribe)
+            planned -= try await insertPlanned(planner.takeClosed(), runId: runId, kind: .unsubscribe)
         }
-        try await insertPlanned(planner.finish(), runId: runId, kind: .unsubscribe)
+        planned -= try await insertPlanned(planner.finish(), runId: runId, kind: .unsubscribe)
         return (planned, Int(planner.lastSeq))
     }
 
-    private func insertPlanned(_ batches: [BatchPlanner.Planned], runId: Int64, kind: BatchKind) async throws {
-        guard !batches.isEmpty else { return }
-        try await database.writer.write { db in try Self.storePlanned(db, batches, runId: runId, kind: kind) }
+    /// Returns how many contacts were left out (see `storePlanned`).
+    private func insertPlanned(_ batches: [BatchPlanner.Planned], runId: Int64, kind: BatchKind) async throws -> Int {
+        guard !batches.isEmpty else { return 0 }
+        return try await database.writer.write { db in try Self.storePlanned(db, batches, runId: runId, kind: kind) }
     }
 
     /// Stores batches the planner closed. A batch fills over several transactions: whoever was forgotten since
-    /// their contact went in (their profile, or for a removal their ledger row, is gone) is left out. Profiles from
-    /// `checkedFrom` on were checked in this transaction already.
+    /// their contact went in (their profile, or for a removal their ledger row, is gone) is left out, and no longer
+    /// counted. Profiles from `checkedFrom` on were checked in this transaction already. Returns how many went.
     static func storePlanned(
         _ db: Database,
         _ batches: [BatchPlanner.Planned],
         runId: Int64,
         kind: BatchKind,
         checkedFrom: Int64 = .max
-    ) throws {
-        guard !batches.isEmpty else { return }
+    ) throws -> Int {
+        guard !batches.isEmpty else { return 0 }
         let seqs = batches.flatMap { batch in
             batch.contacts.lazy.filter { kind == .unsubscribe || $0.seq < checkedFrom }.map { kind == .subscribe ? $0.seq : -$0.seq }
         }
@@ -522,12 +528,15 @@ public struct RunWork: Sendable {
                 arguments: [JSONList.of(seqs)]
             )
         )
+        var leftOut = 0
         for batch in batches {
             let kept = batch.contacts.filter {
                 kind == .subscribe ? $0.seq >= checkedFrom || stillThere.contains($0.seq) : stillThere.contains(-$0.seq)
             }
+            leftOut += batch.contacts.count - kept.count
             try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: kind, contacts: kept)
         }
+        return leftOut
     }
 
     /// Ends the prepare phase: counts, then sending — or waiting for a person when the mirror's removals exceed

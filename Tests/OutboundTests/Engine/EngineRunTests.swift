@@ -41,7 +41,7 @@ import Testing
             let database = world.database
             let tenantId = world.tenantId
             let deleted = Mutex(false)
-            _ = try await work.freeze(try #require(try await work.subject(runId: queued.run.id!))) {
+            let counts = try await work.freeze(try #require(try await work.subject(runId: queued.run.id!))) {
                 guard !deleted.withLock({ $0 }) else { return }
                 deleted.withLock { $0 = true }
                 try! database.writer.write { db in
@@ -52,6 +52,7 @@ import Testing
             let toSend = try await world.contactsToSend(runId: queued.run.id!)
             #expect(toSend.count == 11_999)
             #expect(!toSend.contains { $0.profileId == "p9990" || $0.email == "person9990@example.com" })
+            #expect(counts.members == 11_999 && counts.valid == 11_999 && counts.toSend == 11_999)
         }
     }
 
