@@ -91,6 +91,15 @@ extension RunBatch {
         return batch
     }
 
+    /// Planned or sent: not confirmed already, not split, not gone with its run.
+    static func isOpen(_ db: Database, runId: Int64, seq: Int64) throws -> Bool {
+        let state = try BatchState.fetchOne(
+            db.cachedStatement(sql: "SELECT state FROM runBatch WHERE runId = ? AND seq = ?"),
+            arguments: [runId, seq]
+        )
+        return state == .planned || state == .sent
+    }
+
     /// The contacts stored with the batch: to deliver, or delivered and not yet in the ledger (none after).
     static func contacts(_ db: Database, runId: Int64, seq: Int64) throws -> [BatchContact] {
         let data = try Data.fetchOne(

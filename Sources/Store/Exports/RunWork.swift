@@ -516,23 +516,22 @@ public struct RunWork: Sendable {
         checkedFrom: Int64 = .max
     ) throws -> Int {
         guard !batches.isEmpty else { return 0 }
-        let seqs = batches.flatMap { batch in
-            batch.contacts.lazy.filter { kind == .unsubscribe || $0.seq < checkedFrom }.map { kind == .subscribe ? $0.seq : -$0.seq }
-        }
+        // The row a contact stands for: its profile's, or for a removal its ledger row's (its seq negated).
+        let rowOf = { (contact: BatchContact) in kind == .subscribe ? contact.seq : -contact.seq }
+        let checkedAlready = { (contact: BatchContact) in kind == .subscribe && contact.seq >= checkedFrom }
+        let rows = batches.flatMap { $0.contacts.lazy.filter { !checkedAlready($0) }.map(rowOf) }
         let stillThere = Set(
             try Int64.fetchAll(
                 db,
                 sql: kind == .subscribe
                     ? "SELECT rowId FROM profile WHERE rowId IN (SELECT value FROM json_each(?))"
                     : "SELECT rowid FROM exportLedger WHERE rowid IN (SELECT value FROM json_each(?))",
-                arguments: [JSONList.of(seqs)]
+                arguments: [JSONList.of(rows)]
             )
         )
         var leftOut = 0
         for batch in batches {
-            let kept = batch.contacts.filter {
-                kind == .subscribe ? $0.seq >= checkedFrom || stillThere.contains($0.seq) : stillThere.contains(-$0.seq)
-            }
+            let kept = batch.contacts.filter { checkedAlready($0) || stillThere.contains(rowOf($0)) }
             leftOut += batch.contacts.count - kept.count
             try RunBatch.insertPlanned(db, runId: runId, seq: batch.seq, kind: kind, contacts: kept)
         }
@@ -665,11 +664,7 @@ public struct RunWork: Sendable {
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
         let failed = Set(failures.map { $0.lowercased() })
         try await database.writer.write { db in
-            let state = try BatchState.fetchOne(
-                db.cachedStatement(sql: "SELECT state FROM runBatch WHERE runId = ? AND seq = ?"),
-                arguments: [batch.runId, batch.seq]
-            )
-            guard let state, state == .planned || state == .sent else { return }  // confirmed already, or split
+            guard try RunBatch.isOpen(db, runId: batch.runId, seq: batch.seq) else { return }
             let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
             let rejected = contacts.filter { failed.contains($0.email) }
             let accepted = rejected.isEmpty ? contacts : contacts.filter { !failed.contains($0.email) }
@@ -730,11 +725,7 @@ public struct RunWork: Sendable {
     /// batch stays planned. Returns how many contacts are left in the batch.
     public func reject(_ batch: RunBatch, exportId: Int64, seqs: [Int64: String], now: Date) async throws -> Int {
         try await database.writer.write { db in
-            let state = try BatchState.fetchOne(
-                db.cachedStatement(sql: "SELECT state FROM runBatch WHERE runId = ? AND seq = ?"),
-                arguments: [batch.runId, batch.seq]
-            )
-            guard state == .planned || state == .sent else { return 0 }  // confirmed already, split, or gone with its run
+            guard try RunBatch.isOpen(db, runId: batch.runId, seq: batch.seq) else { return 0 }
             let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
             let rejected = contacts.compactMap { contact in seqs[contact.seq].map { (contact, $0) } }
             let left = contacts.filter { seqs[$0.seq] == nil }

@@ -8,8 +8,6 @@ struct SafeHTML: ExpressibleByStringInterpolation, Sendable {
     /// UTF-8: appended to byte by byte, made a String once.
     let bytes: [UInt8]
 
-    var text: String { String(decoding: bytes, as: UTF8.self) }
-
     /// Markup: only ever a literal in the source (StaticString), never text made at run time.
     init(stringLiteral markup: StaticString) { bytes = markup.withUTF8Buffer { Array($0) } }
 
@@ -46,6 +44,13 @@ protocol HTMLRow {
 
 extension HTMLRow {
     static var separator: UInt8? { UInt8(ascii: "\n") }
+}
+
+/// A row written on the same line as the next (list items, rows of a one-line `<tbody>`).
+protocol InlineHTMLRow: HTMLRow {}
+
+extension InlineHTMLRow {
+    static var separator: UInt8? { nil }
 }
 
 /// Rows rendered at once: the template writes `{{{rows}}}`, one look-up where a section over the rows cost a

@@ -23,14 +23,12 @@ extension ProfilesController.ProfilesPage.Row: HTMLRow {
     }
 }
 
-extension ProfilesController.ProfilesPage.Heading: HTMLRow {
+extension ProfilesController.ProfilesPage.Heading: InlineHTMLRow {
     var html: SafeHTML { "<th title=\"\(name)\">\(name) <span class=\"muted\">\(type)</span></th>" }
-    static var separator: UInt8? { nil }
 }
 
-extension ProfilesController.ProfilesPage.ImportRow: HTMLRow {
+extension ProfilesController.ProfilesPage.ImportRow: InlineHTMLRow {
     var html: SafeHTML { "<tr><td><a href=\"\(href)\">\(fileName)</a></td><td>\(status)</td><td>\(started)</td><td>\(counts)</td></tr>" }
-    static var separator: UInt8? { nil }
 }
 
 extension ActivityController.ActivityPage.Row: HTMLRow {
@@ -39,29 +37,25 @@ extension ActivityController.ActivityPage.Row: HTMLRow {
     }
 }
 
-extension ExportRunsController.RunPage.Count: HTMLRow {
+extension ExportRunsController.RunPage.Count: InlineHTMLRow {
     var html: SafeHTML { "<tr><th>\(label)</th><td>\(value)</td></tr>" }
-    static var separator: UInt8? { nil }
 }
 
-extension ExportRunsController.RunPage.ProblemRow: HTMLRow {
+extension ExportRunsController.RunPage.ProblemRow: InlineHTMLRow {
     var html: SafeHTML { "<tr><td>\(profileId)</td><td>\(email)</td><td>\(reason)</td></tr>" }
-    static var separator: UInt8? { nil }
 }
 
-extension ExportRunsController.RunPage.HistoryRow: HTMLRow {
+extension ExportRunsController.RunPage.HistoryRow: InlineHTMLRow {
     var html: SafeHTML {
         let run: SafeHTML = current ? "<strong>\(number)</strong>" : "<a href=\"\(href)\">\(number)</a>"
         return "<tr><td>\(run)</td><td>\(status)</td><td>\(trigger)</td><td>\(queued)</td><td>\(counts)</td></tr>"
     }
-    static var separator: UInt8? { nil }
 }
 
-extension Chrome.Link: HTMLRow {
+extension Chrome.Link: InlineHTMLRow {
     var html: SafeHTML {
         let currentPage: SafeHTML = current ? " aria-current=\"page\"" : ""
         return "<li><a href=\"\(href)\"\(currentPage)>\(label)</a></li>"
     }
 
-    static var separator: UInt8? { nil }
 }
