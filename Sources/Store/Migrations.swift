@@ -573,7 +573,15 @@ extension AppDatabase {
                         fingerprint: $0[6]
                     )
                 }
-                try RunBatch.storeContacts(db, runId: runId, seq: seq, contacts: contacts)
+                // As this version stored them (later versions add columns).
+                try db.execute(
+                    sql: "INSERT INTO runBatchContacts (runId, seq, payload) VALUES (?, ?, ?)",
+                    arguments: [runId, seq, BatchPayload.encode(contacts)]
+                )
+                try db.execute(
+                    sql: "UPDATE runBatch SET contacts = ? WHERE runId = ? AND seq = ?",
+                    arguments: [contacts.count, runId, seq]
+                )
             }
             // A confirmed batch's count is now what it delivered.
             try db.execute(
@@ -586,6 +594,18 @@ extension AppDatabase {
             try db.execute(sql: "DELETE FROM runContact WHERE action IN ('send', 'unsubscribe') AND outcome IS NOT 'rejected'")
             // Every query by batch is gone with the rows it found.
             try db.execute(sql: "DROP INDEX runContact_batch")
+        }
+        // Issue 12: what a batch enters in the ledger, readable by SQL, so the ledger merge is one sorted statement.
+        migrator.registerMigration("v17 batch ledger entries") { db in
+            try db.execute(sql: "ALTER TABLE runBatchContacts ADD COLUMN ledgerEntries TEXT NOT NULL DEFAULT '{}'")
+            let stored = try Row.fetchAll(db, sql: "SELECT runId, seq, payload FROM runBatchContacts")
+            for batch in stored {
+                let contacts = try BatchPayload.decode(batch[2])
+                try db.execute(
+                    sql: "UPDATE runBatchContacts SET ledgerEntries = ? WHERE runId = ? AND seq = ?",
+                    arguments: [BatchPayload.ledgerEntries(contacts), batch[0], batch[1]]
+                )
+            }
         }
         return migrator
     }

@@ -207,5 +207,13 @@ import Testing
         #expect(batches[3].isEmpty)  // a finished run's
         #expect(counts == [1, 1, 2])  // a confirmed batch counts what it delivered
         #expect(rows == ["b@example.com", "d@example.com", "not an email"])
+        // v17: the delivered batch's ledger entries are readable by the merge, so the run's next merge records it.
+        let ledger = try await queue.write { db in
+            try RunWork.recordDelivered(db, runId: 1, exportId: 1)
+            return try Row.fetchAll(db, sql: "SELECT email, fingerprint FROM exportLedger ORDER BY email").map {
+                "\($0[0] as String) \($0[1] as String)"
+            }
+        }
+        #expect(ledger == ["c@example.com f3"])
     }
 }

@@ -65,21 +65,25 @@ enum BatchPayload {
         }
     }
 
-    /// Only what the ledger keeps of each contact: its email and fingerprint.
-    static func delivered(_ data: Data) throws -> [(email: String, fingerprint: String?)] {
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> [(email: String, fingerprint: String?)] in
-            var reader = Reader(bytes: raw)
-            guard try reader.byte() == version else { throw Corrupt() }
-            var delivered: [(email: String, fingerprint: String?)] = []
-            delivered.reserveCapacity(RunWork.maxBatchContacts)
-            while !reader.atEnd {
-                _ = try reader.take(8)
-                guard let email = try reader.string() else { throw Corrupt() }
-                for _ in 0..<4 { try reader.skipString() }  // profile id, first and last name, phone
-                delivered.append((email, try reader.string()))
+    /// What the batch enters in the ledger once delivered, as a JSON object of email → fingerprint. Emails are
+    /// unique in a run and normalised (no quotes or control characters; escaped all the same). Stored beside the
+    /// payload so that the ledger merge runs in SQL (`json_each`, sorted by SQLite): decoding a million contacts in
+    /// Swift and binding them one upsert at a time cost a full export a fifth of its CPU.
+    static func ledgerEntries(_ contacts: [BatchContact]) -> String {
+        var json: [UInt8] = [UInt8(ascii: "{")]
+        json.reserveCapacity(2 + contacts.count * 64)
+        for (index, contact) in contacts.enumerated() {
+            if index > 0 { json.append(UInt8(ascii: ",")) }
+            JSONList.appendString(contact.email, to: &json)
+            json.append(UInt8(ascii: ":"))
+            if let fingerprint = contact.fingerprint {
+                JSONList.appendString(fingerprint, to: &json)
+            } else {
+                json.append(contentsOf: "null".utf8)
             }
-            return delivered
         }
+        json.append(UInt8(ascii: "}"))
+        return String(decoding: json, as: UTF8.self)
     }
 
     private struct Reader {

@@ -806,44 +806,29 @@ public struct RunWork: Sendable {
         }
     }
 
-    /// Confirmed batches' accepted contacts enter (or update) the ledger, in email order, many batches at once.
-    /// One upsert per contact per batch, at random places in a ledger of a million emails, dirtied a page per
-    /// contact at each batch's commit (16% of a full export's CPU, and most of its WAL writes); in email order a
-    /// merge touches each ledger page once. Called every `ledgerMergeContacts` accepted contacts while a run
-    /// sends, and for the rest when the run finishes or a person cancels it: a canceled run's deliveries stay
-    /// known. (A run canceled because its export got another list or connection has its ledger reset instead, so
-    /// its batches are never recorded.)
+    /// Confirmed batches' accepted contacts enter (or update) the ledger, in email order, many batches at once,
+    /// in one statement: SQLite reads each batch's `ledgerEntries` and sorts them. In email order a merge touches
+    /// each ledger page once; one upsert per contact per batch, at random places in a ledger of a million
+    /// emails, dirtied a page per contact at each commit. Called every `ledgerMergeContacts` accepted contacts
+    /// while a run sends (each merge rewrites much of the ledger, so merges are few), and for the rest when the
+    /// run finishes or a person cancels it: a canceled run's deliveries stay known. (A run canceled because its
+    /// export got another list or connection has its ledger reset instead, so its batches are never recorded.)
     static func recordDelivered(_ db: Database, runId: Int64, exportId: Int64) throws {
-        var delivered: [(email: String, fingerprint: String?, at: DatabaseValue)] = []
-        let batches = try Row.fetchCursor(
-            db,
-            sql: """
-                SELECT b.confirmedAt, c.payload FROM runBatch b JOIN runBatchContacts c ON c.runId = b.runId AND c.seq = b.seq
-                WHERE b.runId = ? AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0
-                """,
-            arguments: [runId]
-        )
-        while let batch = try batches.next() {
-            // The time as stored: a Date would be formatted again for every contact.
-            let at: DatabaseValue = batch[0]
-            for contact in try BatchPayload.delivered(batch[1]) { delivered.append((contact.email, contact.fingerprint, at)) }
-        }
-        // The ledger's key order for ASCII emails (byte order); any order is correct, this one touches each page once.
-        delivered.sort { $0.email < $1.email }
-        let upsert = try db.cachedStatement(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
-                VALUES (?1, ?2, ?3, ?4, NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = ?2), 0, NULL)
+                SELECT ?1, entry.key, entry.value, b.confirmedAt,
+                       NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = entry.key), 0, NULL
+                FROM runBatch b JOIN runBatchContacts c ON c.runId = b.runId AND c.seq = b.seq, json_each(c.ledgerEntries) entry
+                WHERE b.runId = ?2 AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0
+                ORDER BY entry.key
                 ON CONFLICT (exportId, email) DO UPDATE SET
                     subscribedByExport = CASE WHEN exportLedger.deliveredAt IS NULL THEN excluded.subscribedByExport
                                               ELSE exportLedger.subscribedByExport END,
                     fingerprint = excluded.fingerprint, deliveredAt = excluded.deliveredAt, rejectStreak = 0, rejectedFingerprint = NULL,
                     rejectedRunId = NULL
                 """
-        )
-        for (email, fingerprint, at) in delivered {
-            try upsert.execute(arguments: [exportId, email, fingerprint, at])
-        }
+        ).execute(arguments: [exportId, runId])
         try db.execute(
             sql: """
                 DELETE FROM runBatchContacts WHERE runId = ?1 AND seq IN (

@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Testing
 
 @testable import Store
@@ -27,10 +28,27 @@ import Testing
         ]
         let stored = BatchPayload.encode(contacts)
         #expect(try BatchPayload.decode(stored) == contacts)
-        let delivered = try BatchPayload.delivered(stored)
-        #expect(delivered.map(\.email) == contacts.map(\.email))
-        #expect(delivered.map(\.fingerprint) == contacts.map(\.fingerprint))
         #expect(try BatchPayload.decode(BatchPayload.encode([])).isEmpty)
+    }
+
+    /// The ledger merge reads these in SQL: SQLite must get back each email and fingerprint exactly.
+    @Test func sqliteReadsABatchsLedgerEntriesAsTheyWereWritten() throws {
+        let contacts = [
+            BatchContact(seq: 1, email: "zoë@example.com", fingerprint: "00ff"),
+            BatchContact(seq: 2, email: "\"quoted\\back\"@example.com", fingerprint: "ab12"),
+            BatchContact(seq: 3, email: "tab\tctl\u{1f}@example.com", fingerprint: nil),
+            BatchContact(seq: 4, email: "😀@example.com", fingerprint: "{\"not\": json}"),
+        ]
+        let rows = try DatabaseQueue().read { db in
+            try Row.fetchAll(
+                db,
+                sql: "SELECT key, value FROM json_each(?) ORDER BY rowid",
+                arguments: [BatchPayload.ledgerEntries(contacts)]
+            )
+        }
+        #expect(rows.map { $0[0] as String } == contacts.map(\.email))
+        #expect(rows.map { $0[1] as String? } == contacts.map(\.fingerprint))
+        #expect(BatchPayload.ledgerEntries([]) == "{}")
     }
 
     @Test func aDamagedBatchIsAnErrorNotAGuess() {
