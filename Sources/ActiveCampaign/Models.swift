@@ -115,35 +115,44 @@ struct BulkImportBody {
     func encoded() -> Data {
         var out: [UInt8] = []
         out.reserveCapacity(contacts.count * 160)
-        let flag = Array((excludeAutomations ? "true" : "false").utf8)
-        out += Array(#"{"contacts":["#.utf8)
+        let flag = excludeAutomations ? "true" : "false"
+        // A batch's contacts share their lists: the fragment is written again only when they change.
+        var subscribe = ListsFragment(key: "subscribe")
+        var unsubscribe = ListsFragment(key: "unsubscribe")
+        out.append(contentsOf: #"{"contacts":["#.utf8)
         for (index, contact) in contacts.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
-            out += Array(#"{"email":"#.utf8)
+            out.append(contentsOf: #"{"email":"#.utf8)
             Self.appendString(contact.email, to: &out)
-            for (key, value) in [("first_name", contact.firstName), ("last_name", contact.lastName), ("phone", contact.phone)] {
-                guard let value else { continue }
-                out += Array(",\"\(key)\":".utf8)
-                Self.appendString(value, to: &out)
+            if let firstName = contact.firstName {
+                out.append(contentsOf: #","first_name":"#.utf8)
+                Self.appendString(firstName, to: &out)
+            }
+            if let lastName = contact.lastName {
+                out.append(contentsOf: #","last_name":"#.utf8)
+                Self.appendString(lastName, to: &out)
+            }
+            if let phone = contact.phone {
+                out.append(contentsOf: #","phone":"#.utf8)
+                Self.appendString(phone, to: &out)
             }
             if !contact.fields.isEmpty {
-                out += Array(#","fields":["#.utf8)
+                out.append(contentsOf: #","fields":["#.utf8)
                 for (position, field) in contact.fields.enumerated() {
-                    out += Array("\(position > 0 ? "," : ""){\"id\":\(field.id),\"value\":".utf8)
+                    out.append(contentsOf: "\(position > 0 ? "," : ""){\"id\":\(field.id),\"value\":".utf8)
                     Self.appendString(field.value, to: &out)
                     out.append(UInt8(ascii: "}"))
                 }
                 out.append(UInt8(ascii: "]"))
             }
-            for (key, lists) in [("subscribe", contact.subscribe), ("unsubscribe", contact.unsubscribe)] where !lists.isEmpty {
-                out += Array(",\"\(key)\":[".utf8)
-                out += Array(lists.map { "{\"listid\":\($0)}" }.joined(separator: ",").utf8)
-                out.append(UInt8(ascii: "]"))
-            }
-            out += Array(#","exclude_automations":"#.utf8) + flag
+            out.append(contentsOf: subscribe.bytes(for: contact.subscribe))
+            out.append(contentsOf: unsubscribe.bytes(for: contact.unsubscribe))
+            out.append(contentsOf: #","exclude_automations":"#.utf8)
+            out.append(contentsOf: flag.utf8)
             out.append(UInt8(ascii: "}"))
         }
-        out += Array(#"],"exclude_automations":"#.utf8) + flag
+        out.append(contentsOf: #"],"exclude_automations":"#.utf8)
+        out.append(contentsOf: flag.utf8)
         out.append(UInt8(ascii: "}"))
         return Data(out)
     }
@@ -153,18 +162,39 @@ struct BulkImportBody {
         out.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
             switch byte {
-            case UInt8(ascii: "\""): out += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
-            case UInt8(ascii: "\\"): out += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
-            case 0x0A: out += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
-            case 0x0D: out += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
-            case 0x09: out += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                out.append(UInt8(ascii: "\\"))
+                out.append(byte)
+            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
+            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
+            case 0x09: out.append(contentsOf: #"\t"#.utf8)
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
-                out += Array("\\u00".utf8) + [hex[Int(byte >> 4)], hex[Int(byte & 0xF)]]
+                out.append(contentsOf: #"\u00"#.utf8)
+                out.append(hexDigits[Int(byte >> 4)])
+                out.append(hexDigits[Int(byte & 0xF)])
             default: out.append(byte)
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
+    /// `,"subscribe":[{"listid":1}]` for a contact's lists (nothing for none), kept for the next contact.
+    private struct ListsFragment {
+        let key: String
+        private var lists: [Int] = []
+        private var fragment: [UInt8] = []
+
+        init(key: String) { self.key = key }
+
+        mutating func bytes(for lists: [Int]) -> [UInt8] {
+            if lists != self.lists {
+                self.lists = lists
+                fragment = lists.isEmpty ? [] : Array(",\"\(key)\":[\(lists.map { "{\"listid\":\($0)}" }.joined(separator: ","))]".utf8)
+            }
+            return fragment
+        }
     }
 }
 

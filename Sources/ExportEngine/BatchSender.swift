@@ -117,15 +117,16 @@ struct BatchSender {
             )
             return .done
         }
-        let list = self.list
+        let subscribe = batch.kind == .subscribe ? [list] : []
+        let unsubscribe = batch.kind == .unsubscribe ? [list] : []
         let payload = contacts.map { contact in
             BulkContact(
                 email: contact.email,
                 firstName: contact.firstName,
                 lastName: contact.lastName,
                 phone: contact.phone,
-                subscribe: batch.kind == .subscribe ? [list] : [],
-                unsubscribe: batch.kind == .unsubscribe ? [list] : []
+                subscribe: subscribe,
+                unsubscribe: unsubscribe
             )
         }
         let exclude = excludeAutomations

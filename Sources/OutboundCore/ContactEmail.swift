@@ -124,13 +124,29 @@ extension String {
 /// in the export's ledger, so it must never change between versions. Not a security hash: it only tells
 /// "changed since the last delivery" apart from "unchanged".
 public enum PayloadFingerprint {
-    public static func of(_ text: String) -> String {
+    public static func of(_ text: String) -> String { of(fields: [text], separator: 0) }
+
+    /// The fingerprint of the fields joined by `separator`, without building the joined text (the freeze takes
+    /// one per contact).
+    public static func of(fields: [String], separator: UInt8) -> String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
+        for (index, field) in fields.enumerated() {
+            if index > 0 {
+                hash ^= UInt64(separator)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
+            for byte in field.utf8 {
+                hash ^= UInt64(byte)
+                hash = hash &* 0x0000_0100_0000_01b3
+            }
         }
-        let hex = String(hash, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
+        return String(unsafeUninitializedCapacity: 16) { digits in
+            for position in 0..<16 {
+                digits[position] = hexDigits[Int((hash >> UInt64(60 - 4 * position)) & 0xF)]
+            }
+            return 16
+        }
     }
+
+    private static let hexDigits = Array("0123456789abcdef".utf8)
 }

@@ -91,13 +91,13 @@ extension RunBatch {
         return batch
     }
 
-    /// Planned or sent: not confirmed already, not split, not gone with its run.
-    static func isOpen(_ db: Database, runId: Int64, seq: Int64) throws -> Bool {
-        let state = try BatchState.fetchOne(
-            db.cachedStatement(sql: "SELECT state FROM runBatch WHERE runId = ? AND seq = ?"),
+    /// The batch's stored count while it is open (planned or sent: not confirmed already, not split, not gone
+    /// with its run); nil otherwise.
+    static func openContactCount(_ db: Database, runId: Int64, seq: Int64) throws -> Int? {
+        try Int.fetchOne(
+            db.cachedStatement(sql: "SELECT contacts FROM runBatch WHERE runId = ? AND seq = ? AND state IN ('planned', 'sent')"),
             arguments: [runId, seq]
         )
-        return state == .planned || state == .sent
     }
 
     /// The contacts stored with the batch: to deliver, or delivered and not yet in the ledger (none after).

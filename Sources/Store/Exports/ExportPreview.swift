@@ -241,6 +241,6 @@ extension AppDatabase {
 /// the unit separator): the preview must decide "unchanged" exactly as a run does.
 public enum ContactPayload {
     public static func fingerprint(email: String, firstName: String?, lastName: String?, phone: String?) -> String {
-        PayloadFingerprint.of([email, firstName ?? "", lastName ?? "", phone ?? ""].joined(separator: "\u{1F}"))
+        PayloadFingerprint.of(fields: [email, firstName ?? "", lastName ?? "", phone ?? ""], separator: 0x1F)
     }
 }

@@ -198,9 +198,26 @@ public struct RunWork: Sendable {
         var counts = FreezeCounts()
         var planner = BatchPlanner()
         // Driven from the members (their primary key is segment, generation, profile row): a chunk reads only the
-        // profiles in the export's segments, whatever share of the workspace they are.
+        // profiles in the export's segments, whatever share of the workspace they are. One segment's members are
+        // joined in key order; several segments may share a profile, so theirs are an `IN` set (an ephemeral
+        // table SQLite builds per chunk, a third of a million-row read's cost: one segment goes without).
         let segmentFilter =
             generations.isEmpty ? "0" : generations.map { _ in "(sm.segmentId = ? AND sm.generation = ?)" }.joined(separator: " OR ")
+        let membersSQL =
+            generations.count == 1
+            ? """
+            FROM segmentMember sm JOIN profile p ON p.rowId = sm.profileRowId
+            WHERE \(segmentFilter) AND sm.profileRowId > ? AND sm.profileRowId <= ? AND p.tenantId = ?
+            ORDER BY sm.profileRowId
+            """
+            : """
+            FROM profile p
+            WHERE p.rowId IN (
+                SELECT sm.profileRowId FROM segmentMember sm
+                WHERE (\(segmentFilter)) AND sm.profileRowId > ? AND sm.profileRowId <= ?)
+              AND p.tenantId = ?
+            ORDER BY p.rowId
+            """
         let segmentArguments: [(any DatabaseValueConvertible)?] = generations.sorted { $0.key < $1.key }.flatMap { [$0.key, $0.value] }
         if let low = bounds.0, let high = bounds.1 {
             var start = low - 1
@@ -221,12 +238,7 @@ public struct RunWork: Sendable {
                         sql: """
                             SELECT p.rowId, p.profileId, json_extract(p.attributes, ?), json_extract(p.attributes, ?),
                                    json_extract(p.attributes, ?), json_extract(p.attributes, ?)
-                            FROM profile p
-                            WHERE p.rowId IN (
-                                SELECT sm.profileRowId FROM segmentMember sm
-                                WHERE (\(segmentFilter)) AND sm.profileRowId > ? AND sm.profileRowId <= ?)
-                              AND p.tenantId = ?
-                            ORDER BY p.rowId
+                            \(membersSQL)
                             """,
                         arguments: chunkArguments
                     )
@@ -664,20 +676,24 @@ public struct RunWork: Sendable {
     public func confirm(_ batch: RunBatch, exportId: Int64, failures: [String], failureReason: String, now: Date) async throws {
         let failed = Set(failures.map { $0.lowercased() })
         try await database.writer.write { db in
-            guard try RunBatch.isOpen(db, runId: batch.runId, seq: batch.seq) else { return }
-            let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
-            let rejected = contacts.filter { failed.contains($0.email) }
-            let accepted = rejected.isEmpty ? contacts : contacts.filter { !failed.contains($0.email) }
+            guard let stored = try RunBatch.openContactCount(db, runId: batch.runId, seq: batch.seq) else { return }
+            // A subscription every contact of which was accepted stays stored as it is (its count too): its contacts
+            // are read only when some were refused, or to take removals out of the ledger.
+            let contacts =
+                failed.isEmpty && batch.kind == .subscribe ? nil : try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
+            let rejected = contacts?.filter { failed.contains($0.email) } ?? []
+            let accepted = rejected.isEmpty ? contacts : contacts?.filter { !failed.contains($0.email) }
+            let acceptedCount = accepted?.count ?? stored
             if !rejected.isEmpty {
                 try Self.insertRejected(db, batch: batch, rejected.map { ($0, failureReason) })
             }
             try db.cachedStatement(
                 sql: "UPDATE runBatch SET state = 'confirmed', confirmedAt = ?, polls = polls + 1, contacts = ? WHERE runId = ? AND seq = ?"
-            ).execute(arguments: [now, accepted.count, batch.runId, batch.seq])
+            ).execute(arguments: [now, acceptedCount, batch.runId, batch.seq])
             // What stays stored is what was delivered, for the ledger's next merge; a removal's contacts are done with.
             if batch.kind == .unsubscribe {
                 try RunBatch.dropContacts(db, runId: batch.runId, seq: batch.seq)
-            } else if !rejected.isEmpty {
+            } else if let accepted, !rejected.isEmpty {
                 try RunBatch.storeContacts(db, runId: batch.runId, seq: batch.seq, contacts: accepted)
             }
             try Self.applyOutcomesToLedger(
@@ -685,7 +701,7 @@ public struct RunWork: Sendable {
                 batch: batch,
                 exportId: exportId,
                 rejectedSeqs: rejected.map(\.seq),
-                removed: batch.kind == .unsubscribe ? accepted.map(\.email) : []
+                removed: batch.kind == .unsubscribe ? (accepted ?? []).map(\.email) : []
             )
             // Counted as they happen (one transaction with the outcomes), so a run page never lags its rows.
             try db.cachedStatement(
@@ -695,7 +711,7 @@ public struct RunWork: Sendable {
                     """
             ).execute(
                 arguments: [
-                    batch.kind == .subscribe ? accepted.count : 0, batch.kind == .unsubscribe ? accepted.count : 0,
+                    batch.kind == .subscribe ? acceptedCount : 0, batch.kind == .unsubscribe ? acceptedCount : 0,
                     rejected.count, batch.runId,
                 ]
             )
@@ -725,7 +741,7 @@ public struct RunWork: Sendable {
     /// batch stays planned. Returns how many contacts are left in the batch.
     public func reject(_ batch: RunBatch, exportId: Int64, seqs: [Int64: String], now: Date) async throws -> Int {
         try await database.writer.write { db in
-            guard try RunBatch.isOpen(db, runId: batch.runId, seq: batch.seq) else { return 0 }
+            guard try RunBatch.openContactCount(db, runId: batch.runId, seq: batch.seq) != nil else { return 0 }
             let contacts = try RunBatch.contacts(db, runId: batch.runId, seq: batch.seq)
             let rejected = contacts.compactMap { contact in seqs[contact.seq].map { (contact, $0) } }
             let left = contacts.filter { seqs[$0.seq] == nil }

@@ -67,6 +67,15 @@ import Testing
         // Stored in every export's ledger: a change here would resend every contact of every export.
         #expect(PayloadFingerprint.of("") == "cbf29ce484222325")
         #expect(PayloadFingerprint.of("a") == "af63dc4c8601ec8c")
+        #expect(PayloadFingerprint.of("x7500") == "0041157ac45c93f7")  // leading zeros kept
+        #expect(
+            ContactPayload.fingerprint(email: "ana@example.com", firstName: "Ana", lastName: "López", phone: "+34 600")
+                == "c165b570966aa858"
+        )
+        #expect(
+            ContactPayload.fingerprint(email: "ana@example.com", firstName: nil, lastName: "López", phone: nil)
+                == PayloadFingerprint.of("ana@example.com\u{1F}\u{1F}López\u{1F}")
+        )
         #expect(
             PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}López\u{1F}+34 600")
                 != PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}Lopez\u{1F}+34 600")

@@ -107,6 +107,43 @@ import Testing
         }
     }
 
+    /// Two segments that share profiles: each profile is a member once, and an email held by profiles in both
+    /// segments is sent once.
+    @Test func anExportOverOverlappingSegmentsCountsAndSendsEachProfileOnce() async throws {
+        var people = profiles(1...300)
+        people.append(TestProfile(id: "f1", email: "f1@example.com", country: "FR"))
+        people.append(TestProfile(id: "f2", email: "person7@example.com", country: "FR"))  // p7's email, in the other segment
+        try await EngineWorld.with(profiles: people) { world in
+            let deOrFrance = try await world.database.saveSegment(
+                tenantId: world.tenantId,
+                id: nil,
+                name: "DE or FR",
+                description: "",
+                rules: SegmentRules(
+                    combinator: .all,
+                    groups: [
+                        RuleGroup(
+                            combinator: .any,
+                            conditions: [
+                                RuleCondition(attribute: "country", op: .equals, value: "FR"),
+                                RuleCondition(attribute: "country", op: .equals, value: "DE"),
+                            ]
+                        )
+                    ]
+                ),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            try world.database.refreshSegment(tenantId: world.tenantId, id: deOrFrance.id!, now: world.clock.now)
+            let export = try await world.createExport(segments: [world.everyoneSegment, deOrFrance.id!])
+            let run = try await world.run(export)
+            #expect(run.state == .succeeded)
+            #expect(run.members == 302 && run.duplicates == 1 && run.valid == 301 && run.accepted == 301)
+            let emails = try await world.listContacts().map { $0["email"] as! String }
+            #expect(emails.count == 301 && Set(emails).count == 301 && emails.contains("f1@example.com"))
+        }
+    }
+
     @Test func aFirstRunSendsEveryValidContactOnceAndASecondRunOnlyWhatChanged() async throws {
         var people = profiles(1...600)
         people.append(TestProfile(id: "x1", email: nil))  // missing
