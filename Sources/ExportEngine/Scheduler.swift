@@ -27,7 +27,9 @@ public struct RefreshScheduler: Sendable {
     public func runDue() async -> [Int64] {
         let now = clock.now
         let due: [Int64]
-        do { due = try await database.dueSystemRefreshes(now: now) } catch {
+        do { due = try await database.dueSystemRefreshes(now: now) } catch is CancellationError {
+            return []  // the engine is stopping
+        } catch {
             logger.error("Could not read the due system refreshes", metadata: ["error": "\(error)"])
             return []
         }
