@@ -10,7 +10,7 @@ public struct RefreshScheduler: Sendable {
     let database: AppDatabase
     let clock: AppClock
     let logger: Logger
-    /// Segment refreshes are seconds of SQLite work: they run here, never on Swift's cooperative pool.
+    /// Segment refreshes are seconds of SQLite work: they run here, never on the threads tasks run on.
     let pool: BlockingPool
 
     public init(database: AppDatabase, clock: AppClock, logger: Logger = Logger(label: "outbound.scheduler")) {

@@ -27,10 +27,13 @@ struct Outbound: AsyncParsableCommand {
     static func main() async {
         // Tasks run on NIO's event loops instead of a second pool of threads: every ActiveCampaign request, web
         // request and database answer resumed its task on another thread, and a full export spent a sixth of its
-        // CPU switching (167,000 context switches and 218,000 futex calls at a million profiles; 111,000 and
-        // 80,000 with this). Safe here because blocking work never runs on tasks: scrypt and CSV parsing have
-        // their own threads (`BlockingPool`), GRDB its own queues, and nothing waits on a future synchronously.
-        _ = NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        // CPU switching threads (167,000 context switches and 218,000 futex calls at a million profiles; 111,000
+        // and 80,000 with this). It holds because what is long or heavy never runs on a task: scrypt, CSV
+        // parsing and segment refreshes have their own threads (`BlockingPool`), database work GRDB's queues;
+        // what stays is short (an upload's chunk written to its temporary file).
+        if !NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor() {
+            FileHandle.standardError.write(Data("note: Swift's own thread pool runs the tasks (NIO's could not be installed)\n".utf8))
+        }
         limitMallocArenas()
         await Self.main(nil)
     }

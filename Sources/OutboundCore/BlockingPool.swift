@@ -1,8 +1,9 @@
 import Foundation
 
-/// A small pool of dedicated threads for CPU-heavy work (scrypt, later CSV parsing), so that it never occupies
-/// Swift's cooperative thread pool. The queue is bounded: when it is full, `run` throws `Busy` at once instead of
-/// queueing without limit, and the caller tells the person to retry. The threads end when the pool is released.
+/// A small pool of dedicated threads for CPU-heavy work (scrypt, CSV parsing, segment refreshes), so that it never
+/// occupies the threads Swift's tasks run on (NIO's event loops). The queue is bounded: when it is full, `run`
+/// throws `Busy` at once instead of queueing without limit, and the caller tells the person to retry. The threads
+/// end when the pool is released.
 public final class BlockingPool: Sendable {
     public struct Busy: Error {}
 

@@ -118,7 +118,7 @@ public final class ImportService: Service, Sendable {
                 ? "Too many imports are waiting; import the file again later."
                 : "The import stopped because of an internal error. Rows imported before it are kept."
             finished.pendingFile = nil
-            try? database.updateImport(finished)
+            try? await database.updateImport(finished)
         }
         if finished.pendingFile == nil, request.ownsFile {
             try? FileManager.default.removeItem(atPath: request.file)

@@ -70,7 +70,7 @@ public enum ImportRefusal: Error, Equatable, Sendable, CustomStringConvertible {
 
 /// Imports a CSV file of profiles: streams it (memory stays flat whatever its size), validates every row, and
 /// writes chunks of a few thousand rows per transaction so the rest of the app stays responsive. Synchronous:
-/// callers run it on a dedicated thread, never on Swift's cooperative pool.
+/// callers run it on a dedicated thread, never on the threads tasks run on.
 ///
 /// Parsing uses `CSVStream` (see there for why it is not a library).
 public struct ProfileImporter: Sendable {
@@ -241,7 +241,7 @@ public struct ProfileImporter: Sendable {
         chunk.reserveCapacity(options.chunkSize)
         let importId = job.id!
         // Parsing and writing overlap: chunks go to a writer queue (at most two in flight, so memory stays flat)
-        // while this thread parses the next one. Both are off Swift's cooperative pool.
+        // while this thread parses the next one. Both are off the threads tasks run on.
         let writer = ChunkWriter(database: database, tenantId: tenantId, importId: importId)
         func flush() throws {
             guard !chunk.isEmpty else { return }

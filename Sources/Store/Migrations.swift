@@ -1,8 +1,11 @@
+import Foundation
 import GRDB
 
 extension AppDatabase {
-    /// Migrations are SQL only, never edited once shipped, and never erase data (no `eraseDatabaseOnSchemaChange`:
-    /// `swift run` is a debug build and would wipe a real data directory).
+    /// Migrations never change what they do once shipped and never erase data (no `eraseDatabaseOnSchemaChange`:
+    /// `swift run` is a debug build and would wipe a real data directory). They are SQL, apart from v16 and v17,
+    /// which re-encode stored batches, and they call no code that a later version may change (v16 wrote its rows
+    /// through `RunBatch.storeContacts` until v17 gave that a column; it now writes the same rows itself).
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 tenants, users, memberships, sessions, activity") { db in
@@ -598,9 +601,16 @@ extension AppDatabase {
         // Issue 12: what a batch enters in the ledger, readable by SQL, so the ledger merge is one sorted statement.
         migrator.registerMigration("v17 batch ledger entries") { db in
             try db.execute(sql: "ALTER TABLE runBatchContacts ADD COLUMN ledgerEntries TEXT NOT NULL DEFAULT '{}'")
-            let stored = try Row.fetchAll(db, sql: "SELECT runId, seq, payload FROM runBatchContacts")
+            // One batch in memory at a time; a damaged one keeps no entries (its contacts are sent again next run)
+            // rather than stop the upgrade.
+            let stored = try Row.fetchAll(db, sql: "SELECT runId, seq FROM runBatchContacts")
             for batch in stored {
-                let contacts = try BatchPayload.decode(batch[2])
+                let payload = try Data.fetchOne(
+                    db,
+                    sql: "SELECT payload FROM runBatchContacts WHERE runId = ? AND seq = ?",
+                    arguments: [batch[0], batch[1]]
+                )
+                guard let contacts = try? payload.map(BatchPayload.decode) else { continue }
                 try db.execute(
                     sql: "UPDATE runBatchContacts SET ledgerEntries = ? WHERE runId = ? AND seq = ?",
                     arguments: [BatchPayload.ledgerEntries(contacts), batch[0], batch[1]]

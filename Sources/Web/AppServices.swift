@@ -16,7 +16,7 @@ struct AppServices: Sendable {
     let passwords: PasswordService
     let throttle: LoginThrottle
     let gateway: ActiveCampaignGateway
-    /// Imports and segment refreshes run here, never on Swift's cooperative pool.
+    /// Imports and segment refreshes run here, never on the threads tasks run on.
     let importPool: BlockingPool
     /// Queues import jobs; `buildApplication` runs it as a service.
     let imports: ImportService

@@ -327,6 +327,11 @@ extension AppDatabase {
         try writer.write { db in try job.update(db) }
     }
 
+    /// `updateImport` from a task: it may wait for the writer, which must not hold up an event loop.
+    public func updateImport(_ job: ImportJob) async throws {
+        try await writer.write { db in try job.update(db) }
+    }
+
     public func importJob(tenantId: Int64, id: Int64) async throws -> ImportJob? {
         try await reader.read { db in
             try ImportJob.filter(ImportJob.Columns.tenantId == tenantId && ImportJob.Columns.id == id).fetchOne(db)

@@ -189,7 +189,7 @@ extension AppDatabase {
 
     /// One system refresh of a workspace: every segment is refreshed, then every export on System refresh is
     /// queued (or recorded as Skipped when its previous run is still going), in one transaction with its Activity.
-    /// Synchronous and long (segment refreshes): callers run it off Swift's cooperative pool.
+    /// Synchronous and long (segment refreshes): callers run it off the threads tasks run on.
     public func performSystemRefresh(tenantId: Int64, request: RunRequest, actor: Actor, now: Date) throws -> SystemRefreshOutcome {
         var outcome = SystemRefreshOutcome()
         let segments = try reader.read { db in

@@ -2,7 +2,8 @@ import OutboundCore
 import Secrets
 
 /// Hashes and verifies passwords on a small dedicated thread pool: scrypt takes about 0.4 s and 128 MiB here, and
-/// on Swift's cooperative pool two sign-ins would stall every other request. A full pool throws `BlockingPool.Busy`.
+/// on the threads tasks run on (NIO's event loops) two sign-ins would stall every other request. A full pool throws
+/// `BlockingPool.Busy`.
 public struct PasswordService: Sendable {
     let hasher: PasswordHasher
     let pool: BlockingPool
