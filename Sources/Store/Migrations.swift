@@ -4,8 +4,8 @@ import GRDB
 extension AppDatabase {
     /// Migrations never change what they do once shipped and never erase data (no `eraseDatabaseOnSchemaChange`:
     /// `swift run` is a debug build and would wipe a real data directory). They are SQL, apart from v16 and v17,
-    /// which re-encode stored batches, and they call no code that a later version may change (v16 wrote its rows
-    /// through `RunBatch.storeContacts` until v17 gave that a column; it now writes the same rows itself).
+    /// which re-encode stored batches with `BatchPayload` (versioned: it keeps reading what they wrote). v16 wrote its
+    /// rows through `RunBatch.storeContacts` until v17 gave that a column; it now writes the same rows itself.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1 tenants, users, memberships, sessions, activity") { db in
