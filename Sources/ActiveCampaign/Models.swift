@@ -1,4 +1,5 @@
 import Foundation
+import OutboundCore
 
 /// Where the API lives: scheme, host and port. Paths are always `/api/3/…`.
 public struct APIEndpoint: Sendable, Equatable {
@@ -123,24 +124,24 @@ struct BulkImportBody {
         for (index, contact) in contacts.enumerated() {
             if index > 0 { out.append(UInt8(ascii: ",")) }
             out.append(contentsOf: #"{"email":"#.utf8)
-            Self.appendString(contact.email, to: &out)
+            JSONText.appendString(contact.email, to: &out)
             if let firstName = contact.firstName {
                 out.append(contentsOf: #","first_name":"#.utf8)
-                Self.appendString(firstName, to: &out)
+                JSONText.appendString(firstName, to: &out)
             }
             if let lastName = contact.lastName {
                 out.append(contentsOf: #","last_name":"#.utf8)
-                Self.appendString(lastName, to: &out)
+                JSONText.appendString(lastName, to: &out)
             }
             if let phone = contact.phone {
                 out.append(contentsOf: #","phone":"#.utf8)
-                Self.appendString(phone, to: &out)
+                JSONText.appendString(phone, to: &out)
             }
             if !contact.fields.isEmpty {
                 out.append(contentsOf: #","fields":["#.utf8)
                 for (position, field) in contact.fields.enumerated() {
                     out.append(contentsOf: "\(position > 0 ? "," : ""){\"id\":\(field.id),\"value\":".utf8)
-                    Self.appendString(field.value, to: &out)
+                    JSONText.appendString(field.value, to: &out)
                     out.append(UInt8(ascii: "}"))
                 }
                 out.append(UInt8(ascii: "]"))
@@ -156,29 +157,6 @@ struct BulkImportBody {
         out.append(UInt8(ascii: "}"))
         return Data(out)
     }
-
-    /// A JSON string (RFC 8259 §7): quote, backslash and control characters escaped, everything else as UTF-8.
-    static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                out.append(UInt8(ascii: "\\"))
-                out.append(byte)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0..<0x20:
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hexDigits[Int(byte >> 4)])
-                out.append(hexDigits[Int(byte & 0xF)])
-            default: out.append(byte)
-            }
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static let hexDigits = Array("0123456789abcdef".utf8)
 
     /// `,"subscribe":[{"listid":1}]` for a contact's lists (nothing for none), kept for the next contact.
     private struct ListsFragment {

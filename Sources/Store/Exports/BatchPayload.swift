@@ -1,4 +1,5 @@
 import Foundation
+import OutboundCore
 
 /// A batch's contacts stored as one value (`runBatchContacts`, beside its `runBatch` row). One row per contact cost a full export most of
 /// its CPU: a million inserts, each contact's row updated when its batch was confirmed, read again for the ledger
@@ -74,10 +75,10 @@ enum BatchPayload {
         json.reserveCapacity(2 + contacts.count * 64)
         for (index, contact) in contacts.enumerated() {
             if index > 0 { json.append(UInt8(ascii: ",")) }
-            JSONList.appendString(contact.email, to: &json)
+            JSONText.appendString(contact.email, to: &json)
             json.append(UInt8(ascii: ":"))
             if let fingerprint = contact.fingerprint {
-                JSONList.appendString(fingerprint, to: &json)
+                JSONText.appendString(fingerprint, to: &json)
             } else {
                 json.append(contentsOf: "null".utf8)
             }
