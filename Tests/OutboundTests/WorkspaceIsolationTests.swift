@@ -32,17 +32,7 @@ import Testing
                     )
                 ]
             )
-            let segment = try await database.saveSegment(
-                tenantId: tenantId,
-                id: nil,
-                name: name,
-                description: "",
-                rules: rules,
-                actor: .commandLine,
-                now: .now
-            )
-            try database.refreshSegment(tenantId: tenantId, id: segment.id!, now: .now)
-            return segment.id!
+            return try await database.refreshedSegment(tenantId: tenantId, name: name, rules: rules, now: .now)
         }
 
         func memberCount(_ tenantId: Int64, _ segmentId: Int64) async throws -> Int {

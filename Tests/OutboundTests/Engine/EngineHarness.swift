@@ -220,6 +220,12 @@ final class EngineWorld: Sendable {
         }
     }
 
+    /// A segment of the workspace holding the profiles that meet any of `conditions`, refreshed; returns its id.
+    func refreshedSegment(_ name: String, anyOf conditions: [RuleCondition]) async throws -> Int64 {
+        let rules = SegmentRules(combinator: .all, groups: [RuleGroup(combinator: .any, conditions: conditions)])
+        return try await database.refreshedSegment(tenantId: tenantId, name: name, rules: rules, now: clock.now)
+    }
+
     private func otherAttributes(_ tenant: Int64) async throws -> [String: Int64] {
         let attributes = try database.ensureAttributes(
             tenantId: tenant,
@@ -396,5 +402,22 @@ func profiles(_ range: ClosedRange<Int>, country: String = "DE") -> [TestProfile
             phone: "+49 30 \($0)",
             country: country
         )
+    }
+}
+
+extension AppDatabase {
+    /// Saves a segment and refreshes it; returns its id.
+    func refreshedSegment(tenantId: Int64, name: String, rules: SegmentRules, now: Date) async throws -> Int64 {
+        let segment = try await saveSegment(
+            tenantId: tenantId,
+            id: nil,
+            name: name,
+            description: "",
+            rules: rules,
+            actor: .commandLine,
+            now: now
+        )
+        try refreshSegment(tenantId: tenantId, id: segment.id!, now: now)
+        return segment.id!
     }
 }

@@ -114,28 +114,14 @@ import Testing
         people.append(TestProfile(id: "f1", email: "f1@example.com", country: "FR"))
         people.append(TestProfile(id: "f2", email: "person7@example.com", country: "FR"))  // p7's email, in the other segment
         try await EngineWorld.with(profiles: people) { world in
-            let deOrFrance = try await world.database.saveSegment(
-                tenantId: world.tenantId,
-                id: nil,
-                name: "DE or FR",
-                description: "",
-                rules: SegmentRules(
-                    combinator: .all,
-                    groups: [
-                        RuleGroup(
-                            combinator: .any,
-                            conditions: [
-                                RuleCondition(attribute: "country", op: .equals, value: "FR"),
-                                RuleCondition(attribute: "country", op: .equals, value: "DE"),
-                            ]
-                        )
-                    ]
-                ),
-                actor: .commandLine,
-                now: world.clock.now
+            let deOrFrance = try await world.refreshedSegment(
+                "DE or FR",
+                anyOf: [
+                    RuleCondition(attribute: "country", op: .equals, value: "FR"),
+                    RuleCondition(attribute: "country", op: .equals, value: "DE"),
+                ]
             )
-            try world.database.refreshSegment(tenantId: world.tenantId, id: deOrFrance.id!, now: world.clock.now)
-            let export = try await world.createExport(segments: [world.everyoneSegment, deOrFrance.id!])
+            let export = try await world.createExport(segments: [world.everyoneSegment, deOrFrance])
             let run = try await world.run(export)
             #expect(run.state == .succeeded)
             #expect(run.members == 302 && run.duplicates == 1 && run.valid == 301 && run.accepted == 301)
