@@ -189,7 +189,7 @@ public struct ExportRun: Codable, Sendable, Equatable, FetchableRecord, MutableP
     }
 
     /// Read without Codable, which cost about a microsecond a column: a run's page decodes its export's last runs
-    /// (33 columns each), and the engine reads its run before requests.
+    /// (33 columns each).
     public init(row: Row) throws {
         id = try row.decode(forColumn: "id")
         tenantId = try row.decode(forColumn: "tenantId")

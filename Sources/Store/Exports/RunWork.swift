@@ -30,6 +30,13 @@ public struct FreezeCounts: Sendable, Equatable {
     public var toUnsubscribe = 0
     public var batches = 0
     public init() {}
+
+    /// Contacts to send that were left out of their batch (forgotten during the freeze): not counted at all.
+    mutating func leaveOut(_ contacts: Int) {
+        members -= contacts
+        valid -= contacts
+        toSend -= contacts
+    }
 }
 
 /// A run's reads and writes while the engine works on it: prepare, freeze, batches, confirmation, finish. Writes
@@ -274,10 +281,7 @@ public struct RunWork: Sendable {
             }
         }
         let lastBatches = planner.finish()
-        let forgotten = try await insertPlanned(lastBatches, runId: runId, kind: .subscribe)
-        counts.members -= forgotten
-        counts.toSend -= forgotten
-        counts.valid -= forgotten
+        counts.leaveOut(try await insertPlanned(lastBatches, runId: runId, kind: .subscribe))
         if !lastBatches.isEmpty { planned() }
         counts.batches = Int(planner.lastSeq)
         if subject.export.mirror && subject.export.baselineState == .read {
@@ -433,10 +437,8 @@ public struct RunWork: Sendable {
             }
             try values.flush(db)
             let closed = planner.takeClosed()
-            let forgotten = try Self.storePlanned(db, closed, runId: runId, kind: .subscribe, checkedFrom: rows.first?.contact.seq ?? .max)
-            counts.members -= forgotten
-            counts.toSend -= forgotten
             counts.valid = counts.toSend + counts.unchanged + counts.held
+            counts.leaveOut(try Self.storePlanned(db, closed, runId: runId, kind: .subscribe, checkedFrom: rows.first?.contact.seq ?? .max))
             return (counts, planner, !closed.isEmpty)
         }
         planner = plannerAfter
@@ -749,13 +751,14 @@ public struct RunWork: Sendable {
             let left = contacts.filter { seqs[$0.seq] == nil }
             try Self.insertRejected(db, batch: batch, rejected)
             try Self.applyOutcomesToLedger(db, batch: batch, exportId: exportId, rejectedSeqs: rejected.map(\.0.seq), removed: [])
-            try RunBatch.storeContacts(db, runId: batch.runId, seq: batch.seq, contacts: left)
             if left.isEmpty {
                 try db.execute(
-                    sql: "UPDATE runBatch SET state = 'confirmed', confirmedAt = ? WHERE runId = ? AND seq = ?",
+                    sql: "UPDATE runBatch SET state = 'confirmed', confirmedAt = ?, contacts = 0 WHERE runId = ? AND seq = ?",
                     arguments: [now, batch.runId, batch.seq]
                 )
                 try RunBatch.dropContacts(db, runId: batch.runId, seq: batch.seq)
+            } else {
+                try RunBatch.storeContacts(db, runId: batch.runId, seq: batch.seq, contacts: left)
             }
             try db.execute(
                 sql: "UPDATE exportRun SET rejected = rejected + ?, batchesConfirmed = batchesConfirmed + ? WHERE id = ?",
