@@ -189,14 +189,20 @@ public struct ActiveCampaignClient: Sendable {
     /// Queues a bulk import. `exclude_automations` is sent per contact and at the top level, since the contract
     /// does not say which one ActiveCampaign reads.
     public func bulkImport(_ contacts: [BulkContact], excludeAutomations: Bool) async throws(ActiveCampaignError) -> BatchTicket {
-        let body = BulkImportBody(contacts: contacts, excludeAutomations: excludeAutomations).encoded()
-        let json = try await object(.POST, "import/bulk_import", encodedBody: body, call: .bulkImport)
+        var body = BulkImportBody(excludeAutomations: excludeAutomations, expectedContacts: contacts.count)
+        for contact in contacts { body.append(contact) }
+        return try await bulkImport(body)
+    }
+
+    /// Queues a bulk import of a body built a contact at a time.
+    public func bulkImport(_ body: BulkImportBody) async throws(ActiveCampaignError) -> BatchTicket {
+        let json = try await object(.POST, "import/bulk_import", encodedBody: body.encoded(), call: .bulkImport)
         // "success" or "Success": the docs and live probes disagree, so read it case-insensitively.
         let success = json.first { $0.key.lowercased() == "success" }.flatMap { Self.int($0.value) }
         guard success == 1, let batchId = Self.string(json["batchId"]), !batchId.isEmpty else {
             throw .invalidResponse("bulk_import without success and a batchId")
         }
-        return BatchTicket(batchId: batchId, queuedContacts: Self.int(json["queued_contacts"]) ?? contacts.count)
+        return BatchTicket(batchId: batchId, queuedContacts: Self.int(json["queued_contacts"]) ?? body.count)
     }
 
     public func importInfo(batchId: String) async throws(ActiveCampaignError) -> ImportInfo {

@@ -106,60 +106,95 @@ public struct BulkContact: Sendable, Equatable {
 
 }
 
-/// The body of `import/bulk_import`, in the contract's field names. Written by hand: the engine writes up to a
-/// million contacts an export, and `JSONEncoder` (like `JSONSerialization` before it) was the largest share of
-/// its CPU; the shape is fixed and only strings need escaping.
-struct BulkImportBody {
-    var contacts: [BulkContact]
-    var excludeAutomations: Bool
+/// The body of `import/bulk_import`, in the contract's field names, written a contact at a time. Written by hand:
+/// the engine writes up to a million contacts an export, and `JSONEncoder` (like `JSONSerialization` before it)
+/// was the largest share of its CPU; the shape is fixed and only strings need escaping. The engine appends a
+/// stored batch's fields straight from their bytes, without making strings of them.
+public struct BulkImportBody: Sendable {
+    public private(set) var count = 0
+    private var out: [UInt8]
+    private let flag: String
+    // A batch's contacts share their lists: the fragment is written again only when they change.
+    private var subscribe = ListsFragment(key: "subscribe")
+    private var unsubscribe = ListsFragment(key: "unsubscribe")
 
-    func encoded() -> Data {
-        var out: [UInt8] = []
-        out.reserveCapacity(contacts.count * 160)
-        let flag = excludeAutomations ? "true" : "false"
-        // A batch's contacts share their lists: the fragment is written again only when they change.
-        var subscribe = ListsFragment(key: "subscribe")
-        var unsubscribe = ListsFragment(key: "unsubscribe")
-        out.append(contentsOf: #"{"contacts":["#.utf8)
-        for (index, contact) in contacts.enumerated() {
-            if index > 0 { out.append(UInt8(ascii: ",")) }
-            out.append(contentsOf: #"{"email":"#.utf8)
-            JSONText.appendString(contact.email, to: &out)
-            if let firstName = contact.firstName {
-                out.append(contentsOf: #","first_name":"#.utf8)
-                JSONText.appendString(firstName, to: &out)
+    /// `exclude_automations` is sent per contact and at the top level, since the contract does not say which one
+    /// ActiveCampaign reads.
+    public init(excludeAutomations: Bool, expectedContacts: Int = 0) {
+        flag = excludeAutomations ? "true" : "false"
+        out = Array(#"{"contacts":["#.utf8)
+        out.reserveCapacity(16 + expectedContacts * 160)
+    }
+
+    public mutating func append(_ contact: BulkContact) {
+        open()
+        JSONText.appendString(contact.email, to: &out)
+        if let firstName = contact.firstName { field(#","first_name":"#, firstName) }
+        if let lastName = contact.lastName { field(#","last_name":"#, lastName) }
+        if let phone = contact.phone { field(#","phone":"#, phone) }
+        if !contact.fields.isEmpty {
+            out.append(contentsOf: #","fields":["#.utf8)
+            for (position, field) in contact.fields.enumerated() {
+                out.append(contentsOf: "\(position > 0 ? "," : ""){\"id\":\(field.id),\"value\":".utf8)
+                JSONText.appendString(field.value, to: &out)
+                out.append(UInt8(ascii: "}"))
             }
-            if let lastName = contact.lastName {
-                out.append(contentsOf: #","last_name":"#.utf8)
-                JSONText.appendString(lastName, to: &out)
-            }
-            if let phone = contact.phone {
-                out.append(contentsOf: #","phone":"#.utf8)
-                JSONText.appendString(phone, to: &out)
-            }
-            if !contact.fields.isEmpty {
-                out.append(contentsOf: #","fields":["#.utf8)
-                for (position, field) in contact.fields.enumerated() {
-                    out.append(contentsOf: "\(position > 0 ? "," : ""){\"id\":\(field.id),\"value\":".utf8)
-                    JSONText.appendString(field.value, to: &out)
-                    out.append(UInt8(ascii: "}"))
-                }
-                out.append(UInt8(ascii: "]"))
-            }
-            out.append(contentsOf: subscribe.bytes(for: contact.subscribe))
-            out.append(contentsOf: unsubscribe.bytes(for: contact.unsubscribe))
-            out.append(contentsOf: #","exclude_automations":"#.utf8)
-            out.append(contentsOf: flag.utf8)
-            out.append(UInt8(ascii: "}"))
+            out.append(UInt8(ascii: "]"))
         }
-        out.append(contentsOf: #"],"exclude_automations":"#.utf8)
+        close(subscribe: contact.subscribe, unsubscribe: contact.unsubscribe)
+    }
+
+    /// A contact from the UTF-8 bytes of its fields (valid only during the call).
+    public mutating func append(
+        email: UnsafeRawBufferPointer,
+        firstName: UnsafeRawBufferPointer?,
+        lastName: UnsafeRawBufferPointer?,
+        phone: UnsafeRawBufferPointer?,
+        subscribe: [Int],
+        unsubscribe: [Int]
+    ) {
+        open()
+        JSONText.appendString(utf8: email, to: &out)
+        if let firstName { field(#","first_name":"#, firstName) }
+        if let lastName { field(#","last_name":"#, lastName) }
+        if let phone { field(#","phone":"#, phone) }
+        close(subscribe: subscribe, unsubscribe: unsubscribe)
+    }
+
+    public func encoded() -> Data {
+        var body = out
+        body.append(contentsOf: #"],"exclude_automations":"#.utf8)
+        body.append(contentsOf: flag.utf8)
+        body.append(UInt8(ascii: "}"))
+        return Data(body)
+    }
+
+    private mutating func open() {
+        if count > 0 { out.append(UInt8(ascii: ",")) }
+        count += 1
+        out.append(contentsOf: #"{"email":"#.utf8)
+    }
+
+    private mutating func field(_ key: StaticString, _ value: String) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        JSONText.appendString(value, to: &out)
+    }
+
+    private mutating func field(_ key: StaticString, _ value: UnsafeRawBufferPointer) {
+        out.append(contentsOf: UnsafeRawBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount))
+        JSONText.appendString(utf8: value, to: &out)
+    }
+
+    private mutating func close(subscribe lists: [Int], unsubscribe removals: [Int]) {
+        out.append(contentsOf: subscribe.bytes(for: lists))
+        out.append(contentsOf: unsubscribe.bytes(for: removals))
+        out.append(contentsOf: #","exclude_automations":"#.utf8)
         out.append(contentsOf: flag.utf8)
         out.append(UInt8(ascii: "}"))
-        return Data(out)
     }
 
     /// `,"subscribe":[{"listid":1}]` for a contact's lists (nothing for none), kept for the next contact.
-    private struct ListsFragment {
+    private struct ListsFragment: Sendable {
         let key: String
         private var lists: [Int] = []
         private var fragment: [UInt8] = []

@@ -102,8 +102,8 @@ struct BatchSender {
     }
 
     private func post(_ batch: RunBatch) async throws -> PostOutcome {
-        let contacts = try await context.work.contacts(runId: runId, batchSeq: batch.seq)
-        guard !contacts.isEmpty else {
+        let stored = try await context.work.contacts(runId: runId, batchSeq: batch.seq)
+        guard !stored.isEmpty else {
             _ = try await context.work.reject(batch, exportId: exportId, seqs: [:], now: clock.now)
             return .done
         }
@@ -112,15 +112,16 @@ struct BatchSender {
             _ = try await context.work.reject(
                 batch,
                 exportId: exportId,
-                seqs: Dictionary(uniqueKeysWithValues: contacts.map { ($0.seq, reason) }),
+                seqs: Dictionary(uniqueKeysWithValues: try stored.contacts().map { ($0.seq, reason) }),
                 now: clock.now
             )
             return .done
         }
         let subscribe = batch.kind == .subscribe ? [list] : []
         let unsubscribe = batch.kind == .unsubscribe ? [list] : []
-        let payload = contacts.map { contact in
-            BulkContact(
+        var body = BulkImportBody(excludeAutomations: excludeAutomations, expectedContacts: batch.contacts)
+        try stored.forEachToSend { contact in
+            body.append(
                 email: contact.email,
                 firstName: contact.firstName,
                 lastName: contact.lastName,
@@ -129,10 +130,10 @@ struct BatchSender {
                 unsubscribe: unsubscribe
             )
         }
-        let exclude = excludeAutomations
+        let payload = body
         do {
             let ticket = try await session.call(.bulkImport(singleContact: payload.count == 1)) { client throws(ActiveCampaignError) in
-                try await client.bulkImport(payload, excludeAutomations: exclude)
+                try await client.bulkImport(payload)
             }
             let now = clock.now
             let work = context.work
@@ -144,9 +145,9 @@ struct BatchSender {
             }.value
             return .posted(posted)
         } catch ActiveCampaignError.payloadRejected(let rejections) {
-            return try await refused(batch, contacts: contacts, rejections: rejections, message: nil)
+            return try await refused(batch, contacts: try stored.contacts(), rejections: rejections, message: nil)
         } catch ActiveCampaignError.requestRejected(let status, let message) where [400, 413, 422].contains(status) {
-            return try await refused(batch, contacts: contacts, rejections: [], message: message)
+            return try await refused(batch, contacts: try stored.contacts(), rejections: [], message: message)
         }
     }
 

@@ -113,11 +113,17 @@ private func hasDoubledDot(_ text: String) -> Bool {
 extension String {
     /// Trims spaces, tabs and line breaks (ASCII and Unicode) without Foundation.
     public func trimmingWhitespace() -> String {
+        // Most values have no whitespace at either end, checked on their first and last bytes: `Character`'s
+        // Unicode properties cost the freeze more than the rest of an email's checks.
+        if let first = utf8.first, let last = utf8.last, Self.isPlainASCII(first), Self.isPlainASCII(last) { return self }
         var view = Substring(self)
         while let first = view.first, first.isWhitespace { view.removeFirst() }
         while let last = view.last, last.isWhitespace { view.removeLast() }
         return String(view)
     }
+
+    /// A printable ASCII byte other than a space: neither whitespace nor the start of a multi-byte character.
+    private static func isPlainASCII(_ byte: UInt8) -> Bool { byte > 0x20 && byte < 0x7F }
 }
 
 /// A short, stable fingerprint of a mapped payload: 64-bit FNV-1a over its UTF-8 bytes, as 16 hex digits. Stored

@@ -4,8 +4,17 @@
 public enum JSONText {
     /// One JSON string (RFC 8259 §7): quote, backslash and control characters escaped, everything else as its UTF-8.
     public static func appendString(_ text: String, to bytes: inout [UInt8]) {
+        var text = text
+        text.withUTF8 { appendString(utf8: UnsafeRawBufferPointer($0), to: &bytes) }
+    }
+
+    /// The same from UTF-8 bytes (a stored batch's fields, read without making strings of them).
+    public static func appendString(utf8 text: UnsafeRawBufferPointer, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
-        for byte in text.utf8 {
+        // Almost no value needs escaping: copied whole then, byte by byte only from the first that does.
+        let clean = text.firstIndex { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") } ?? text.count
+        bytes.append(contentsOf: UnsafeRawBufferPointer(rebasing: text[0..<clean]))
+        for byte in text[clean...] {
             switch byte {
             case UInt8(ascii: "\""), UInt8(ascii: "\\"):
                 bytes.append(UInt8(ascii: "\\"))

@@ -23,16 +23,23 @@ enum BatchPayload {
     static func encode(_ contacts: [BatchContact]) -> Data {
         var bytes: [UInt8] = [version]
         bytes.reserveCapacity(1 + contacts.count * 120)
+        // Field by field, not through an array of the six: that array was an allocation per contact.
+        func append(_ field: String?) {
+            guard let field else {
+                withUnsafeBytes(of: none.littleEndian) { bytes.append(contentsOf: $0) }
+                return
+            }
+            withUnsafeBytes(of: UInt32(field.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
+            bytes.append(contentsOf: field.utf8)
+        }
         for contact in contacts {
             withUnsafeBytes(of: contact.seq.littleEndian) { bytes.append(contentsOf: $0) }
-            for field in [contact.email, contact.profileId, contact.firstName, contact.lastName, contact.phone, contact.fingerprint] {
-                guard let field else {
-                    withUnsafeBytes(of: none.littleEndian) { bytes.append(contentsOf: $0) }
-                    continue
-                }
-                withUnsafeBytes(of: UInt32(field.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
-                bytes.append(contentsOf: field.utf8)
-            }
+            append(contact.email)
+            append(contact.profileId)
+            append(contact.firstName)
+            append(contact.lastName)
+            append(contact.phone)
+            append(contact.fingerprint)
         }
         return Data(bytes)
     }
@@ -63,6 +70,24 @@ enum BatchPayload {
                 )
             }
             return contacts
+        }
+    }
+
+    /// Calls `body` with each contact's fields to send, as the payload's own bytes (no strings made).
+    static func forEachToSend(_ data: Data, _ body: (StoredContacts.Fields) throws -> Void) throws {
+        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
+            var reader = Reader(bytes: raw)
+            guard try reader.byte() == version else { throw Corrupt() }
+            while !reader.atEnd {
+                _ = try reader.uint64()
+                guard let email = try reader.field() else { throw Corrupt() }
+                try reader.skipString()  // profile id
+                let firstName = try reader.field()
+                let lastName = try reader.field()
+                let phone = try reader.field()
+                try reader.skipString()  // fingerprint
+                try body(StoredContacts.Fields(email: email, firstName: firstName, lastName: lastName, phone: phone))
+            }
         }
     }
 
@@ -115,9 +140,38 @@ enum BatchPayload {
         }
 
         mutating func string() throws -> String? {
+            try field().map { String(decoding: $0, as: UTF8.self) }
+        }
+
+        mutating func field() throws -> UnsafeRawBufferPointer? {
             let length = try uint32()
             if length == BatchPayload.none { return nil }
-            return String(decoding: try take(Int(length)), as: UTF8.self)
+            return try take(Int(length))
         }
+    }
+}
+
+/// A batch's stored contacts as read for a post: sent straight from their bytes, decoded into contacts only when
+/// a refusal or the try limit needs them (building a million contacts' strings to write them out again cost an
+/// export more than the request bodies themselves).
+public struct StoredContacts: Sendable {
+    /// One contact's fields to send: bytes inside the stored payload, valid only during the call.
+    public struct Fields {
+        public let email: UnsafeRawBufferPointer
+        public let firstName: UnsafeRawBufferPointer?
+        public let lastName: UnsafeRawBufferPointer?
+        public let phone: UnsafeRawBufferPointer?
+    }
+
+    let payload: Data?
+
+    public var isEmpty: Bool { (payload?.count ?? 0) <= 1 }
+
+    public func contacts() throws -> [BatchContact] {
+        try payload.map(BatchPayload.decode) ?? []
+    }
+
+    public func forEachToSend(_ body: (Fields) throws -> Void) throws {
+        if let payload { try BatchPayload.forEachToSend(payload, body) }
     }
 }

@@ -102,11 +102,16 @@ extension RunBatch {
 
     /// The contacts stored with the batch: to deliver, or delivered and not yet in the ledger (none after).
     static func contacts(_ db: Database, runId: Int64, seq: Int64) throws -> [BatchContact] {
-        let data = try Data.fetchOne(
-            db.cachedStatement(sql: "SELECT payload FROM runBatchContacts WHERE runId = ? AND seq = ?"),
-            arguments: [runId, seq]
+        try stored(db, runId: runId, seq: seq).contacts()
+    }
+
+    static func stored(_ db: Database, runId: Int64, seq: Int64) throws -> StoredContacts {
+        StoredContacts(
+            payload: try Data.fetchOne(
+                db.cachedStatement(sql: "SELECT payload FROM runBatchContacts WHERE runId = ? AND seq = ?"),
+                arguments: [runId, seq]
+            )
         )
-        return try data.map(BatchPayload.decode) ?? []
     }
 
     /// Replaces the batch's stored contacts and their count (some were rejected or forgotten).

@@ -620,8 +620,8 @@ public struct RunWork: Sendable {
     }
 
     /// The contacts a batch has still to deliver.
-    public func contacts(runId: Int64, batchSeq: Int64) async throws -> [BatchContact] {
-        try await database.reader.read { db in try RunBatch.contacts(db, runId: runId, seq: batchSeq) }
+    public func contacts(runId: Int64, batchSeq: Int64) async throws -> StoredContacts {
+        try await database.reader.read { db in try RunBatch.stored(db, runId: runId, seq: batchSeq) }
     }
 
     /// The importer took the batch: from now on it is polled under this id, never sent again unless it fails.

@@ -298,7 +298,7 @@ final class EngineWorld: Sendable {
         let work = RunWork(database: database)
         var contacts: [BatchContact] = []
         for batch in try await work.openBatches(runId: runId) {
-            contacts += try await work.contacts(runId: runId, batchSeq: batch.seq)
+            contacts += try await work.contacts(runId: runId, batchSeq: batch.seq).contacts()
         }
         return contacts
     }
