@@ -102,7 +102,7 @@ struct BatchSender {
     }
 
     private func post(_ batch: RunBatch) async throws -> PostOutcome {
-        let stored = try await context.work.contacts(runId: runId, batchSeq: batch.seq)
+        let (stored, leaseChecked) = try await context.queue.contactsBeforePost(runId: runId, batchSeq: batch.seq, now: clock.now)
         guard !stored.isEmpty else {
             _ = try await context.work.reject(batch, exportId: exportId, seqs: [:], now: clock.now)
             return .done
@@ -132,7 +132,8 @@ struct BatchSender {
         }
         let payload = body
         do {
-            let ticket = try await session.call(.bulkImport(singleContact: payload.count == 1)) { client throws(ActiveCampaignError) in
+            let ticket = try await session.call(.bulkImport(singleContact: payload.count == 1), leaseChecked: leaseChecked) {
+                client throws(ActiveCampaignError) in
                 try await client.bulkImport(payload)
             }
             let now = clock.now

@@ -33,16 +33,24 @@ struct PacedSession {
     private var configuration: EngineConfiguration { context.configuration }
     private func stopping() -> Bool { context.stopping() }
 
+    /// `leaseChecked`: the caller made the check before the request in the read it just made
+    /// (`RunQueue.contactsBeforePost`). It stands for the first try when the pacer lets it go at once; after a
+    /// wait, and before every retry, the check is made again.
     func call<T: Sendable>(
         _ kind: RequestKind,
+        leaseChecked: Bool = false,
         _ body: @escaping @Sendable (ActiveCampaignClient) async throws(ActiveCampaignError) -> T
     )
         async throws -> T
     {
         var transientFailures = 0
+        var leaseChecked = leaseChecked
         while true {
-            try await waitForSlot(kind)
-            guard try await queue.stillOurs(runId: runId, now: clock.now) else { throw RunStop.noLongerOurs }
+            let waited = try await waitForSlot(kind)
+            if waited || !leaseChecked {
+                guard try await queue.stillOurs(runId: runId, now: clock.now) else { throw RunStop.noLongerOurs }
+            }
+            leaseChecked = false
             if stopping() { throw RunStop.shuttingDown }
             // The request runs to its end even if the run's task is canceled (shutdown): a request that went out
             // must have its answer recorded.
@@ -77,13 +85,16 @@ struct PacedSession {
         }
     }
 
-    private func waitForSlot(_ kind: RequestKind) async throws {
+    /// Returns whether it had to wait.
+    private func waitForSlot(_ kind: RequestKind) async throws -> Bool {
+        var waited = false
         while true {
             switch await pacer.reserve(host: host, kind: kind, now: clock.now, scale: scale) {
             case .sendNow:
-                return
+                return waited
             case .askAgainAt(let time):
                 try await sleep(until: time)
+                waited = true
             }
         }
     }

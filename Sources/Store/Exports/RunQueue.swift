@@ -54,16 +54,7 @@ public struct RunQueue: Sendable {
     /// it is gone. False when the run was canceled, removed or taken over. (One cached query of three columns: a
     /// whole run decoded per request was a twentieth of a full export's CPU.)
     public func stillOurs(runId: Int64, now: Date) async throws -> Bool {
-        let leaseIsFresh = try await database.reader.read { db in
-            try Bool.fetchOne(
-                db.cachedStatement(
-                    sql: """
-                        SELECT leaseExpiresAt IS NOT NULL AND leaseExpiresAt > ? FROM exportRun WHERE id = ? AND state = 'running' AND leaseOwner = ?
-                        """
-                ),
-                arguments: [now.addingTimeInterval(leaseDuration / 2), runId, owner]
-            )
-        }
+        let leaseIsFresh = try await database.reader.read { db in try leaseState(db, runId: runId, now: now) }
         guard let leaseIsFresh else { return false }
         if leaseIsFresh { return true }
         return try await database.writer.write { db in
@@ -75,6 +66,29 @@ public struct RunQueue: Sendable {
             )
             return db.changesCount == 1
         }
+    }
+
+    /// A batch's stored contacts, read together with the check `stillOurs` makes. A post sent at once after
+    /// (no pacing wait between) needs no read of its own: `leaseChecked` then says the run was ours, running, with
+    /// a fresh lease when its contacts were read. False when the lease needs renewing or the run is no longer
+    /// ours; the request's own check then does what `stillOurs` does.
+    public func contactsBeforePost(runId: Int64, batchSeq: Int64, now: Date) async throws -> (contacts: StoredContacts, leaseChecked: Bool)
+    {
+        try await database.reader.read { db in
+            (try RunBatch.stored(db, runId: runId, seq: batchSeq), try leaseState(db, runId: runId, now: now) == true)
+        }
+    }
+
+    /// Nil when the run is not ours and running; whether its lease has more than half its time left otherwise.
+    private func leaseState(_ db: Database, runId: Int64, now: Date) throws -> Bool? {
+        try Bool.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT leaseExpiresAt IS NOT NULL AND leaseExpiresAt > ? FROM exportRun WHERE id = ? AND state = 'running' AND leaseOwner = ?
+                    """
+            ),
+            arguments: [now.addingTimeInterval(leaseDuration / 2), runId, owner]
+        )
     }
 
     /// Gives a run back (shutdown): it stays running with no owner, so the next engine takes it up at once.
