@@ -4,7 +4,7 @@ import GRDB
 extension AppDatabase {
     /// Migrations never change what they do once shipped and never erase data (no `eraseDatabaseOnSchemaChange`:
     /// `swift run` is a debug build and would wipe a real data directory). They are SQL, apart from v16 and v17,
-    /// which re-encode stored batches with `BatchPayload` (versioned: it keeps reading what they wrote). v16 wrote its
+    /// which re-encode stored batches with `BatchPayload` (versioned: it keeps reading what they wrote; v16 writes version 1, as it always did). v16 wrote its
     /// rows through `RunBatch.storeContacts` until v17 gave that a column; it now writes the same rows itself.
     static var migrator: DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -579,7 +579,7 @@ extension AppDatabase {
                 // As this version stored them (later versions add columns).
                 try db.execute(
                     sql: "INSERT INTO runBatchContacts (runId, seq, payload) VALUES (?, ?, ?)",
-                    arguments: [runId, seq, BatchPayload.encode(contacts)]
+                    arguments: [runId, seq, BatchPayload.encodeVersion1(contacts)]
                 )
                 try db.execute(
                     sql: "UPDATE runBatch SET contacts = ? WHERE runId = ? AND seq = ?",

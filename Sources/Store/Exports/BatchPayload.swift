@@ -8,12 +8,21 @@ import OutboundCore
 ///
 /// The format is ours and internal (never leaves the database), so it is a plain length-prefixed encoding written
 /// here: JSON would be decoded by Foundation at several times the cost, and no maintained library offers a
-/// compact binary codec for a struct this small. Layout: a version byte, then per contact its sequence number
-/// (8 bytes, little-endian) and six optional strings, each a 4-byte little-endian length (`UInt32.max`: none)
-/// and its UTF-8 bytes. The v16 migration wrote this format: a new one takes another version byte and keeps
-/// reading this one.
+/// compact binary codec for a struct this small.
+///
+/// Version 2 (written now): a version byte, then per contact its sequence number (zigzag LEB128: removals have
+/// negative ones) and four optional strings — email, first name, last name, phone — each its UTF-8 length plus one
+/// as LEB128 (0: none) and its bytes. A contact's profile id and fingerprint are not stored: the fingerprint is
+/// its fields' (`ContactPayload.fingerprint`), and its sequence number is its profile's row id, so the rare paths
+/// that show a profile id read it from the profile. About 66 bytes a contact, against 116 in version 1; every
+/// stored page is written, checkpointed, read for the post and, with SQLite's secure delete, zeroed when freed.
+///
+/// Version 1 (the v16 migration and releases before this one wrote it; still read): per contact its sequence
+/// number (8 bytes, little-endian) and six optional strings — email, profile id, first name, last name, phone,
+/// fingerprint — each a 4-byte little-endian length (`UInt32.max`: none) and its UTF-8 bytes.
 enum BatchPayload {
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
+    static let version1: UInt8 = 1
     private static let none = UInt32.max
 
     struct Corrupt: Error, CustomStringConvertible {
@@ -22,71 +31,122 @@ enum BatchPayload {
 
     static func encode(_ contacts: [BatchContact]) -> Data {
         var bytes: [UInt8] = [version]
-        bytes.reserveCapacity(1 + contacts.count * 120)
-        // Field by field, not through an array of the six: that array was an allocation per contact.
-        func append(_ field: String?) {
-            guard let field else {
-                withUnsafeBytes(of: none.littleEndian) { bytes.append(contentsOf: $0) }
-                return
+        bytes.reserveCapacity(1 + contacts.count * 72)
+        func append(varint value: UInt64) {
+            var value = value
+            while value >= 0x80 {
+                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+                value >>= 7
             }
+            bytes.append(UInt8(value))
+        }
+        func append(_ field: String?) {
+            guard var field else { return bytes.append(0) }
+            field.withUTF8 { utf8 in
+                append(varint: UInt64(utf8.count) + 1)
+                bytes.append(contentsOf: utf8)
+            }
+        }
+        for contact in contacts {
+            append(varint: UInt64(bitPattern: (contact.seq << 1) ^ (contact.seq >> 63)))  // zigzag
+            append(contact.email)
+            append(contact.firstName)
+            append(contact.lastName)
+            append(contact.phone)
+        }
+        return Data(bytes)
+    }
+
+    /// Version 1, as the v16 migration has always written it (a migration's result does not change).
+    static func encodeVersion1(_ contacts: [BatchContact]) -> Data {
+        var bytes: [UInt8] = [version1]
+        func append(_ field: String?) {
+            guard let field else { return withUnsafeBytes(of: none.littleEndian) { bytes.append(contentsOf: $0) } }
             withUnsafeBytes(of: UInt32(field.utf8.count).littleEndian) { bytes.append(contentsOf: $0) }
             bytes.append(contentsOf: field.utf8)
         }
         for contact in contacts {
             withUnsafeBytes(of: contact.seq.littleEndian) { bytes.append(contentsOf: $0) }
-            append(contact.email)
-            append(contact.profileId)
-            append(contact.firstName)
-            append(contact.lastName)
-            append(contact.phone)
-            append(contact.fingerprint)
+            for field in [contact.email, contact.profileId, contact.firstName, contact.lastName, contact.phone, contact.fingerprint] {
+                append(field)
+            }
         }
         return Data(bytes)
     }
 
     static func decode(_ data: Data) throws -> [BatchContact] {
-        try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws -> [BatchContact] in
-            var reader = Reader(bytes: raw)
-            guard try reader.byte() == version else { throw Corrupt() }
-            var contacts: [BatchContact] = []
-            while !reader.atEnd {
-                let seq = Int64(bitPattern: try reader.uint64())
-                guard let email = try reader.string() else { throw Corrupt() }
-                let profileId = try reader.string()
-                let firstName = try reader.string()
-                let lastName = try reader.string()
-                let phone = try reader.string()
-                let fingerprint = try reader.string()
-                contacts.append(
-                    BatchContact(
-                        seq: seq,
-                        email: email,
-                        firstName: firstName,
-                        lastName: lastName,
-                        phone: phone,
-                        profileId: profileId,
-                        fingerprint: fingerprint
-                    )
+        var contacts: [BatchContact] = []
+        try forEach(data) { seq, fields, stored in
+            let email = String(decoding: fields.email, as: UTF8.self)
+            let firstName = fields.firstName.map { String(decoding: $0, as: UTF8.self) }
+            let lastName = fields.lastName.map { String(decoding: $0, as: UTF8.self) }
+            let phone = fields.phone.map { String(decoding: $0, as: UTF8.self) }
+            contacts.append(
+                BatchContact(
+                    seq: seq,
+                    email: email,
+                    firstName: firstName,
+                    lastName: lastName,
+                    phone: phone,
+                    profileId: stored.profileId.map { String(decoding: $0, as: UTF8.self) },
+                    // Version 2 keeps none: a subscription's is its fields' (removals, negative, have none).
+                    fingerprint: stored.fingerprint.map { String(decoding: $0, as: UTF8.self) }
+                        ?? (stored.isVersion1 || seq < 0
+                            ? nil : ContactPayload.fingerprint(email: email, firstName: firstName, lastName: lastName, phone: phone))
                 )
-            }
-            return contacts
+            )
         }
+        return contacts
     }
 
     /// Calls `body` with each contact's fields to send, as the payload's own bytes (no strings made).
     static func forEachToSend(_ data: Data, _ body: (StoredContacts.Fields) throws -> Void) throws {
+        try forEach(data) { _, fields, _ in try body(fields) }
+    }
+
+    /// What version 1 also stored.
+    private struct Version1Fields {
+        var isVersion1 = false
+        var profileId: UnsafeRawBufferPointer?
+        var fingerprint: UnsafeRawBufferPointer?
+    }
+
+    private static func forEach(
+        _ data: Data,
+        _ body: (Int64, StoredContacts.Fields, Version1Fields) throws -> Void
+    ) throws {
         try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) throws in
             var reader = Reader(bytes: raw)
-            guard try reader.byte() == version else { throw Corrupt() }
-            while !reader.atEnd {
-                _ = try reader.uint64()
-                guard let email = try reader.field() else { throw Corrupt() }
-                try reader.skipString()  // profile id
-                let firstName = try reader.field()
-                let lastName = try reader.field()
-                let phone = try reader.field()
-                try reader.skipString()  // fingerprint
-                try body(StoredContacts.Fields(email: email, firstName: firstName, lastName: lastName, phone: phone))
+            switch try reader.byte() {
+            case version:
+                while !reader.atEnd {
+                    let zigzag = try reader.varint()
+                    let seq = Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+                    guard let email = try reader.field() else { throw Corrupt() }
+                    let fields = StoredContacts.Fields(
+                        email: email,
+                        firstName: try reader.field(),
+                        lastName: try reader.field(),
+                        phone: try reader.field()
+                    )
+                    try body(seq, fields, Version1Fields())
+                }
+            case version1:
+                while !reader.atEnd {
+                    let seq = Int64(bitPattern: try reader.uint64())
+                    guard let email = try reader.field1() else { throw Corrupt() }
+                    let profileId = try reader.field1()
+                    let fields = StoredContacts.Fields(
+                        email: email,
+                        firstName: try reader.field1(),
+                        lastName: try reader.field1(),
+                        phone: try reader.field1()
+                    )
+                    let fingerprint = try reader.field1()
+                    try body(seq, fields, Version1Fields(isVersion1: true, profileId: profileId, fingerprint: fingerprint))
+                }
+            default:
+                throw Corrupt()
             }
         }
     }
@@ -134,19 +194,31 @@ enum BatchPayload {
             UInt64(littleEndian: try take(8).loadUnaligned(as: UInt64.self))
         }
 
-        mutating func skipString() throws {
-            let length = try uint32()
-            if length != BatchPayload.none { _ = try take(Int(length)) }
-        }
-
-        mutating func string() throws -> String? {
-            try field().map { String(decoding: $0, as: UTF8.self) }
-        }
-
-        mutating func field() throws -> UnsafeRawBufferPointer? {
+        /// A version 1 string: 4-byte length (`UInt32.max`: none) and bytes.
+        mutating func field1() throws -> UnsafeRawBufferPointer? {
             let length = try uint32()
             if length == BatchPayload.none { return nil }
             return try take(Int(length))
+        }
+
+        mutating func varint() throws -> UInt64 {
+            var value: UInt64 = 0
+            var shift: UInt64 = 0
+            while true {
+                let byte = try self.byte()
+                guard shift < 64 else { throw Corrupt() }
+                value |= UInt64(byte & 0x7F) << shift
+                if byte < 0x80 { return value }
+                shift += 7
+            }
+        }
+
+        /// A version 2 string: its length plus one as LEB128 (0: none) and bytes.
+        mutating func field() throws -> UnsafeRawBufferPointer? {
+            let length = try varint()
+            if length == 0 { return nil }
+            guard length <= UInt64(bytes.count) else { throw Corrupt() }
+            return try take(Int(length - 1))
         }
     }
 }

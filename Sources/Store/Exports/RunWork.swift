@@ -727,10 +727,14 @@ public struct RunWork: Sendable {
         let statement = try db.cachedStatement(
             sql: """
                 INSERT INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, batchSeq, outcome, reason)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'rejected', ?)
+                VALUES (?1, ?2, ?3,
+                        COALESCE(?4, (SELECT p.profileId FROM profile p JOIN exportRun r ON r.id = ?1
+                                      WHERE ?2 > 0 AND p.rowId = ?2 AND p.tenantId = r.tenantId)),
+                        ?5, ?6, ?7, ?8, ?9, ?10, 'rejected', ?11)
                 ON CONFLICT (runId, seq) DO UPDATE SET outcome = 'rejected', reason = excluded.reason, batchSeq = excluded.batchSeq
                 """
         )
+        // A stored contact carries no profile id (see `BatchPayload`): its sequence number is its profile's row id.
         for (contact, reason) in rejected {
             try statement.execute(
                 arguments: [

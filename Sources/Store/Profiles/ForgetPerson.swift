@@ -194,7 +194,13 @@ extension AppDatabase {
             arguments: [tenantId, email, JSONList.of(ownProfileIds)]
         )
         outcome.runRows = db.changesCount
-        outcome.runRows += try forgetInBatches(db, tenantId: tenantId, email: email, profileIds: Set(ownProfileIds))
+        outcome.runRows += try forgetInBatches(
+            db,
+            tenantId: tenantId,
+            email: email,
+            profileIds: Set(ownProfileIds),
+            rowIds: Set(own.map(\.rowId))
+        )
 
         // Import problems quote the line they are about; a problem naming this email (as a whole word) goes.
         for job in try Row.fetchAll(db, sql: "SELECT id, problems FROM importJob WHERE tenantId = ?", arguments: [tenantId]) {
@@ -210,23 +216,31 @@ extension AppDatabase {
     }
 
     /// Takes the person out of the stored contacts of unfinished runs' batches (a finished run keeps none).
-    /// Returns how many contacts went.
-    private static func forgetInBatches(_ db: Database, tenantId: Int64, email: String, profileIds: Set<String>) throws -> Int {
-        // Only batches whose bytes hold the email or one of the profile ids are decoded.
-        let needles = [email] + profileIds.sorted()
-        let holds = needles.map { _ in "instr(c.payload, CAST(? AS BLOB)) > 0" }.joined(separator: " OR ")
+    /// Returns how many contacts went. A contact is theirs by its email or by its profile: its sequence number is
+    /// its profile's row id (batches stored by older versions also hold the profile id).
+    private static func forgetInBatches(
+        _ db: Database,
+        tenantId: Int64,
+        email: String,
+        profileIds: Set<String>,
+        rowIds: Set<Int64>
+    ) throws -> Int {
+        // Without profiles of their own, only batches whose bytes hold the email are decoded; a profile's row id
+        // is not findable in the bytes, so with profiles every batch of the workspace's unfinished runs is.
+        let needles = rowIds.isEmpty ? [email] : []
+        let holds = needles.isEmpty ? "1" : "instr(c.payload, CAST(? AS BLOB)) > 0"
         let batches = try Row.fetchAll(
             db,
             sql: """
                 SELECT c.runId, c.seq, c.payload FROM runBatchContacts c JOIN exportRun r ON r.id = c.runId
-                WHERE r.tenantId = ? AND (\(holds))
+                WHERE r.tenantId = ? AND \(holds)
                 """,
             arguments: StatementArguments([tenantId]) + StatementArguments(needles)
         )
         var forgotten = 0
         for batch in batches {
             let contacts = try BatchPayload.decode(batch[2])
-            let kept = contacts.filter { $0.email != email && !profileIds.contains($0.profileId ?? "") }
+            let kept = contacts.filter { $0.email != email && !rowIds.contains($0.seq) && !profileIds.contains($0.profileId ?? "") }
             guard kept.count < contacts.count else { continue }
             forgotten += contacts.count - kept.count
             try RunBatch.storeContacts(db, runId: batch[0], seq: batch[1], contacts: kept)

@@ -7,28 +7,54 @@ import Testing
 @Suite struct BatchPayloadTests {
     @Test func aBatchsContactsComeBackAsTheyWereStored() throws {
         let contacts = [
+            BatchContact(seq: 1, email: "zoë@example.com", firstName: "Zoë \"Z\"", lastName: "O'Neil\tTab\nLine", phone: ""),
+            BatchContact(seq: -42, email: "removed@example.com"),  // a mirror removal: an email and nothing else
+            BatchContact(seq: Int64.max, email: "😀@example.com", firstName: nil, lastName: "Ünïcödé", phone: "+49 30 1"),
             BatchContact(
-                seq: 1,
+                seq: 300,
+                email: String(repeating: "a", count: 200) + "@example.com",
+                firstName: String(repeating: "é", count: 90)
+            ),
+        ]
+        let decoded = try BatchPayload.decode(BatchPayload.encode(contacts))
+        #expect(decoded.map(\.seq) == contacts.map(\.seq))
+        #expect(decoded.map(\.email) == contacts.map(\.email))
+        #expect(decoded.map(\.firstName) == contacts.map(\.firstName))
+        #expect(decoded.map(\.lastName) == contacts.map(\.lastName))
+        #expect(decoded.map(\.phone) == contacts.map(\.phone))
+        // Not stored: a subscription's fingerprint is its fields' (the freeze's own), a removal has none, and the
+        // profile id is read from the profile when a person needs it.
+        #expect(
+            decoded.map(\.fingerprint)
+                == contacts.map {
+                    $0.seq < 0
+                        ? nil : ContactPayload.fingerprint(email: $0.email, firstName: $0.firstName, lastName: $0.lastName, phone: $0.phone)
+                }
+        )
+        #expect(decoded.allSatisfy { $0.profileId == nil })
+        #expect(try BatchPayload.decode(BatchPayload.encode([])).isEmpty)
+    }
+
+    /// Batches stored by the previous version (and by the v16 migration) stay readable, all six fields.
+    @Test func aBatchStoredInVersionOneIsStillRead() throws {
+        let contacts = [
+            BatchContact(
+                seq: -7,
                 email: "zoë@example.com",
-                firstName: "Zoë \"Z\"",
-                lastName: "O'Neil\tTab\nLine",
-                phone: "",
+                firstName: "Zoë",
+                lastName: nil,
+                phone: "+1",
                 profileId: "p1",
                 fingerprint: "ab12"
             ),
-            BatchContact(seq: -42, email: "removed@example.com"),  // a mirror removal: an email and nothing else
-            BatchContact(
-                seq: Int64.max,
-                email: "😀@example.com",
-                firstName: nil,
-                lastName: "Ünïcödé",
-                phone: "+49 30 1",
-                profileId: "p\u{0}x"
-            ),
+            BatchContact(seq: 8, email: "b@example.com", profileId: "p\u{0}x"),
         ]
-        let stored = BatchPayload.encode(contacts)
+        let stored = BatchPayload.encodeVersion1(contacts)
+        #expect(stored.first == 1)
         #expect(try BatchPayload.decode(stored) == contacts)
-        #expect(try BatchPayload.decode(BatchPayload.encode([])).isEmpty)
+        var sent: [String] = []
+        try StoredContacts(payload: stored).forEachToSend { sent.append(String(decoding: $0.email, as: UTF8.self)) }
+        #expect(sent == contacts.map(\.email))
     }
 
     /// The ledger merge reads these in SQL: SQLite must get back each email and fingerprint exactly.
@@ -56,5 +82,6 @@ import Testing
         #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(stored.dropLast(2)) }
         #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(Data([9]) + stored.dropFirst()) }  // another version
         #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(Data()) }
+        #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(Data([2, 2, 0xFF, 0xFF])) }  // a length past the end
     }
 }

@@ -79,7 +79,10 @@ import Testing
             }
             #expect(counts.members == 44_999 && counts.duplicates == 0 && counts.toSend == 44_999)
             let sent = try await world.contactsToSend(runId: queued.run.id!).filter { $0.email == "person25000@example.com" }
-            #expect(sent.map(\.profileId) == ["p44000"])
+            let p44000 = try await world.database.reader.read { db in
+                try Int64.fetchOne(db, sql: "SELECT rowId FROM profile WHERE profileId = 'p44000'")
+            }
+            #expect(sent.map(\.seq) == [p44000])
         }
     }
 
@@ -324,6 +327,8 @@ import Testing
             #expect(statuses["refuse.me@example.com"] == nil && statuses["excluded@example.com"] == nil)
             let rejected = try await world.database.runProblems(tenantId: world.tenantId, runId: run.id!, kind: .rejected)
             #expect(rejected.map(\.row.email) == ["refuse.me@example.com", "excluded@example.com"])
+            // Each beside its profile, as a person looks it up (a stored batch keeps no profile ids: they are read).
+            #expect(rejected.map(\.row.profileId) == ["p11", "p261"])
             #expect(rejected[0].row.reason.contains("incorrect format"))
             #expect(rejected[1].row.reason.contains("did not import"))
 
