@@ -16,7 +16,8 @@ struct RunFailure: Error {
 }
 
 /// One run's line to ActiveCampaign: every request waits for the host's pacer, is preceded by the check that the
-/// run is still ours (so nothing is sent after a cancel commits), and is retried as the error model says —
+/// run is still ours (so nothing is sent after a cancel commits; for a post, made in the read of its contacts just
+/// before, unless the pacer made it wait), and is retried as the error model says —
 /// throttling waits without spending a try, transient errors back off with jitter, the rest is the caller's.
 struct PacedSession {
     let client: ActiveCampaignClient

@@ -617,6 +617,9 @@ extension AppDatabase {
                 )
             }
         }
+        // Issue 12: stored batches are written in payload version 2 from here on. No table changes; the migration
+        // makes a release that cannot read version 2 refuse this database rather than fail its runs (and Forget).
+        migrator.registerMigration("v18 batch payload version 2") { _ in }
         return migrator
     }
 }

@@ -32,29 +32,38 @@ enum BatchPayload {
     static func encode(_ contacts: [BatchContact]) -> Data {
         var bytes: [UInt8] = [version]
         bytes.reserveCapacity(1 + contacts.count * 72)
-        func append(varint value: UInt64) {
-            var value = value
-            while value >= 0x80 {
-                bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
-                value >>= 7
-            }
-            bytes.append(UInt8(value))
-        }
         func append(_ field: String?) {
             guard var field else { return bytes.append(0) }
             field.withUTF8 { utf8 in
-                append(varint: UInt64(utf8.count) + 1)
+                var length = UInt64(utf8.count) + 1  // LEB128
+                while length >= 0x80 {
+                    bytes.append(UInt8(truncatingIfNeeded: length) | 0x80)
+                    length >>= 7
+                }
+                bytes.append(UInt8(length))
                 bytes.append(contentsOf: utf8)
             }
         }
         for contact in contacts {
-            append(varint: UInt64(bitPattern: (contact.seq << 1) ^ (contact.seq >> 63)))  // zigzag
+            bytes.append(contentsOf: seqBytes(contact.seq))
             append(contact.email)
             append(contact.firstName)
             append(contact.lastName)
             append(contact.phone)
         }
         return Data(bytes)
+    }
+
+    /// The bytes that begin a version 2 contact of sequence number `seq`: a stored batch holding it contains them.
+    static func seqBytes(_ seq: Int64) -> [UInt8] {
+        var value = UInt64(bitPattern: (seq << 1) ^ (seq >> 63))
+        var bytes: [UInt8] = []
+        while value >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
+            value >>= 7
+        }
+        bytes.append(UInt8(value))
+        return bytes
     }
 
     /// Version 1, as the v16 migration has always written it (a migration's result does not change).
@@ -237,7 +246,11 @@ public struct StoredContacts: Sendable {
 
     let payload: Data?
 
-    public var isEmpty: Bool { (payload?.count ?? 0) <= 1 }
+    /// No stored row, or a payload of no contacts; a damaged payload is not empty (reading it throws).
+    public var isEmpty: Bool {
+        guard let payload else { return true }
+        return payload.count == 1 && [BatchPayload.version, BatchPayload.version1].contains(payload[payload.startIndex])
+    }
 
     public func contacts() throws -> [BatchContact] {
         try payload.map(BatchPayload.decode) ?? []

@@ -225,15 +225,17 @@ extension AppDatabase {
         profileIds: Set<String>,
         rowIds: Set<Int64>
     ) throws -> Int {
-        // Without profiles of their own, only batches whose bytes hold the email are decoded; a profile's row id
-        // is not findable in the bytes, so with profiles every batch of the workspace's unfinished runs is.
-        let needles = rowIds.isEmpty ? [email] : []
-        let holds = needles.isEmpty ? "1" : "instr(c.payload, CAST(? AS BLOB)) > 0"
+        // Only batches whose bytes hold the email, a profile id (version 1) or a profile's row id as a version 2
+        // contact begins with it are decoded: a needle may match a batch that does not hold the person, never miss
+        // one that does.
+        let needles =
+            [Data(email.utf8)] + profileIds.sorted().map { Data($0.utf8) } + rowIds.sorted().map { Data(BatchPayload.seqBytes($0)) }
+        let holds = needles.map { _ in "instr(c.payload, ?) > 0" }.joined(separator: " OR ")
         let batches = try Row.fetchAll(
             db,
             sql: """
                 SELECT c.runId, c.seq, c.payload FROM runBatchContacts c JOIN exportRun r ON r.id = c.runId
-                WHERE r.tenantId = ? AND \(holds)
+                WHERE r.tenantId = ? AND (\(holds))
                 """,
             arguments: StatementArguments([tenantId]) + StatementArguments(needles)
         )

@@ -83,5 +83,18 @@ import Testing
         #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(Data([9]) + stored.dropFirst()) }  // another version
         #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(Data()) }
         #expect(throws: BatchPayload.Corrupt.self) { try BatchPayload.decode(Data([2, 2, 0xFF, 0xFF])) }  // a length past the end
+        // A post must not take a damaged batch for an empty one (it would be closed with nothing sent).
+        #expect(StoredContacts(payload: nil).isEmpty && StoredContacts(payload: BatchPayload.encode([])).isEmpty)
+        #expect(!StoredContacts(payload: Data()).isEmpty && !StoredContacts(payload: Data([9])).isEmpty)
+        #expect(throws: BatchPayload.Corrupt.self) { try StoredContacts(payload: Data([9])).forEachToSend { _ in } }
+    }
+
+    /// Forget finds a profile's contact in stored bytes by how its sequence number begins it.
+    @Test func aContactsStoredBytesBeginWithItsSequenceNumber() throws {
+        for seq: Int64 in [1, 127, 128, 300_000, -42, .max, .min] {
+            let stored = BatchPayload.encode([BatchContact(seq: seq, email: "a@example.com")])
+            #expect(Array(stored.dropFirst()).starts(with: BatchPayload.seqBytes(seq)))
+            #expect(try BatchPayload.decode(stored).map(\.seq) == [seq])
+        }
     }
 }
