@@ -5,16 +5,21 @@ import Secrets
 ///
 /// A million emails as Swift strings would take about 100 MB, and as a temporary SQLite table they spilled out of
 /// its page cache into a temporary file (44% of an incremental run's CPU went to writing that table). So each email
-/// is kept as the first 128 bits of its SHA-256 in an open-addressing table sized once from the member count: 16
-/// bytes an email (about 22 MB for a million). Two distinct emails would need to agree on 128 bits of SHA-256 to
-/// be mistaken for one another, also when a workspace's data is crafted to try.
+/// is kept as a 128-bit keyed hash in an open-addressing table sized once from the member count: 16 bytes an email
+/// (about 22 MB for a million). The hash is two SipHash values (the standard library's `Hasher`, whose key is
+/// random per process) over the email behind two secret 128-bit salts drawn for each freeze: two distinct emails
+/// would need to agree on 128 pseudo-random bits to be mistaken for one another, and data crafted to make them
+/// agree would need the salts, which never leave the process. (SHA-256 did the same at three times the cost,
+/// through OpenSSL's per-call setup.)
 ///
 /// `@unchecked Sendable`: one freeze owns it and uses it from one place at a time — its own task, or the writer's
 /// closure while the task awaits that closure.
 final class SeenEmails: @unchecked Sendable {
     private var slots: [UInt64]  // pairs; (0, 0) marks an empty slot
     private var capacity: Int
-    private let digest = ReusableSHA256()
+    private let salts: [UInt64] = SecureRandom.bytes(32).withUnsafeBytes { raw in
+        (0..<4).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self) }
+    }
     private(set) var count = 0
 
     /// Room for `expected` emails at a load of at most 0.7; grows if more come (a segment refreshed meanwhile).
@@ -43,8 +48,18 @@ final class SeenEmails: @unchecked Sendable {
     }
 
     private func key(_ email: String) -> (UInt64, UInt64) {
-        let (high, low) = digest.prefix128(email)
-        return (high, low | 1)  // never (0, 0)
+        var email = email
+        return email.withUTF8 { bytes in
+            var first = Hasher()
+            first.combine(salts[0])
+            first.combine(salts[1])
+            first.combine(bytes: UnsafeRawBufferPointer(bytes))
+            var second = Hasher()
+            second.combine(salts[2])
+            second.combine(salts[3])
+            second.combine(bytes: UnsafeRawBufferPointer(bytes))
+            return (UInt64(UInt(bitPattern: first.finalize())), UInt64(UInt(bitPattern: second.finalize())) | 1)  // never (0, 0)
+        }
     }
 
     private func insert(_ key: (UInt64, UInt64)) -> Bool {
