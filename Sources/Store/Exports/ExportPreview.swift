@@ -223,10 +223,13 @@ extension AppDatabase {
     /// Distinct profiles in the union of the export's segments (current generations), the number the export limit
     /// is checked against: one query for the preview and the engine.
     static func memberCount(_ db: Database, tenantId: Int64, exportId: Int64) throws -> Int {
-        try Int.fetchOne(
+        // One segment's members are distinct already (its primary key): counted without the temporary b-tree that
+        // DISTINCT builds, which spilled a million keys to a temporary file.
+        let segments = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportSegment WHERE exportId = ?", arguments: [exportId]) ?? 0
+        return try Int.fetchOne(
             db,
             sql: """
-                SELECT COUNT(DISTINCT sm.profileRowId) FROM exportSegment es
+                SELECT \(segments == 1 ? "COUNT(*)" : "COUNT(DISTINCT sm.profileRowId)") FROM exportSegment es
                 JOIN segment s ON s.id = es.segmentId AND s.tenantId = ?
                 JOIN segmentMember sm ON sm.segmentId = s.id AND sm.generation = s.generation
                 JOIN profile p ON p.rowId = sm.profileRowId AND p.tenantId = ?

@@ -386,7 +386,7 @@ public struct RunWork: Sendable {
                     arguments: [JSONList.of(rows.map(\.contact.seq))]
                 )
             )
-            var values = RunContactInserter(runId: runId)
+            var values = RunContactRows()
             for var item in rows where stillThere.contains(item.contact.seq) {
                 counts.members += 1
                 if item.action == "send" {
@@ -408,11 +408,11 @@ public struct RunWork: Sendable {
                 }
                 guard item.action == "send" else {
                     // Rows a person reads: kept with their reason.
-                    try values.add(
-                        db,
-                        [
-                            item.contact.seq, item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName,
-                            item.contact.phone, item.fingerprint, item.action, item.reason,
+                    values.add(
+                        seq: item.contact.seq,
+                        texts: [
+                            item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName, item.contact.phone,
+                            item.fingerprint, item.action, item.reason,
                         ]
                     )
                     if item.action == "invalid" { counts.invalid += 1 } else { counts.held += 1 }
@@ -435,7 +435,7 @@ public struct RunWork: Sendable {
                 )
                 counts.toSend += 1
             }
-            try values.flush(db)
+            try values.insert(db, runId: runId)
             let closed = planner.takeClosed()
             counts.valid = counts.toSend + counts.unchanged + counts.held
             counts.leaveOut(try Self.storePlanned(db, closed, runId: runId, kind: .subscribe, checkedFrom: rows.first?.contact.seq ?? .max))
@@ -446,36 +446,37 @@ public struct RunWork: Sendable {
         return closedBatches
     }
 
-    /// Writes a freeze's rows a person reads (invalid and held contacts) to `runContact` 64 to a statement. One statement per row cost more than the rows:
-    /// each execution also builds the ephemeral table of the `action IN (…)` check, and GRDB binds arguments per
-    /// execution.
-    struct RunContactInserter {
-        static let rowsPerStatement = 64
-        static let columns = "runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason"
-        static let rowPlaceholders = "(" + Array(repeating: "?", count: 10).joined(separator: ", ") + ")"
-        let runId: Int64
-        private var pending: [(any DatabaseValueConvertible)?] = []
+    /// A freeze chunk's rows a person reads (invalid and held contacts), written to `runContact` by one statement
+    /// over a JSON array (SQLite's `json_each`). Bound through GRDB's arguments, 64 rows to a statement, their
+    /// values cost more than the inserts; one row per statement cost more still (each execution also builds the
+    /// ephemeral table of the `action IN (…)` check).
+    struct RunContactRows {
+        private var json: [UInt8] = [UInt8(ascii: "[")]
         private var rows = 0
 
-        init(runId: Int64) { self.runId = runId }
-
-        /// `values`: the row's columns after runId, in `columns` order.
-        mutating func add(_ db: Database, _ values: [(any DatabaseValueConvertible)?]) throws {
-            pending.append(runId)
-            pending.append(contentsOf: values)
+        /// `texts`: email, profile id, first name, last name, phone, fingerprint, action, reason.
+        mutating func add(seq: Int64, texts: [String?]) {
+            if rows > 0 { json.append(UInt8(ascii: ",")) }
             rows += 1
-            if rows == Self.rowsPerStatement { try flush(db) }
+            json.append(UInt8(ascii: "["))
+            json.append(contentsOf: String(seq).utf8)
+            for text in texts {
+                json.append(UInt8(ascii: ","))
+                if let text { JSONText.appendString(text, to: &json) } else { json.append(contentsOf: "null".utf8) }
+            }
+            json.append(UInt8(ascii: "]"))
         }
 
-        mutating func flush(_ db: Database) throws {
+        func insert(_ db: Database, runId: Int64) throws {
             guard rows > 0 else { return }
-            let statement = try db.cachedStatement(
-                sql: "INSERT INTO runContact (\(Self.columns)) VALUES "
-                    + Array(repeating: Self.rowPlaceholders, count: rows).joined(separator: ", ")
-            )
-            try statement.execute(arguments: StatementArguments(pending))
-            pending.removeAll(keepingCapacity: true)
-            rows = 0
+            try db.cachedStatement(
+                sql: """
+                    INSERT INTO runContact (runId, seq, email, profileId, firstName, lastName, phone, fingerprint, action, reason)
+                    SELECT ?, value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6,
+                           value ->> 7, value ->> 8
+                    FROM json_each(?) ORDER BY key
+                    """
+            ).execute(arguments: [runId, String(decoding: json + [UInt8(ascii: "]")], as: UTF8.self)])
         }
     }
 

@@ -136,7 +136,7 @@ import Testing
     @Test func aFirstRunSendsEveryValidContactOnceAndASecondRunOnlyWhatChanged() async throws {
         var people = profiles(1...600)
         people.append(TestProfile(id: "x1", email: nil))  // missing
-        people.append(TestProfile(id: "x2", email: "not an email"))  // malformed
+        people.append(TestProfile(id: "x2", email: "not \"an\" e\\mail\u{1} — ü"))  // malformed, awkward to store
         people.append(TestProfile(id: "x3", email: "  Person5@Example.COM "))  // same as p5 after normalising
         people.append(TestProfile(id: "x4", email: "elsewhere@example.com", country: "FR"))  // not in the segment
         try await EngineWorld.with(profiles: people) { world in
@@ -175,6 +175,7 @@ import Testing
             #expect(kept.rows == 2 && kept.batchContacts == 0)
             let invalid = try await world.database.runProblems(tenantId: world.tenantId, runId: first.id!, kind: .invalid)
             #expect(invalid.compactMap(\.row.profileId).sorted() == ["x1", "x2"])
+            #expect(invalid.first { $0.row.profileId == "x2" }?.row.email == "not \"an\" e\\mail\u{1} — ü")  // as it was
             #expect(Set(invalid.map(\.row.reason)) == ["No email address", "Not a valid email address"])
 
             // Change three, add two: only those five go out.
