@@ -840,11 +840,18 @@ public struct RunWork: Sendable {
     /// run finishes or a person cancels it: a canceled run's deliveries stay known. (A run canceled because its
     /// export got another list or connection has its ledger reset instead, so its batches are never recorded.)
     static func recordDelivered(_ db: Database, runId: Int64, exportId: Int64) throws {
+        // Without a baseline (mirror never read the list) every delivery is the export's own: no look-up per contact.
+        let hasBaseline =
+            try Bool.fetchOne(
+                db.cachedStatement(sql: "SELECT EXISTS (SELECT 1 FROM exportBaseline WHERE exportId = ?)"),
+                arguments: [exportId]
+            ) ?? true
+        let subscribedByExport =
+            hasBaseline ? "NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = entry.key)" : "1"
         try db.cachedStatement(
             sql: """
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
-                SELECT ?1, entry.key, entry.value, b.confirmedAt,
-                       NOT EXISTS (SELECT 1 FROM exportBaseline bl WHERE bl.exportId = ?1 AND bl.email = entry.key), 0, NULL
+                SELECT ?1, entry.key, entry.value, b.confirmedAt, \(subscribedByExport), 0, NULL
                 FROM runBatch b JOIN runBatchContacts c ON c.runId = b.runId AND c.seq = b.seq, json_each(c.ledgerEntries) entry
                 WHERE b.runId = ?2 AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0
                 ORDER BY entry.key
