@@ -42,6 +42,9 @@ public struct ActiveCampaignClient: Sendable {
         // A refused connection or a failed TLS handshake is an answer: report it at once rather than retrying until
         // the connect timeout (the engine has its own backoff, and a person pressing Connect should not wait 10 s).
         configuration.connectionPool.retryConnectionEstablishment = false
+        // Outbound sets up no distributed tracing: without a tracer the client skips making a span (and its
+        // attributes) for every request.
+        configuration.tracing.tracer = nil
         return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
