@@ -35,17 +35,12 @@ enum BatchPayload {
         func append(_ field: String?) {
             guard var field else { return bytes.append(0) }
             field.withUTF8 { utf8 in
-                var length = UInt64(utf8.count) + 1  // LEB128
-                while length >= 0x80 {
-                    bytes.append(UInt8(truncatingIfNeeded: length) | 0x80)
-                    length >>= 7
-                }
-                bytes.append(UInt8(length))
+                appendVarint(UInt64(utf8.count) + 1, to: &bytes)
                 bytes.append(contentsOf: utf8)
             }
         }
         for contact in contacts {
-            bytes.append(contentsOf: seqBytes(contact.seq))
+            appendSeq(contact.seq, to: &bytes)
             append(contact.email)
             append(contact.firstName)
             append(contact.lastName)
@@ -56,14 +51,24 @@ enum BatchPayload {
 
     /// The bytes that begin a version 2 contact of sequence number `seq`: a stored batch holding it contains them.
     static func seqBytes(_ seq: Int64) -> [UInt8] {
-        var value = UInt64(bitPattern: (seq << 1) ^ (seq >> 63))
         var bytes: [UInt8] = []
+        appendSeq(seq, to: &bytes)
+        return bytes
+    }
+
+    /// A sequence number as zigzag LEB128 (removals have negative ones).
+    private static func appendSeq(_ seq: Int64, to bytes: inout [UInt8]) {
+        appendVarint(UInt64(bitPattern: (seq << 1) ^ (seq >> 63)), to: &bytes)
+    }
+
+    /// LEB128: seven bits a byte, low first, the high bit set on all but the last.
+    private static func appendVarint(_ value: UInt64, to bytes: inout [UInt8]) {
+        var value = value
         while value >= 0x80 {
             bytes.append(UInt8(truncatingIfNeeded: value) | 0x80)
             value >>= 7
         }
         bytes.append(UInt8(value))
-        return bytes
     }
 
     /// Version 1, as the v16 migration has always written it (a migration's result does not change).
@@ -108,19 +113,15 @@ enum BatchPayload {
         return contacts
     }
 
-    /// Calls `body` with each contact's fields to send, as the payload's own bytes (no strings made).
-    static func forEachToSend(_ data: Data, _ body: (StoredContacts.Fields) throws -> Void) throws {
-        try forEach(data) { _, fields, _ in try body(fields) }
-    }
-
     /// What version 1 also stored.
-    private struct Version1Fields {
+    struct Version1Fields {
         var isVersion1 = false
         var profileId: UnsafeRawBufferPointer?
         var fingerprint: UnsafeRawBufferPointer?
     }
 
-    private static func forEach(
+    /// Calls `body` with each contact's sequence number and fields, as the payload's own bytes (no strings made).
+    static func forEach(
         _ data: Data,
         _ body: (Int64, StoredContacts.Fields, Version1Fields) throws -> Void
     ) throws {
@@ -257,6 +258,6 @@ public struct StoredContacts: Sendable {
     }
 
     public func forEachToSend(_ body: (Fields) throws -> Void) throws {
-        if let payload { try BatchPayload.forEachToSend(payload, body) }
+        if let payload { try BatchPayload.forEach(payload) { _, fields, _ in try body(fields) } }
     }
 }

@@ -620,11 +620,6 @@ public struct RunWork: Sendable {
         }
     }
 
-    /// The contacts a batch has still to deliver.
-    public func contacts(runId: Int64, batchSeq: Int64) async throws -> StoredContacts {
-        try await database.reader.read { db in try RunBatch.stored(db, runId: runId, seq: batchSeq) }
-    }
-
     /// The importer took the batch: from now on it is polled under this id, never sent again unless it fails.
     public func recordPosted(_ batch: RunBatch, remoteBatchId: String, now: Date, pollAfter: Date) async throws -> RunBatch {
         var batch = batch

@@ -9,9 +9,10 @@ import NIOCore
 import NIOHTTP1
 import OutboundCore
 import Secrets
-import Store
 import Synchronization
 import Testing
+
+@testable import Store
 
 /// One profile as a test writes it.
 struct TestProfile: Sendable {
@@ -298,7 +299,7 @@ final class EngineWorld: Sendable {
         let work = RunWork(database: database)
         var contacts: [BatchContact] = []
         for batch in try await work.openBatches(runId: runId) {
-            contacts += try await work.contacts(runId: runId, batchSeq: batch.seq).contacts()
+            contacts += try await database.reader.read { db in try RunBatch.contacts(db, runId: runId, seq: batch.seq) }
         }
         return contacts
     }
