@@ -135,26 +135,47 @@ public enum PayloadFingerprint {
     /// The fingerprint of the fields joined by `separator`, without building the joined text (the freeze takes
     /// one per contact).
     public static func of(fields: [String], separator: UInt8) -> String {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for (index, field) in fields.enumerated() {
-            if index > 0 {
-                hash ^= UInt64(separator)
-                hash = hash &* 0x0000_0100_0000_01b3
-            }
+        var hasher = Hasher(separator: separator)
+        for field in fields {
             // Over the string's contiguous bytes: iterating its UTF-8 view was most of a fingerprint's cost.
             var field = field
-            field.withUTF8 { bytes in
-                for byte in bytes {
-                    hash ^= UInt64(byte)
-                    hash = hash &* 0x0000_0100_0000_01b3
-                }
-            }
+            field.withUTF8 { hasher.add(field: UnsafeRawBufferPointer($0)) }
         }
         return String(unsafeUninitializedCapacity: 16) { digits in
+            hasher.writeHex(into: UnsafeMutableRawBufferPointer(digits))
+            return 16
+        }
+    }
+
+    /// The same fingerprint over fields given as UTF-8 bytes (a stored batch's), its 16 hex digits appended to
+    /// `bytes`.
+    public static func appendHex(fields: [UnsafeRawBufferPointer], separator: UInt8, to bytes: inout [UInt8]) {
+        var hasher = Hasher(separator: separator)
+        for field in fields { hasher.add(field: field) }
+        bytes.append(contentsOf: repeatElement(0, count: 16))
+        bytes.withUnsafeMutableBytes { hasher.writeHex(into: UnsafeMutableRawBufferPointer(rebasing: $0[($0.count - 16)...])) }
+    }
+
+    private struct Hasher {
+        let separator: UInt8
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var fields = 0
+
+        mutating func add(field: UnsafeRawBufferPointer) {
+            if fields > 0 { mix(separator) }
+            fields += 1
+            for byte in field { mix(byte) }
+        }
+
+        private mutating func mix(_ byte: UInt8) {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+
+        func writeHex(into digits: UnsafeMutableRawBufferPointer) {
             for position in 0..<16 {
                 digits[position] = hexDigits[Int((hash >> UInt64(60 - 4 * position)) & 0xF)]
             }
-            return 16
         }
     }
 

@@ -40,6 +40,10 @@ public struct AppDatabase: Sendable {
         return writer
     }
 
+    /// A SQL function reading a stored batch's payload as the JSON object of email → fingerprint it enters in the
+    /// ledger once delivered (`BatchPayload.ledgerEntries`).
+    static let batchLedgerEntries = "batch_ledger_entries"
+
     /// A SQL function folding case for all of Unicode (SQLite's own lower() folds ASCII only).
     static let unicodeLower = "unicode_lower"
 
@@ -65,6 +69,13 @@ public struct AppDatabase: Sendable {
             db.add(
                 function: DatabaseFunction(emailIdentity, argumentCount: 1, pure: true) { values in
                     String.fromDatabaseValue(values[0])?.trimmingWhitespace().lowercased()
+                }
+            )
+            db.add(
+                function: DatabaseFunction(batchLedgerEntries, argumentCount: 1, pure: true) { values in
+                    // A damaged payload fails the merge (and its transaction) rather than leave its contacts out.
+                    guard let payload = Data.fromDatabaseValue(values[0]) else { throw BatchPayload.Corrupt() }
+                    return try BatchPayload.ledgerEntries(payload: payload)
                 }
             )
         }

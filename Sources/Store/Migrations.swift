@@ -610,16 +610,21 @@ extension AppDatabase {
                     sql: "SELECT payload FROM runBatchContacts WHERE runId = ? AND seq = ?",
                     arguments: [batch[0], batch[1]]
                 )
-                guard let contacts = try? payload.map(BatchPayload.decode) else { continue }
+                guard let entries = try? payload.map(BatchPayload.ledgerEntries(payload:)) else { continue }
                 try db.execute(
                     sql: "UPDATE runBatchContacts SET ledgerEntries = ? WHERE runId = ? AND seq = ?",
-                    arguments: [BatchPayload.ledgerEntries(contacts), batch[0], batch[1]]
+                    arguments: [entries, batch[0], batch[1]]
                 )
             }
         }
         // Issue 12: stored batches are written in payload version 2 from here on. No table changes; the migration
         // makes a release that cannot read version 2 refuse this database rather than fail its runs (and Forget).
         migrator.registerMigration("v18 batch payload version 2") { _ in }
+        // Issue 12: the ledger merge reads a batch's entries from its payload (`batch_ledger_entries`): a second
+        // copy of every email, written, checkpointed and zeroed when freed, is no longer stored.
+        migrator.registerMigration("v19 batch ledger entries read from the payload") { db in
+            try db.execute(sql: "ALTER TABLE runBatchContacts DROP COLUMN ledgerEntries")
+        }
         return migrator
     }
 }

@@ -161,19 +161,31 @@ enum BatchPayload {
         }
     }
 
-    /// What the batch enters in the ledger once delivered, as a JSON object of email → fingerprint. Emails are
-    /// unique in a run and normalised (no quotes or control characters; escaped all the same). Stored beside the
-    /// payload so that the ledger merge runs in SQL (`json_each`, sorted by SQLite): decoding a million contacts in
-    /// Swift and binding them one upsert at a time cost a full export a fifth of its CPU.
-    static func ledgerEntries(_ contacts: [BatchContact]) -> String {
+    /// What a stored batch enters in the ledger once delivered, as a JSON object of email → fingerprint (null for
+    /// a removal), read by the ledger merge through the SQL function `batch_ledger_entries` so that the merge runs
+    /// in SQL (`json_each`, sorted by SQLite): decoding a million contacts in Swift and binding them one upsert at a
+    /// time cost a full export a fifth of its CPU, and storing these entries beside each payload cost it a second
+    /// copy of every email written, checkpointed and zeroed. Emails are unique in a run and normalised (no quotes
+    /// or control characters; escaped all the same).
+    static func ledgerEntries(payload: Data) throws -> String {
         var json: [UInt8] = [UInt8(ascii: "{")]
-        json.reserveCapacity(2 + contacts.count * 64)
-        for (index, contact) in contacts.enumerated() {
-            if index > 0 { json.append(UInt8(ascii: ",")) }
-            JSONText.appendString(contact.email, to: &json)
+        json.reserveCapacity(2 + payload.count)
+        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
+        try forEach(payload) { seq, fields, stored in
+            if json.count > 1 { json.append(UInt8(ascii: ",")) }
+            JSONText.appendString(utf8: fields.email, to: &json)
             json.append(UInt8(ascii: ":"))
-            if let fingerprint = contact.fingerprint {
-                JSONText.appendString(fingerprint, to: &json)
+            if let fingerprint = stored.fingerprint {
+                JSONText.appendString(utf8: fingerprint, to: &json)
+            } else if !stored.isVersion1 && seq > 0 {
+                // Version 2 keeps none: a subscription's is its fields' (as `decode` makes it).
+                json.append(UInt8(ascii: "\""))
+                PayloadFingerprint.appendHex(
+                    fields: [fields.email, fields.firstName ?? empty, fields.lastName ?? empty, fields.phone ?? empty],
+                    separator: ContactPayload.separator,
+                    to: &json
+                )
+                json.append(UInt8(ascii: "\""))
             } else {
                 json.append(contentsOf: "null".utf8)
             }

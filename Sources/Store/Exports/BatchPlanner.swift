@@ -116,8 +116,8 @@ extension RunBatch {
 
     /// Replaces the batch's stored contacts and their count (some were rejected or forgotten).
     static func storeContacts(_ db: Database, runId: Int64, seq: Int64, contacts: [BatchContact]) throws {
-        try db.cachedStatement(sql: "INSERT OR REPLACE INTO runBatchContacts (runId, seq, payload, ledgerEntries) VALUES (?, ?, ?, ?)")
-            .execute(arguments: [runId, seq, BatchPayload.encode(contacts), BatchPayload.ledgerEntries(contacts)])
+        try db.cachedStatement(sql: "INSERT OR REPLACE INTO runBatchContacts (runId, seq, payload) VALUES (?, ?, ?)")
+            .execute(arguments: [runId, seq, BatchPayload.encode(contacts)])
         try db.cachedStatement(sql: "UPDATE runBatch SET contacts = ? WHERE runId = ? AND seq = ?").execute(
             arguments: [contacts.count, runId, seq]
         )

@@ -244,6 +244,9 @@ extension AppDatabase {
 /// the unit separator): the preview must decide "unchanged" exactly as a run does.
 public enum ContactPayload {
     public static func fingerprint(email: String, firstName: String?, lastName: String?, phone: String?) -> String {
-        PayloadFingerprint.of(fields: [email, firstName ?? "", lastName ?? "", phone ?? ""], separator: 0x1F)
+        PayloadFingerprint.of(fields: [email, firstName ?? "", lastName ?? "", phone ?? ""], separator: separator)
     }
+
+    /// The unit separator, between the fields.
+    static let separator: UInt8 = 0x1F
 }

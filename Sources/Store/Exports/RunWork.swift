@@ -231,6 +231,7 @@ public struct RunWork: Sendable {
             var start = low - 1
             while start < high {
                 let end = min(start + Self.freezeChunk, high)
+                let chunk = (start + 1)...end
                 var arguments: [(any DatabaseValueConvertible)?] = [
                     subject.emailPath ?? "$.none", subject.firstNamePath ?? "$.none", subject.lastNamePath ?? "$.none",
                     subject.phonePath ?? "$.none",
@@ -270,6 +271,8 @@ public struct RunWork: Sendable {
                 guard !contacts.isEmpty else { continue }
                 let closedBatches = try await write(
                     contacts,
+                    rows: chunk,
+                    tenantId: tenantId,
                     runId: runId,
                     exportId: exportId,
                     comparesWithLedger: !subject.run.fullResync && !ledgerIsEmpty,
@@ -315,8 +318,11 @@ public struct RunWork: Sendable {
         var phone: String?
     }
 
+    /// `rows`: the chunk's range of profile rows.
     private func write(
         _ contacts: [FrozenContact],
+        rows range: ClosedRange<Int64>,
+        tenantId: Int64,
         runId: Int64,
         exportId: Int64,
         comparesWithLedger: Bool,
@@ -379,13 +385,7 @@ public struct RunWork: Sendable {
             var counts = countsBefore
             // The chunk was read from the freeze's snapshot: a profile deleted since (Forget a person, say) is
             // neither sent nor counted, and its email does not hide a later profile that holds it too.
-            let stillThere = Set(
-                try Int64.fetchAll(
-                    db,
-                    sql: "SELECT rowId FROM profile WHERE rowId IN (SELECT value FROM json_each(?))",
-                    arguments: [JSONList.of(rows.map(\.contact.seq))]
-                )
-            )
+            var stillThere = try ProfileRowsPresent(db, tenantId: tenantId, rows: range)
             var values = RunContactRows()
             for var item in rows where stillThere.contains(item.contact.seq) {
                 counts.members += 1
@@ -828,7 +828,8 @@ public struct RunWork: Sendable {
     }
 
     /// Confirmed batches' accepted contacts enter (or update) the ledger, in email order, many batches at once,
-    /// in one statement: SQLite reads each batch's `ledgerEntries` and sorts them. In email order a merge touches
+    /// in one statement: SQLite reads each stored batch's ledger entries (`BatchPayload.ledgerEntries`, through a
+    /// SQL function) and sorts them. In email order a merge touches
     /// each ledger page once; one upsert per contact per batch, at random places in a ledger of a million
     /// emails, dirtied a page per contact at each commit. Called every `ledgerMergeContacts` accepted contacts
     /// while a run sends (each merge rewrites much of the ledger, so merges are few), and for the rest when the
@@ -847,7 +848,7 @@ public struct RunWork: Sendable {
             sql: """
                 INSERT INTO exportLedger (exportId, email, fingerprint, deliveredAt, subscribedByExport, rejectStreak, rejectedFingerprint)
                 SELECT ?1, entry.key, entry.value, b.confirmedAt, \(subscribedByExport), 0, NULL
-                FROM runBatch b JOIN runBatchContacts c ON c.runId = b.runId AND c.seq = b.seq, json_each(c.ledgerEntries) entry
+                FROM runBatch b JOIN runBatchContacts c ON c.runId = b.runId AND c.seq = b.seq, json_each(\(AppDatabase.batchLedgerEntries)(c.payload)) entry
                 WHERE b.runId = ?2 AND b.kind = 'subscribe' AND b.state = 'confirmed' AND b.recorded = 0
                 ORDER BY entry.key
                 ON CONFLICT (exportId, email) DO UPDATE SET

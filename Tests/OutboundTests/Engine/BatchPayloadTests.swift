@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import OutboundCore
 import Testing
 
 @testable import Store
@@ -57,24 +58,36 @@ import Testing
         #expect(sent == contacts.map(\.email))
     }
 
-    /// The ledger merge reads these in SQL: SQLite must get back each email and fingerprint exactly.
+    /// The ledger merge reads a stored batch's entries in SQL: SQLite must get back each email and fingerprint
+    /// exactly, from either payload version (version 1 stored its fingerprints; version 2's are its fields').
     @Test func sqliteReadsABatchsLedgerEntriesAsTheyWereWritten() throws {
         let contacts = [
-            BatchContact(seq: 1, email: "zoë@example.com", fingerprint: "00ff"),
-            BatchContact(seq: 2, email: "\"quoted\\back\"@example.com", fingerprint: "ab12"),
+            BatchContact(seq: 1, email: "zoë@example.com", firstName: "Zoë", fingerprint: "00ff"),
+            BatchContact(seq: 2, email: "\"quoted\\back\"@example.com", lastName: "O'Brien", phone: "+1 555", fingerprint: "ab12"),
             BatchContact(seq: 3, email: "tab\tctl\u{1f}@example.com", fingerprint: nil),
             BatchContact(seq: 4, email: "😀@example.com", fingerprint: "{\"not\": json}"),
         ]
-        let rows = try DatabaseQueue().read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT key, value FROM json_each(?) ORDER BY rowid",
-                arguments: [BatchPayload.ledgerEntries(contacts)]
-            )
+        let database = try AppDatabase.inMemory()
+        func entries(_ payload: Data) throws -> [Row] {
+            try database.writer.read { db in
+                try Row.fetchAll(db, sql: "SELECT key, value FROM json_each(batch_ledger_entries(?)) ORDER BY id", arguments: [payload])
+            }
         }
-        #expect(rows.map { $0[0] as String } == contacts.map(\.email))
-        #expect(rows.map { $0[1] as String? } == contacts.map(\.fingerprint))
-        #expect(BatchPayload.ledgerEntries([]) == "{}")
+        let version1 = try entries(BatchPayload.encodeVersion1(contacts))
+        #expect(version1.map { $0[0] as String } == contacts.map(\.email))
+        #expect(version1.map { $0[1] as String? } == contacts.map(\.fingerprint))
+        let version2 = try entries(BatchPayload.encode(contacts))
+        #expect(version2.map { $0[0] as String } == contacts.map(\.email))
+        #expect(
+            version2.map { $0[1] as String? }
+                == contacts.map {
+                    ContactPayload.fingerprint(email: $0.email, firstName: $0.firstName, lastName: $0.lastName, phone: $0.phone)
+                }
+        )
+        #expect(version2[1][1] as String? == PayloadFingerprint.of(fields: [contacts[1].email, "", "O'Brien", "+1 555"], separator: 0x1F))
+        #expect(try entries(BatchPayload.encode([])).isEmpty)
+        // A damaged payload fails the statement (a merge would fail whole) rather than enter nothing.
+        #expect(throws: DatabaseError.self) { try entries(BatchPayload.encode(contacts).dropLast(2)) }
     }
 
     @Test func aDamagedBatchIsAnErrorNotAGuess() {
