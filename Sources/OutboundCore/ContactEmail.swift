@@ -162,15 +162,14 @@ public enum PayloadFingerprint {
         var fields = 0
 
         mutating func add(field: UnsafeRawBufferPointer) {
-            if fields > 0 { mix(separator) }
+            var hash = self.hash
+            if fields > 0 { hash = (hash ^ UInt64(separator)) &* Self.prime }
             fields += 1
-            for byte in field { mix(byte) }
+            for index in field.indices { hash = (hash ^ UInt64(field[index])) &* Self.prime }
+            self.hash = hash
         }
 
-        private mutating func mix(_ byte: UInt8) {
-            hash ^= UInt64(byte)
-            hash = hash &* 0x0000_0100_0000_01b3
-        }
+        private static let prime: UInt64 = 0x0000_0100_0000_01b3
 
         func writeHex(into digits: UnsafeMutableRawBufferPointer) {
             for position in 0..<16 {
