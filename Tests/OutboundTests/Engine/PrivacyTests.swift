@@ -90,6 +90,37 @@ import Testing
         }
     }
 
+    /// A stored contact is the person's by its profile too. Here the export sends the profile's work address, and
+    /// the person is forgotten by their private one, which another export sends: only the contact's sequence number
+    /// (the profile's row id) ties it to them.
+    @Test func forgetTakesOutAContactSentUnderAnotherAddressOfTheirProfile() async throws {
+        var people = profiles(1...300)
+        people[4] = TestProfile(id: "p5", email: "work5@example.com", firstName: "Five", lastName: "Private.Five@example.com")
+        try await EngineWorld.with(profiles: people) { world in
+            let queued = try await world.queue(try await world.createExport())
+            _ = try await world.database.createExport(
+                tenantId: world.tenantId,
+                settings: ExportSettings(
+                    name: "Private addresses",
+                    connectionId: world.connectionId,
+                    listId: "2",
+                    segmentIds: [world.everyoneSegment],
+                    emailAttributeId: world.attributes["last_name"]!
+                ),
+                actor: .commandLine,
+                now: world.clock.now
+            )
+            let work = RunWork(database: world.database)
+            _ = try await work.freeze(try #require(try await work.subject(runId: queued.run.id!)))
+            #expect(try await world.contactsToSend(runId: queued.run.id!).contains { $0.email == "work5@example.com" })
+
+            let outcome = try await world.database.forgetPerson(tenantId: world.tenantId, email: "private.five@example.com", actor: actor)
+            #expect(outcome.profiles == 1 && outcome.runRows == 1)
+            let left = try await world.contactsToSend(runId: queued.run.id!)
+            #expect(left.count == 299 && !left.contains { $0.email == "work5@example.com" || $0.firstName == "Five" })
+        }
+    }
+
     @Test func forgetSaysSoWhenAnExportsSnapshotKeepsTheLogFromBeingEmptied() async throws {
         try await EngineWorld.with(profiles: profiles(1...20)) { world in
             // An export's freeze reads from a snapshot like this one for as long as it prepares.
