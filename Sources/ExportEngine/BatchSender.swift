@@ -218,7 +218,7 @@ struct BatchSender {
         case .notReady where now.timeIntervalSince(batch.sentAt ?? now) > configuration.batchForgottenAfter / session.scale:
             return .sendAgain(try await context.work.replan(batch))
         default:
-            let delay = min(configuration.maxPollDelay, configuration.firstPollDelay * pow(1.5, Double(min(batch.polls, 20))))
+            let delay = min(configuration.maxPollDelay, configuration.repollDelay * pow(1.5, Double(min(batch.polls, 20))))
             return .waiting(try await context.work.recordPoll(batch, pollAfter: now.addingTimeInterval(delay / session.scale)))
         }
     }

@@ -27,8 +27,12 @@ public struct EngineConfiguration: Sendable {
     public var backoffCap: TimeInterval = 60
     /// Times one batch is posted again after ActiveCampaign failed it before its contacts are rejected.
     public var maxBatchPosts = 5
-    /// First look at a batch's outcome after posting it; later looks back off to `maxPollDelay`.
+    /// First look at a batch's outcome after posting it.
     public var firstPollDelay: TimeInterval = 3
+    /// Next look after ActiveCampaign said the batch is not done yet, growing by half each time up to
+    /// `maxPollDelay`: a batch still queued or processing at the first look is usually done within seconds, and a
+    /// run's last batch waited out a longer back-off with nothing else to send.
+    public var repollDelay: TimeInterval = 1
     public var maxPollDelay: TimeInterval = 30
     /// A batch ActiveCampaign still does not know this long after it was posted is posted again.
     public var batchForgottenAfter: TimeInterval = 600
