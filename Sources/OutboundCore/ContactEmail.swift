@@ -134,17 +134,39 @@ public enum PayloadFingerprint {
 
     /// The fingerprint of the fields joined by `separator`, without building the joined text (the freeze takes
     /// one per contact).
-    public static func of(fields: [String], separator: UInt8) -> String {
+    public static func of(fields: [String], separator: UInt8) -> String { hex(value(fields: fields, separator: separator)) }
+
+    /// The fingerprint as the number its hex digits spell.
+    public static func value(fields: [String], separator: UInt8) -> UInt64 {
         var hasher = Hasher(separator: separator)
         for field in fields {
             // Over the string's contiguous bytes: iterating its UTF-8 view was most of a fingerprint's cost.
             var field = field
             field.withUTF8 { hasher.add(field: UnsafeRawBufferPointer($0)) }
         }
-        return String(unsafeUninitializedCapacity: 16) { digits in
-            hasher.writeHex(into: UnsafeMutableRawBufferPointer(digits))
+        return hasher.hash
+    }
+
+    public static func hex(_ value: UInt64) -> String {
+        String(unsafeUninitializedCapacity: 16) { digits in
+            Hasher.writeHex(value, into: UnsafeMutableRawBufferPointer(digits))
             return 16
         }
+    }
+
+    /// The number a stored fingerprint spells: exactly 16 lowercase hex digits, as `hex` writes them (anything
+    /// else is nil, so it equals no fingerprint).
+    public static func value(hex digits: some Collection<UInt8>) -> UInt64? {
+        guard digits.count == 16 else { return nil }
+        var value: UInt64 = 0
+        for digit in digits {
+            switch digit {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = value << 4 | UInt64(digit - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = value << 4 | UInt64(digit - UInt8(ascii: "a") + 10)
+            default: return nil
+            }
+        }
+        return value
     }
 
     /// The same fingerprint over fields given as UTF-8 bytes (a stored batch's), its 16 hex digits appended to
@@ -153,7 +175,7 @@ public enum PayloadFingerprint {
         var hasher = Hasher(separator: separator)
         for field in fields { hasher.add(field: field) }
         bytes.append(contentsOf: repeatElement(0, count: 16))
-        bytes.withUnsafeMutableBytes { hasher.writeHex(into: UnsafeMutableRawBufferPointer(rebasing: $0[($0.count - 16)...])) }
+        bytes.withUnsafeMutableBytes { Hasher.writeHex(hasher.hash, into: UnsafeMutableRawBufferPointer(rebasing: $0[($0.count - 16)...])) }
     }
 
     private struct Hasher {
@@ -171,7 +193,7 @@ public enum PayloadFingerprint {
 
         private static let prime: UInt64 = 0x0000_0100_0000_01b3
 
-        func writeHex(into digits: UnsafeMutableRawBufferPointer) {
+        static func writeHex(_ hash: UInt64, into digits: UnsafeMutableRawBufferPointer) {
             for position in 0..<16 {
                 digits[position] = hexDigits[Int((hash >> UInt64(60 - 4 * position)) & 0xF)]
             }

@@ -244,7 +244,12 @@ extension AppDatabase {
 /// the unit separator): the preview must decide "unchanged" exactly as a run does.
 public enum ContactPayload {
     public static func fingerprint(email: String, firstName: String?, lastName: String?, phone: String?) -> String {
-        PayloadFingerprint.of(fields: [email, firstName ?? "", lastName ?? "", phone ?? ""], separator: separator)
+        PayloadFingerprint.hex(fingerprintValue(email: email, firstName: firstName, lastName: lastName, phone: phone))
+    }
+
+    /// The same fingerprint as a number (the freeze compares numbers).
+    public static func fingerprintValue(email: String, firstName: String?, lastName: String?, phone: String?) -> UInt64 {
+        PayloadFingerprint.value(fields: [email, firstName ?? "", lastName ?? "", phone ?? ""], separator: separator)
     }
 
     /// The unit separator, between the fields.

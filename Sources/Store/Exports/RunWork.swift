@@ -309,6 +309,13 @@ public struct RunWork: Sendable {
         }
     }
 
+    /// An export's ledger row as the freeze compares with it.
+    struct LedgerEntry: Sendable {
+        var fingerprint: UInt64?
+        var streak: Int
+        var rejected: UInt64?
+    }
+
     struct FrozenContact: Sendable {
         var seq: Int64
         var profileId: String
@@ -333,22 +340,27 @@ public struct RunWork: Sendable {
         struct Decided: Sendable {
             var contact: FrozenContact
             var email: String
-            var fingerprint: String?
+            /// Only when the run compares with the ledger: a first run or a full resync sends everyone.
+            var fingerprint: UInt64?
             var action: String
             var reason: String?
         }
         var decided: [Decided] = []
         decided.reserveCapacity(contacts.count)
         var validEmails: [String] = []
+        var validRows: [Int] = []  // where each valid email is in `decided`
         for contact in contacts {
             switch ContactEmail.normalise(contact.rawEmail) {
             case .success(let email):
-                let fingerprint = ContactPayload.fingerprint(
-                    email: email,
-                    firstName: contact.firstName,
-                    lastName: contact.lastName,
-                    phone: contact.phone
-                )
+                let fingerprint =
+                    comparesWithLedger
+                    ? ContactPayload.fingerprintValue(
+                        email: email,
+                        firstName: contact.firstName,
+                        lastName: contact.lastName,
+                        phone: contact.phone
+                    ) : nil
+                validRows.append(decided.count)
                 decided.append(Decided(contact: contact, email: email, fingerprint: fingerprint, action: "send", reason: nil))
                 validEmails.append(email)
             case .failure(let problem):
@@ -357,23 +369,34 @@ public struct RunWork: Sendable {
             }
         }
         let emails = validEmails
-        let ledger: [String: (fingerprint: String?, streak: Int, rejected: String?)] =
+        let rowsOfEmails = validRows
+        let count = decided.count
+        // What the ledger knows of each decided row, by its place in `decided`.
+        let ledger: [LedgerEntry?] =
             !comparesWithLedger || emails.isEmpty
-            ? [:]
+            ? []
             : try await database.reader.read { db in
-                let json = JSONList.of(emails)
-                var known: [String: (String?, Int, String?)] = [:]
-                known.reserveCapacity(emails.count)
+                var known = [LedgerEntry?](repeating: nil, count: count)
+                // The chunk's emails are looked up in the ledger's key in email order (sorted by SQLite; `LIMIT -1`
+                // keeps the subquery and its order from being flattened away: in profile order the look-ups cost a
+                // fifth more). Answers name the email by its place in the list, so no email is read back as text.
                 let rows = try Row.fetchCursor(
-                    db,
-                    sql: """
-                        SELECT email, fingerprint, rejectStreak, rejectedFingerprint FROM exportLedger
-                        WHERE exportId = ? AND email IN (SELECT value FROM json_each(?))
-                        """,
-                    arguments: [exportId, json]
+                    db.cachedStatement(
+                        sql: """
+                            SELECT e.key, l.fingerprint, l.rejectStreak, l.rejectedFingerprint
+                            FROM (SELECT key, value FROM json_each(?) ORDER BY value LIMIT -1) e
+                            CROSS JOIN exportLedger l ON l.exportId = ? AND l.email = e.value
+                            """
+                    ),
+                    arguments: [JSONList.of(emails), exportId]
                 )
                 while let row = try rows.next() {
-                    known[row[0]] = (row[1], row[2], row[3])
+                    let index: Int = row[0]
+                    known[rowsOfEmails[index]] = LedgerEntry(
+                        fingerprint: try row.withUnsafeData(atIndex: 1) { $0.flatMap(PayloadFingerprint.value(hex:)) },
+                        streak: row[2],
+                        rejected: try row.withUnsafeData(atIndex: 3) { $0.flatMap(PayloadFingerprint.value(hex:)) }
+                    )
                 }
                 return known
             }
@@ -387,7 +410,7 @@ public struct RunWork: Sendable {
             // neither sent nor counted, and its email does not hide a later profile that holds it too.
             var stillThere = try ProfileRowsPresent(db, tenantId: tenantId, rows: range)
             var values = RunContactRows()
-            for var item in rows where stillThere.contains(item.contact.seq) {
+            for (index, var item) in rows.enumerated() where stillThere.contains(item.contact.seq) {
                 counts.members += 1
                 if item.action == "send" {
                     // The first profile of an email (the lowest id: rows come in profile order) is the one sent.
@@ -395,7 +418,7 @@ public struct RunWork: Sendable {
                         counts.duplicates += 1
                         continue
                     }
-                    if let entry = ledger[item.email] {
+                    if let entry = ledger.isEmpty ? nil : ledger[index] {
                         if entry.fingerprint == item.fingerprint {
                             // Unchanged since it was delivered: counted, never written (the ledger already says it).
                             counts.unchanged += 1
@@ -412,7 +435,7 @@ public struct RunWork: Sendable {
                         seq: item.contact.seq,
                         texts: [
                             item.email, item.contact.profileId, item.contact.firstName, item.contact.lastName, item.contact.phone,
-                            item.fingerprint, item.action, item.reason,
+                            item.fingerprint.map(PayloadFingerprint.hex), item.action, item.reason,
                         ]
                     )
                     if item.action == "invalid" { counts.invalid += 1 } else { counts.held += 1 }
@@ -428,8 +451,7 @@ public struct RunWork: Sendable {
                         firstName: item.contact.firstName,
                         lastName: item.contact.lastName,
                         phone: item.contact.phone,
-                        profileId: item.contact.profileId,
-                        fingerprint: item.fingerprint
+                        profileId: item.contact.profileId
                     ),
                     bytes: bytes
                 )

@@ -81,4 +81,16 @@ import Testing
                 != PayloadFingerprint.of("ana@example.com\u{1F}Ana\u{1F}Lopez\u{1F}+34 600")
         )
     }
+
+    /// The freeze compares a ledger's fingerprints as numbers: a stored one reads back as the number it was made
+    /// from, and anything `hex` would not have written equals no fingerprint.
+    @Test func aStoredFingerprintReadsBackAsItsNumber() {
+        let value = ContactPayload.fingerprintValue(email: "ana@example.com", firstName: "Ana", lastName: "López", phone: "+34 600")
+        #expect(PayloadFingerprint.hex(value) == "c165b570966aa858")
+        #expect(PayloadFingerprint.value(hex: Array("c165b570966aa858".utf8)) == value)
+        #expect(PayloadFingerprint.value(hex: Array("0041157ac45c93f7".utf8)) == 0x0041_157a_c45c_93f7)
+        for stored in ["C165B570966AA858", "c165b570966aa85", "c165b570966aa8580", "c165b570966aa85g", ""] {
+            #expect(PayloadFingerprint.value(hex: Array(stored.utf8)) == nil, "\(stored)")
+        }
+    }
 }
