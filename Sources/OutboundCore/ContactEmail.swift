@@ -138,18 +138,18 @@ public enum PayloadFingerprint {
 
     /// The fingerprint as the number its hex digits spell.
     public static func value(fields: [String], separator: UInt8) -> UInt64 {
-        var hasher = Hasher(separator: separator)
+        var hasher = FNV1a(separator: separator)
         for field in fields {
             // Over the string's contiguous bytes: iterating its UTF-8 view was most of a fingerprint's cost.
             var field = field
             field.withUTF8 { hasher.add(field: UnsafeRawBufferPointer($0)) }
         }
-        return hasher.hash
+        return hasher.value
     }
 
     public static func hex(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { digits in
-            Hasher.writeHex(value, into: UnsafeMutableRawBufferPointer(digits))
+            FNV1a.writeHex(value, into: UnsafeMutableRawBufferPointer(digits))
             return 16
         }
     }
@@ -169,26 +169,26 @@ public enum PayloadFingerprint {
         return value
     }
 
-    /// The same fingerprint over fields given as UTF-8 bytes (a stored batch's), its 16 hex digits appended to
-    /// `bytes`.
-    public static func appendHex(fields: [UnsafeRawBufferPointer], separator: UInt8, to bytes: inout [UInt8]) {
-        var hasher = Hasher(separator: separator)
-        for field in fields { hasher.add(field: field) }
+    /// Appends `value`'s 16 hex digits to `bytes` (a fingerprint taken with `FNV1a` over a stored batch's bytes).
+    public static func appendHex(_ value: UInt64, to bytes: inout [UInt8]) {
         bytes.append(contentsOf: repeatElement(0, count: 16))
-        bytes.withUnsafeMutableBytes { Hasher.writeHex(hasher.hash, into: UnsafeMutableRawBufferPointer(rebasing: $0[($0.count - 16)...])) }
+        bytes.withUnsafeMutableBytes { FNV1a.writeHex(value, into: UnsafeMutableRawBufferPointer(rebasing: $0[($0.count - 16)...])) }
     }
 
-    private struct Hasher {
+    /// The fingerprint's hash, fed one field at a time (as UTF-8 bytes), `separator` between fields.
+    public struct FNV1a {
         let separator: UInt8
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        public private(set) var value: UInt64 = 0xcbf2_9ce4_8422_2325
         var fields = 0
 
-        mutating func add(field: UnsafeRawBufferPointer) {
-            var hash = self.hash
+        public init(separator: UInt8) { self.separator = separator }
+
+        public mutating func add(field: UnsafeRawBufferPointer) {
+            var hash = value
             if fields > 0 { hash = (hash ^ UInt64(separator)) &* Self.prime }
             fields += 1
             for index in field.indices { hash = (hash ^ UInt64(field[index])) &* Self.prime }
-            self.hash = hash
+            value = hash
         }
 
         private static let prime: UInt64 = 0x0000_0100_0000_01b3

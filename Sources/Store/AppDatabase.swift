@@ -73,9 +73,10 @@ public struct AppDatabase: Sendable {
             )
             db.add(
                 function: DatabaseFunction(batchLedgerEntries, argumentCount: 1, pure: true) { values in
-                    // A damaged payload fails the merge (and its transaction) rather than leave its contacts out.
-                    guard let payload = Data.fromDatabaseValue(values[0]) else { throw BatchPayload.Corrupt() }
-                    return try BatchPayload.ledgerEntries(payload: payload)
+                    // A damaged payload enters nothing (its contacts are sent again by the next run, which an upsert
+                    // by email makes safe): failing would fail the merge, and with it every way to end the run —
+                    // finishing, failing, a person's cancel.
+                    Data.fromDatabaseValue(values[0]).flatMap { try? BatchPayload.ledgerEntries(payload: $0) }
                 }
             )
         }

@@ -600,22 +600,9 @@ extension AppDatabase {
         }
         // Issue 12: what a batch enters in the ledger, readable by SQL, so the ledger merge is one sorted statement.
         migrator.registerMigration("v17 batch ledger entries") { db in
+            // Filled from the payloads in earlier releases; v19 drops the column (the merge now reads the
+            // payloads), so nothing fills it on the way there.
             try db.execute(sql: "ALTER TABLE runBatchContacts ADD COLUMN ledgerEntries TEXT NOT NULL DEFAULT '{}'")
-            // One batch in memory at a time; a damaged one keeps no entries (its contacts are sent again next run)
-            // rather than stop the upgrade.
-            let stored = try Row.fetchAll(db, sql: "SELECT runId, seq FROM runBatchContacts")
-            for batch in stored {
-                let payload = try Data.fetchOne(
-                    db,
-                    sql: "SELECT payload FROM runBatchContacts WHERE runId = ? AND seq = ?",
-                    arguments: [batch[0], batch[1]]
-                )
-                guard let entries = try? payload.map(BatchPayload.ledgerEntries(payload:)) else { continue }
-                try db.execute(
-                    sql: "UPDATE runBatchContacts SET ledgerEntries = ? WHERE runId = ? AND seq = ?",
-                    arguments: [entries, batch[0], batch[1]]
-                )
-            }
         }
         // Issue 12: stored batches are written in payload version 2 from here on. No table changes; the migration
         // makes a release that cannot read version 2 refuse this database rather than fail its runs (and Forget).

@@ -197,7 +197,7 @@ import Testing
         #expect(batches[3].isEmpty)  // a finished run's
         #expect(counts == [1, 1, 2])  // a confirmed batch counts what it delivered
         #expect(rows == ["b@example.com", "d@example.com", "not an email"])
-        // v17: the delivered batch's ledger entries are readable by the merge, so the run's next merge records it.
+        // v19: the merge reads the delivered batch's ledger entries from its payload, so the run's next merge records it.
         let ledger = try await queue.write { db in
             try RunWork.recordDelivered(db, runId: 1, exportId: 1)
             return try Row.fetchAll(db, sql: "SELECT email, fingerprint FROM exportLedger ORDER BY email").map {

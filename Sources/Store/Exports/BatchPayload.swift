@@ -177,14 +177,15 @@ enum BatchPayload {
             json.append(UInt8(ascii: ":"))
             if let fingerprint = stored.fingerprint {
                 JSONText.appendString(utf8: fingerprint, to: &json)
-            } else if !stored.isVersion1 && seq > 0 {
+            } else if !stored.isVersion1 && seq >= 0 {
                 // Version 2 keeps none: a subscription's is its fields' (as `decode` makes it).
+                var hasher = PayloadFingerprint.FNV1a(separator: ContactPayload.separator)
+                hasher.add(field: fields.email)
+                hasher.add(field: fields.firstName ?? empty)
+                hasher.add(field: fields.lastName ?? empty)
+                hasher.add(field: fields.phone ?? empty)
                 json.append(UInt8(ascii: "\""))
-                PayloadFingerprint.appendHex(
-                    fields: [fields.email, fields.firstName ?? empty, fields.lastName ?? empty, fields.phone ?? empty],
-                    separator: ContactPayload.separator,
-                    to: &json
-                )
+                PayloadFingerprint.appendHex(hasher.value, to: &json)
                 json.append(UInt8(ascii: "\""))
             } else {
                 json.append(contentsOf: "null".utf8)

@@ -283,6 +283,7 @@ public struct RunBatch: Codable, Sendable, Equatable, FetchableRecord, Persistab
     public var posts: Int
     public var sentAt: Date?
     public var pollAfter: Date?
+    /// Looks at its outcome since it was last posted (they space the next look).
     public var polls: Int
     public var confirmedAt: Date?
 

@@ -8,6 +8,7 @@ import GRDB
 struct ProfileRowsPresent {
     private let rows: [Int64]
     private var next = 0
+    private var lastAsked = Int64.min
 
     init(_ db: Database, tenantId: Int64, rows range: ClosedRange<Int64>) throws {
         rows = try Int64.fetchAll(
@@ -18,6 +19,8 @@ struct ProfileRowsPresent {
 
     /// Whether `row` is still there; rows must be asked in ascending order.
     mutating func contains(_ row: Int64) -> Bool {
+        assert(row >= lastAsked, "profile rows asked out of order")
+        lastAsked = row
         while next < rows.count && rows[next] < row { next += 1 }
         return next < rows.count && rows[next] == row
     }

@@ -271,7 +271,7 @@ public struct RunWork: Sendable {
                 guard !contacts.isEmpty else { continue }
                 let closedBatches = try await write(
                     contacts,
-                    rows: chunk,
+                    chunk: chunk,
                     tenantId: tenantId,
                     runId: runId,
                     exportId: exportId,
@@ -325,10 +325,10 @@ public struct RunWork: Sendable {
         var phone: String?
     }
 
-    /// `rows`: the chunk's range of profile rows.
+    /// `chunk`: the range of profile rows the contacts were read from.
     private func write(
         _ contacts: [FrozenContact],
-        rows range: ClosedRange<Int64>,
+        chunk range: ClosedRange<Int64>,
         tenantId: Int64,
         runId: Int64,
         exportId: Int64,
@@ -684,10 +684,11 @@ public struct RunWork: Sendable {
         batch.state = .planned
         batch.remoteBatchId = nil
         batch.pollAfter = nil
+        batch.polls = 0  // posted again, it is looked at as soon as a new one
         let planned = batch
         try await database.writer.write { db in
             try db.cachedStatement(
-                sql: "UPDATE runBatch SET state = 'planned', remoteBatchId = NULL, pollAfter = NULL WHERE runId = ? AND seq = ?"
+                sql: "UPDATE runBatch SET state = 'planned', remoteBatchId = NULL, pollAfter = NULL, polls = 0 WHERE runId = ? AND seq = ?"
             ).execute(arguments: [planned.runId, planned.seq])
         }
         return batch
@@ -851,12 +852,13 @@ public struct RunWork: Sendable {
 
     /// Confirmed batches' accepted contacts enter (or update) the ledger, in email order, many batches at once,
     /// in one statement: SQLite reads each stored batch's ledger entries (`BatchPayload.ledgerEntries`, through a
-    /// SQL function) and sorts them. In email order a merge touches
-    /// each ledger page once; one upsert per contact per batch, at random places in a ledger of a million
-    /// emails, dirtied a page per contact at each commit. Called every `ledgerMergeContacts` accepted contacts
-    /// while a run sends (each merge rewrites much of the ledger, so merges are few), and for the rest when the
-    /// run finishes or a person cancels it: a canceled run's deliveries stay known. (A run canceled because its
-    /// export got another list or connection has its ledger reset instead, so its batches are never recorded.)
+    /// SQL function) and sorts them. In email order a merge touches each ledger page once; one upsert per contact
+    /// per batch, at random places in a ledger of a million emails, dirtied a page per contact at each commit.
+    /// Called every `ledgerMergeContacts` accepted contacts while a run sends (each merge rewrites much of the
+    /// ledger, so merges are few), and for the rest when the run finishes or a person cancels it: a canceled run's
+    /// deliveries stay known. (A run canceled because its export got another list or connection has its ledger
+    /// reset instead, so its batches are never recorded.) A damaged stored batch enters nothing: its contacts go
+    /// again next run.
     static func recordDelivered(_ db: Database, runId: Int64, exportId: Int64) throws {
         // Without a baseline (mirror never read the list) every delivery is the export's own: no look-up per contact.
         let hasBaseline =

@@ -73,6 +73,42 @@ import Testing
         }
     }
 
+    /// A delivered batch whose stored contacts were damaged (on disk, after ActiveCampaign confirmed it) must not
+    /// keep its run from ending: a person's cancel records the other deliveries, and the damaged batch's contacts
+    /// simply go again with the next run.
+    @Test func aDamagedDeliveredBatchDoesNotKeepItsRunFromBeingCanceled() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let ledger = { @Sendable () async throws -> Int in
+                try await world.database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger WHERE exportId = ?", arguments: [export.id!]) ?? 0
+                }
+            }
+            let imports = Counter()
+            world.observer.set { request, _ in
+                guard Self.isImport(request), imports.next() == 6 else { return }
+                // Five batches are confirmed; the ledger took the first four (500 at a time), not yet the fifth.
+                _ = try? await world.database.writer.write { db in
+                    try db.execute(sql: "UPDATE runBatchContacts SET payload = substr(payload, 1, 10) WHERE seq = 5")
+                }
+                await world.cancelLastRun()
+            }
+            let engine = world.engine {
+                $0.batchesInFlight = 1
+                $0.ledgerMergeContacts = 500
+            }
+            let canceled = try await world.run(export, engine: engine)
+            #expect(canceled.state == .canceled && canceled.accepted == 1_250)
+            #expect(try await ledger() == 1_000)
+            world.observer.set { _, _ in }
+            let next = try await world.run(export)
+            #expect(next.state == .succeeded)
+            #expect(next.unchanged == 1_000 && next.toSend == 1_000 && next.accepted == 1_000)
+            #expect(try await ledger() == 2_000)
+            #expect(try await world.listStatuses().count == 2_000)
+        }
+    }
+
     @Test func aCancelDuringALongWaitIsNoticedWithinSecondsNotAtTheWaitsEnd() async throws {
         // The account's importer takes fewer imports than the engine expects: its "Rate limit exceeded." makes the
         // run wait a minute. A cancel in that minute must free the worker within one wait step.
