@@ -42,6 +42,11 @@ struct BatchSender {
     func sendAll(planning: AsyncStream<Void>? = nil) async throws {
         var planned: [RunBatch] = []
         var sent: [RunBatch] = []
+        if planning == nil {
+            // A resumed run's deliveries not yet in the ledger (up to `ledgerMergeContacts`) go in first, so that its
+            // next merge, counted from here, stays as small as every other.
+            try await context.work.recordDelivered(runId: runId, exportId: exportId)
+        }
         // Beside a freeze, only the batches it plans: the ones a crashed attempt left are about to be deleted.
         for batch in planning == nil ? try await context.work.openBatches(runId: runId) : [] {
             if batch.state == .sent { sent.append(batch) } else { planned.append(batch) }

@@ -306,6 +306,43 @@ import Testing
         }
     }
 
+    /// A resumed run's deliveries that its lost worker had not yet merged into the ledger go in before it sends
+    /// again: its next merge is no larger than any other (the writer is held for one merge's worth at most).
+    @Test func aResumedRunRecordsWhatItsLostWorkerDeliveredBeforeSendingAgain() async throws {
+        try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
+            let export = try await world.createExport()
+            let imports = Counter()
+            let ledgerWhenResumed = Mutex<Int?>(nil)
+            world.observer.set { request, _ in
+                guard Self.isImport(request) else { return }
+                if imports.next() == 6 {
+                    // Five batches confirmed, four merged (500 at a time): the worker "dies" with the fifth unmerged.
+                    try? await world.database.writer.write { db in
+                        try db.execute(
+                            sql: "UPDATE exportRun SET leaseOwner = 'crashed', leaseExpiresAt = ?",
+                            arguments: [world.clock.now.addingTimeInterval(-1)]
+                        )
+                    }
+                    return
+                }
+                let resumed = try? await world.database.reader.read { db in
+                    try Int.fetchOne(db, sql: "SELECT claims FROM exportRun") == 2
+                        ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM exportLedger") : nil
+                }
+                if let known = resumed ?? nil { ledgerWhenResumed.withLock { $0 = $0 ?? known } }
+            }
+            let queued = try await world.queue(export)
+            await world.engine {
+                $0.batchesInFlight = 1
+                $0.ledgerMergeContacts = 500
+            }.runUntilIdle()
+            let run = try #require(try await world.database.run(tenantId: world.tenantId, id: queued.run.id!))
+            #expect(run.state == .succeeded && run.claims == 2 && run.accepted == 2_000)
+            #expect(ledgerWhenResumed.withLock { $0 } == 1_250)
+            #expect(try await world.listStatuses().count == 2_000)
+        }
+    }
+
     @Test func aRunResumedDuringItsFreezeStartsOverWithoutTouchingTheBatchesOfTheAttemptBefore() async throws {
         try await EngineWorld.with(profiles: profiles(1...2_000)) { world in
             let export = try await world.createExport()
