@@ -139,11 +139,7 @@ public enum PayloadFingerprint {
     /// The fingerprint as the number its hex digits spell.
     public static func value(fields: [String], separator: UInt8) -> UInt64 {
         var hasher = FNV1a(separator: separator)
-        for field in fields {
-            // Over the string's contiguous bytes: iterating its UTF-8 view was most of a fingerprint's cost.
-            var field = field
-            field.withUTF8 { hasher.add(field: UnsafeRawBufferPointer($0)) }
-        }
+        for field in fields { hasher.add(field: field) }
         return hasher.value
     }
 
@@ -182,6 +178,13 @@ public enum PayloadFingerprint {
         var fields = 0
 
         public init(separator: UInt8) { self.separator = separator }
+
+        /// A field given as text (nil: an empty field).
+        public mutating func add(field: String?) {
+            var text = field ?? ""
+            // Over the string's contiguous bytes: iterating its UTF-8 view was most of a fingerprint's cost.
+            text.withUTF8 { add(field: UnsafeRawBufferPointer($0)) }
+        }
 
         public mutating func add(field: UnsafeRawBufferPointer) {
             var hash = value

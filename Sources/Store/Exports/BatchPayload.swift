@@ -103,14 +103,18 @@ enum BatchPayload {
                     lastName: lastName,
                     phone: phone,
                     profileId: stored.profileId.map { String(decoding: $0, as: UTF8.self) },
-                    // Version 2 keeps none: a subscription's is its fields' (removals, negative, have none).
                     fingerprint: stored.fingerprint.map { String(decoding: $0, as: UTF8.self) }
-                        ?? (stored.isVersion1 || seq < 0
-                            ? nil : ContactPayload.fingerprint(email: email, firstName: firstName, lastName: lastName, phone: phone))
+                        ?? computedFingerprint(seq: seq, fields: fields, stored: stored).map(PayloadFingerprint.hex)
                 )
             )
         }
         return contacts
+    }
+
+    /// A stored contact's fingerprint when the payload keeps none: version 2 keeps none, and a subscription's is
+    /// its fields' (removals, negative, have none; version 1 stored each).
+    private static func computedFingerprint(seq: Int64, fields: StoredContacts.Fields, stored: Version1Fields) -> UInt64? {
+        stored.isVersion1 || seq < 0 ? nil : ContactPayload.fingerprintValue(of: fields)
     }
 
     /// What version 1 also stored.
@@ -170,22 +174,15 @@ enum BatchPayload {
     static func ledgerEntries(payload: Data) throws -> String {
         var json: [UInt8] = [UInt8(ascii: "{")]
         json.reserveCapacity(2 + payload.count)
-        let empty = UnsafeRawBufferPointer(start: nil, count: 0)
         try forEach(payload) { seq, fields, stored in
             if json.count > 1 { json.append(UInt8(ascii: ",")) }
             JSONText.appendString(utf8: fields.email, to: &json)
             json.append(UInt8(ascii: ":"))
             if let fingerprint = stored.fingerprint {
                 JSONText.appendString(utf8: fingerprint, to: &json)
-            } else if !stored.isVersion1 && seq >= 0 {
-                // Version 2 keeps none: a subscription's is its fields' (as `decode` makes it).
-                var hasher = PayloadFingerprint.FNV1a(separator: ContactPayload.separator)
-                hasher.add(field: fields.email)
-                hasher.add(field: fields.firstName ?? empty)
-                hasher.add(field: fields.lastName ?? empty)
-                hasher.add(field: fields.phone ?? empty)
+            } else if let fingerprint = computedFingerprint(seq: seq, fields: fields, stored: stored) {
                 json.append(UInt8(ascii: "\""))
-                PayloadFingerprint.appendHex(hasher.value, to: &json)
+                PayloadFingerprint.appendHex(fingerprint, to: &json)
                 json.append(UInt8(ascii: "\""))
             } else {
                 json.append(contentsOf: "null".utf8)

@@ -249,9 +249,25 @@ public enum ContactPayload {
 
     /// The same fingerprint as a number (the freeze compares numbers).
     public static func fingerprintValue(email: String, firstName: String?, lastName: String?, phone: String?) -> UInt64 {
-        PayloadFingerprint.value(fields: [email, firstName ?? "", lastName ?? "", phone ?? ""], separator: separator)
+        var hasher = PayloadFingerprint.FNV1a(separator: separator)
+        hasher.add(field: email)
+        hasher.add(field: firstName)
+        hasher.add(field: lastName)
+        hasher.add(field: phone)
+        return hasher.value
+    }
+
+    /// The same fingerprint over a stored contact's bytes (the ledger merge takes one per delivered contact).
+    static func fingerprintValue(of fields: StoredContacts.Fields) -> UInt64 {
+        let none = UnsafeRawBufferPointer(start: nil, count: 0)
+        var hasher = PayloadFingerprint.FNV1a(separator: separator)
+        hasher.add(field: fields.email)
+        hasher.add(field: fields.firstName ?? none)
+        hasher.add(field: fields.lastName ?? none)
+        hasher.add(field: fields.phone ?? none)
+        return hasher.value
     }
 
     /// The unit separator, between the fields.
-    static let separator: UInt8 = 0x1F
+    private static let separator: UInt8 = 0x1F
 }
